@@ -1,0 +1,108 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# vhost-mdev: out-of-tree modules for Debian 12's 6.1 kernel.
+# "make help" lists the targets.  Kbuild does the real work (see Kbuild).
+
+# Kbuild re-reads this file with KERNELRELEASE set when it is called as a
+# plain Makefile by old kernels: hand over to Kbuild then.
+ifneq ($(KERNELRELEASE),)
+include $(src)/Kbuild
+else
+
+SHELL := /bin/bash
+REPO := $(CURDIR)
+KERNEL_SH := $(REPO)/scripts/kernel.sh
+VM_RUN := $(REPO)/tools/testing/vm/run
+
+# Headers of the running kernel when they form a usable build tree (a real
+# Debian host: install linux-headers-$(uname -r)), else the cached headers
+# of the kernel the test VM boots.  "make KDIR=..." overrides both.
+HOST_KDIR := /lib/modules/$(shell uname -r)/build
+usable-kdir = $(and $(wildcard $(1)/Makefile),$(wildcard $(1)/Module.symvers),\
+		$(wildcard $(1)/include/config/auto.conf),$(wildcard $(1)/scripts/basic/fixdep))
+KDIR ?= $(if $(call usable-kdir,$(HOST_KDIR)),$(HOST_KDIR),$(shell $(KERNEL_SH) kdir))
+
+# Tristate options become =m: the built-in list plus every tristate that a
+# Kconfig of ours declares.  Also told to the preprocessor (IS_ENABLED()).
+KCONFIG_FILES := $(wildcard Kconfig drivers/*/Kconfig drivers/*/*/Kconfig samples/*/Kconfig)
+VMDEV_CONFIGS := $(sort VMDEV VHOST_MDEV VIRTIO_MDEV SAMPLE_MVNET \
+	$(if $(KCONFIG_FILES),$(shell awk '/^[ \t]*(menu)?config[ \t]/ { c = $$2 } \
+		/^[ \t]*(tristate|def_tristate)/ { if (c != "") print c; c = "" }' $(KCONFIG_FILES))))
+KBUILD_ARGS := M=$(REPO) $(foreach c,$(VMDEV_CONFIGS),CONFIG_$(c)=m) \
+	KCPPFLAGS="$(KCPPFLAGS) $(foreach c,$(VMDEV_CONFIGS),-DCONFIG_$(c)_MODULE=1)"
+
+# Module files of this tree (what "install" and the VM load).
+our-modules = $(shell find drivers samples -name '*.ko' 2>/dev/null)
+
+.PHONY: all modules clean install lint selftests check run vm-run bench deps help
+
+all: modules
+
+# Kernels without a vmlinux in their headers cannot make BTF: say it once here
+# instead of once per module.
+modules:
+	@$(MAKE) -C $(KDIR) $(KBUILD_ARGS) modules 2>&1 | \
+		grep -v 'Skipping BTF generation' ; exit $${PIPESTATUS[0]}
+
+clean:
+	@if [ -n "$(call usable-kdir,$(KDIR))" ] || [ -n "$(wildcard $(KDIR)/Makefile)" ]; then \
+		$(MAKE) -C $(KDIR) $(KBUILD_ARGS) clean; fi
+	rm -rf build
+
+# Into the running kernel's module tree, as updates/ so that our modules win
+# over any same-named ones.  A real host needs linux-headers-$(uname -r).
+install: modules
+	$(MAKE) -C $(KDIR) $(KBUILD_ARGS) INSTALL_MOD_DIR=updates modules_install
+	depmod -a $$($(MAKE) -s -C $(KDIR) kernelrelease)
+
+deps:
+	@scripts/deps.sh
+
+lint:
+	@scripts/lint.sh
+
+# Static test binaries into build/selftests/<dir>/ (see the Makefile there).
+selftests:
+	@$(MAKE) -s -C tools/testing/selftests \
+		HARNESS_DIR=$$($(KERNEL_SH) harness) OUTPUT=$(REPO)/build/selftests
+
+# Everything CI runs: deps, build, lint, selftests in the VM; the last line is
+# the totals.
+check:
+	@scripts/check.sh
+
+# The VM boots the cached Debian kernel: build against its headers, whatever
+# KDIR the host would pick, so that the modules load there.
+vm-modules:
+	@$(MAKE) -s modules KDIR=$$($(KERNEL_SH) kdir)
+
+# Interactive: the demonstration, then a shell when stdin is a terminal.
+run: vm-modules
+	@$(VM_RUN) --shell --file tools/testing/vm/demo.sh -- sh ./demo.sh
+
+# make vm-run CMD='lsmod' FILES='a.out data.bin'
+vm-run: vm-modules
+	@$(VM_RUN) $(foreach f,$(FILES),--file $(f)) -- sh -c '$(subst ','\'',$(CMD))'
+
+# Benchmarks, once tools/testing/bench/ exists: its run.sh runs in the VM.
+bench: vm-modules
+	@if [ -x tools/testing/bench/run.sh ]; then \
+		$(VM_RUN) --file tools/testing/bench -- sh ./bench/run.sh; \
+	else echo "bench: no tools/testing/bench/run.sh yet"; fi
+
+help:
+	@echo 'Targets:'
+	@echo '  all, modules  build the modules (against KDIR, see the top of this file)'
+	@echo '  clean         remove build products'
+	@echo '  install       modules_install into updates/ of the running kernel + depmod'
+	@echo '                (a real host needs linux-headers-$$(uname -r))'
+	@echo '  deps          install the Debian packages build and tests need'
+	@echo '  lint          checkpatch --strict, sparse (C=2) and W=1: zero findings'
+	@echo '  selftests     build the kselftests into build/selftests/'
+	@echo '  check         deps, build, lint, selftests run in the test VM'
+	@echo '  run           boot the test VM, run the demo, then a shell (on a tty)'
+	@echo "  vm-run        run CMD='...' in the test VM with FILES='...' in /extra"
+	@echo '  bench         run tools/testing/bench/run.sh in the test VM (if present)'
+	@echo 'Variables: KDIR, VMDEV_CACHE (kernel cache), VM_MEM, VM_TIMEOUT (see tools/testing/vm/README)'
+
+endif

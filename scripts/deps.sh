@@ -1,0 +1,43 @@
+#!/bin/bash
+# Install the Debian 12 packages the build, lint and test VM need.
+# Idempotent: asks dpkg first and only runs apt-get when something is missing,
+# so a warm machine pays nothing and needs no network.
+set -euo pipefail
+
+# Build: kbuild for out-of-tree modules, static selftests (libc6-dev ships
+# libc.a), kmod for depmod/modinfo.  Lint: sparse, perl (checkpatch.pl).
+# Kernel cache: apt (apt-get download), xz-utils/cpio/gzip for unpacking and
+# the initramfs, util-linux for flock.  VM: qemu, and the host userland that
+# the guest reuses (same Debian release): iproute2, ethtool, iperf3.
+PACKAGES=(
+	make gcc libc6-dev bc kmod libelf1 git
+	sparse perl
+	apt xz-utils cpio gzip util-linux coreutils findutils
+	qemu-system-x86 iproute2 ethtool iperf3
+)
+
+missing_packages() {
+	local p
+	for p in "${PACKAGES[@]}"; do
+		dpkg -s "$p" >/dev/null 2>&1 || echo "$p"
+	done
+}
+
+main() {
+	local missing
+	missing=$(missing_packages)
+	[ -z "$missing" ] && return 0
+
+	echo "deps: installing:" $missing >&2
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "deps: need root to install packages" >&2
+		exit 1
+	fi
+	# iperf3's postinst asks whether to start a daemon: never prompt.
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	# shellcheck disable=SC2086 # one word per package
+	apt-get install -y -q --no-install-recommends $missing
+}
+
+main "$@"
