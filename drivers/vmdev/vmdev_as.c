@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vmdev core: address-space helpers for software devices.
+ *
+ * A software device never turns a ring or buffer address into a pointer on
+ * its own: what an address means depends on the consumer (an IOVA in a VFIO
+ * container for the vhost personality, a physical address for the virtio
+ * personality), so the consumer installs a translator with vmdev_set_as()
+ * and the device goes through the helpers here. With no translator
+ * installed every access fails, which is what a device that was never set
+ * up must see.
+ */
+
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/pfn.h>
+
+#include "vmdev_internal.h"
+
+/**
+ * vmdev_set_as - install the translator for a device's addresses
+ * @vdev: the device
+ * @ops: the translator, or NULL to remove it
+ * @priv: argument passed to @ops
+ *
+ * Only while the device is reset (no queue running), so no device access
+ * can race with the change.
+ */
+void vmdev_set_as(struct vmdev_device *vdev, const struct vmdev_as_ops *ops,
+		  void *priv)
+{
+	mutex_lock(&vdev->ops_lock);
+	vdev->as_ops = ops;
+	vdev->as_priv = priv;
+	mutex_unlock(&vdev->ops_lock);
+}
+EXPORT_SYMBOL_GPL(vmdev_set_as);
+
+/**
+ * vmdev_as_read - copy from device memory into a kernel buffer
+ * @vdev: the device
+ * @addr: device address
+ * @buf: destination
+ * @len: bytes to copy
+ *
+ * May sleep unless the consumer's translator says otherwise.
+ *
+ * Return: 0, or -EFAULT if any byte is not readable by the device.
+ */
+int vmdev_as_read(struct vmdev_device *vdev, u64 addr, void *buf, size_t len)
+{
+	const struct vmdev_as_ops *ops = vdev->as_ops;
+
+	if (!ops)
+		return -EFAULT;
+	return ops->rw(vdev->as_priv, addr, buf, len, false);
+}
+EXPORT_SYMBOL_GPL(vmdev_as_read);
+
+/**
+ * vmdev_as_write - copy a kernel buffer into device memory
+ * @vdev: the device
+ * @addr: device address
+ * @buf: source
+ * @len: bytes to copy
+ *
+ * May sleep unless the consumer's translator says otherwise.
+ *
+ * Return: 0, or -EFAULT if any byte is not writable by the device.
+ */
+int vmdev_as_write(struct vmdev_device *vdev, u64 addr, const void *buf,
+		   size_t len)
+{
+	const struct vmdev_as_ops *ops = vdev->as_ops;
+
+	if (!ops)
+		return -EFAULT;
+	return ops->rw(vdev->as_priv, addr, (void *)buf, len, true);
+}
+EXPORT_SYMBOL_GPL(vmdev_as_write);
+
+/**
+ * vmdev_as_map - get a kernel pointer to device memory
+ * @vdev: the device
+ * @addr: device address
+ * @len: bytes wanted
+ * @write: whether the device will write through the pointer
+ * @kaddr: the pointer, on success
+ *
+ * Translates the longest contiguous prefix of [@addr, @addr + @len).
+ * Call between vmdev_as_lock() and vmdev_as_unlock(); the pointer is valid
+ * until the unlock.
+ *
+ * Return: the length translated (at least 1), or -EFAULT.
+ */
+ssize_t vmdev_as_map(struct vmdev_device *vdev, u64 addr, size_t len,
+		     bool write, void **kaddr)
+{
+	const struct vmdev_as_ops *ops = vdev->as_ops;
+
+	if (!ops || !len)
+		return -EFAULT;
+	return ops->map(vdev->as_priv, addr, len, write, kaddr);
+}
+EXPORT_SYMBOL_GPL(vmdev_as_map);
+
+/**
+ * vmdev_as_lock - keep translations of a device's addresses stable
+ * @vdev: the device
+ *
+ * Pointers from vmdev_as_map() stay valid until vmdev_as_unlock(). Hold it
+ * briefly: the consumer's unmapping waits for it. May sleep.
+ */
+void vmdev_as_lock(struct vmdev_device *vdev)
+{
+	const struct vmdev_as_ops *ops = vdev->as_ops;
+
+	if (ops && ops->lock)
+		ops->lock(vdev->as_priv);
+}
+EXPORT_SYMBOL_GPL(vmdev_as_lock);
+
+/**
+ * vmdev_as_unlock - end a vmdev_as_lock() section
+ * @vdev: the device
+ */
+void vmdev_as_unlock(struct vmdev_device *vdev)
+{
+	const struct vmdev_as_ops *ops = vdev->as_ops;
+
+	if (ops && ops->unlock)
+		ops->unlock(vdev->as_priv);
+}
+EXPORT_SYMBOL_GPL(vmdev_as_unlock);
+
+/*
+ * Physical addresses, for a kernel driver that did not negotiate
+ * ACCESS_PLATFORM: its buffers are in the direct map, which is contiguous,
+ * so a range whose first and last pages are RAM is one kernel range.
+ */
+static ssize_t vmdev_as_phys_map(void *priv, u64 addr, size_t len, bool write,
+				 void **kaddr)
+{
+	u64 last;
+
+	if (check_add_overflow(addr, (u64)len - 1, &last))
+		return -EFAULT;
+	if (!pfn_valid(PHYS_PFN(addr)) || !pfn_valid(PHYS_PFN(last)))
+		return -EFAULT;
+	*kaddr = phys_to_virt(addr);
+	return len;
+}
+
+static int vmdev_as_phys_rw(void *priv, u64 addr, void *buf, size_t len,
+			    bool write)
+{
+	void *kaddr;
+	ssize_t ret;
+
+	if (!len)
+		return 0;
+	ret = vmdev_as_phys_map(priv, addr, len, write, &kaddr);
+	if (ret < 0)
+		return ret;
+	if (write)
+		memcpy(kaddr, buf, len);
+	else
+		memcpy(buf, kaddr, len);
+	return 0;
+}
+
+const struct vmdev_as_ops vmdev_as_phys_ops = {
+	.rw = vmdev_as_phys_rw,
+	.map = vmdev_as_phys_map,
+};
+EXPORT_SYMBOL_GPL(vmdev_as_phys_ops);

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Definitions shared between the files of the vmdev core module only.
+ */
+#ifndef _VMDEV_INTERNAL_H
+#define _VMDEV_INTERNAL_H
+
+#include <linux/vmdev.h>
+
+extern const struct attribute_group *vmdev_device_groups[];
+extern const char * const vmdev_personality_names[VMDEV_NR_PERSONALITIES];
+
+#endif /* _VMDEV_INTERNAL_H */

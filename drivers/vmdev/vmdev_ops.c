@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vmdev core: the validated entry points consumers use to drive a device.
+ *
+ * Each wrapper checks its arguments against what the device reported and
+ * against the device's state before the vendor op sees them, so vendor
+ * drivers implement only the valid cases, and both personalities get the
+ * same errno for the same mistake. A rejected call changes nothing.
+ */
+
+#include <linux/log2.h>
+#include <linux/virtio_config.h>
+
+#include "vmdev_internal.h"
+
+/* Split-ring area alignments required by the virtio 1.x specification. */
+#define VMDEV_DESC_ALIGN	16
+#define VMDEV_DRIVER_ALIGN	2
+#define VMDEV_DEVICE_ALIGN	4
+
+/**
+ * vmdev_get_vq_count - number of queues the device exposes
+ * @vdev: the device
+ *
+ * Return: the queue count for the device's current attributes.
+ */
+u16 vmdev_get_vq_count(struct vmdev_device *vdev)
+{
+	return vdev->config->get_vq_count(vdev);
+}
+EXPORT_SYMBOL_GPL(vmdev_get_vq_count);
+
+static bool vmdev_vq_valid(struct vmdev_device *vdev, u16 idx)
+{
+	return idx < vdev->config->get_vq_count(vdev);
+}
+
+/* Called with ops_lock held: ring setup is only allowed on a stopped ring. */
+static int vmdev_vq_check_setup(struct vmdev_device *vdev, u16 idx)
+{
+	if (!vmdev_vq_valid(vdev, idx))
+		return -EINVAL;
+	if (vdev->config->get_vq_ready(vdev, idx))
+		return -EBUSY;
+	return 0;
+}
+
+/**
+ * vmdev_set_vq_num - set a queue's ring size
+ * @vdev: the device
+ * @idx: queue index
+ * @num: ring size
+ *
+ * May sleep.
+ *
+ * Return: 0; -EINVAL for a bad @idx or a @num that is not a power of two
+ * within the device's minimum and maximum; -EBUSY if the queue is ready.
+ */
+int vmdev_set_vq_num(struct vmdev_device *vdev, u16 idx, u32 num)
+{
+	const struct vmdev_config_ops *ops = vdev->config;
+	u32 min = ops->get_vq_num_min ? ops->get_vq_num_min(vdev) : 1;
+	int ret;
+
+	if (!is_power_of_2(num) || num < min || num > ops->get_vq_num_max(vdev))
+		return -EINVAL;
+
+	mutex_lock(&vdev->ops_lock);
+	ret = vmdev_vq_check_setup(vdev, idx);
+	if (!ret)
+		ops->set_vq_num(vdev, idx, num);
+	mutex_unlock(&vdev->ops_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmdev_set_vq_num);
+
+/**
+ * vmdev_set_vq_address - set the addresses of a queue's ring areas
+ * @vdev: the device
+ * @idx: queue index
+ * @desc_area: descriptor table address
+ * @driver_area: driver (available) ring address
+ * @device_area: device (used) ring address
+ *
+ * May sleep.
+ *
+ * Return: 0; -EINVAL for a bad @idx or a misaligned area; -EBUSY if the
+ * queue is ready; or the vendor's error.
+ */
+int vmdev_set_vq_address(struct vmdev_device *vdev, u16 idx, u64 desc_area,
+			 u64 driver_area, u64 device_area)
+{
+	int ret;
+
+	if (!IS_ALIGNED(desc_area, VMDEV_DESC_ALIGN) ||
+	    !IS_ALIGNED(driver_area, VMDEV_DRIVER_ALIGN) ||
+	    !IS_ALIGNED(device_area, VMDEV_DEVICE_ALIGN))
+		return -EINVAL;
+
+	mutex_lock(&vdev->ops_lock);
+	ret = vmdev_vq_check_setup(vdev, idx);
+	if (!ret)
+		ret = vdev->config->set_vq_address(vdev, idx, desc_area,
+						   driver_area, device_area);
+	mutex_unlock(&vdev->ops_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmdev_set_vq_address);
+
+/**
+ * vmdev_set_vq_ready - enable or disable a queue
+ * @vdev: the device
+ * @idx: queue index
+ * @ready: enable when true
+ *
+ * May sleep.
+ *
+ * Return: 0, or -EINVAL for a bad @idx.
+ */
+int vmdev_set_vq_ready(struct vmdev_device *vdev, u16 idx, bool ready)
+{
+	int ret = 0;
+
+	mutex_lock(&vdev->ops_lock);
+	if (vmdev_vq_valid(vdev, idx))
+		vdev->config->set_vq_ready(vdev, idx, ready);
+	else
+		ret = -EINVAL;
+	mutex_unlock(&vdev->ops_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmdev_set_vq_ready);
+
+/**
+ * vmdev_set_vq_state - set where a queue resumes
+ * @vdev: the device
+ * @idx: queue index
+ * @state: the state
+ *
+ * May sleep.
+ *
+ * Return: 0; -EINVAL for a bad @idx; -EBUSY if the queue is ready; or the
+ * vendor's error.
+ */
+int vmdev_set_vq_state(struct vmdev_device *vdev, u16 idx,
+		       const struct vmdev_vq_state *state)
+{
+	int ret;
+
+	mutex_lock(&vdev->ops_lock);
+	ret = vmdev_vq_check_setup(vdev, idx);
+	if (!ret)
+		ret = vdev->config->set_vq_state(vdev, idx, state);
+	mutex_unlock(&vdev->ops_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmdev_set_vq_state);
+
+/**
+ * vmdev_get_vq_state - read a queue's state
+ * @vdev: the device
+ * @idx: queue index
+ * @state: filled in on success
+ *
+ * May sleep.
+ *
+ * Return: 0; -EINVAL for a bad @idx; or the vendor's error.
+ */
+int vmdev_get_vq_state(struct vmdev_device *vdev, u16 idx,
+		       struct vmdev_vq_state *state)
+{
+	int ret = -EINVAL;
+
+	mutex_lock(&vdev->ops_lock);
+	if (vmdev_vq_valid(vdev, idx))
+		ret = vdev->config->get_vq_state(vdev, idx, state);
+	mutex_unlock(&vdev->ops_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmdev_get_vq_state);
+
+/**
+ * vmdev_set_vq_cb - set or clear a queue's used-buffer callback
+ * @vdev: the device
+ * @idx: queue index
+ * @cb: the callback, or NULL
+ *
+ * When this returns the previous callback is not running and will not run
+ * again. May sleep.
+ *
+ * Return: 0, or -EINVAL for a bad @idx.
+ */
+int vmdev_set_vq_cb(struct vmdev_device *vdev, u16 idx,
+		    const struct vmdev_callback *cb)
+{
+	int ret = 0;
+
+	mutex_lock(&vdev->ops_lock);
+	if (vmdev_vq_valid(vdev, idx))
+		vdev->config->set_vq_cb(vdev, idx, cb);
+	else
+		ret = -EINVAL;
+	mutex_unlock(&vdev->ops_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmdev_set_vq_cb);
+
+/**
+ * vmdev_set_config_cb - set or clear the config-change callback
+ * @vdev: the device
+ * @cb: the callback, or NULL
+ *
+ * Same guarantees as vmdev_set_vq_cb(). May sleep.
+ *
+ * Return: 0.
+ */
+int vmdev_set_config_cb(struct vmdev_device *vdev,
+			const struct vmdev_callback *cb)
+{
+	mutex_lock(&vdev->ops_lock);
+	vdev->config->set_config_cb(vdev, cb);
+	mutex_unlock(&vdev->ops_lock);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vmdev_set_config_cb);
+
+/**
+ * vmdev_set_driver_features - accept the driver's features
+ * @vdev: the device
+ * @features: the driver's features
+ *
+ * May sleep.
+ *
+ * Return: 0; -EINVAL if @features has a bit the device does not offer;
+ * -EBUSY once FEATURES_OK is set; or the vendor's error.
+ */
+int vmdev_set_driver_features(struct vmdev_device *vdev, u64 features)
+{
+	const struct vmdev_config_ops *ops = vdev->config;
+	int ret;
+
+	mutex_lock(&vdev->ops_lock);
+	if (ops->get_status(vdev) & VIRTIO_CONFIG_S_FEATURES_OK)
+		ret = -EBUSY;
+	else if (features & ~ops->get_device_features(vdev))
+		ret = -EINVAL;
+	else
+		ret = ops->set_driver_features(vdev, features);
+	mutex_unlock(&vdev->ops_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmdev_set_driver_features);
+
+static int __vmdev_reset(struct vmdev_device *vdev)
+{
+	lockdep_assert_held(&vdev->ops_lock);
+	return vdev->config->reset(vdev);
+}
+
+/**
+ * vmdev_set_status - change the device status
+ * @vdev: the device
+ * @status: the new status; 0 resets the device
+ *
+ * Status bits can only be added; the device clears them only by a reset.
+ * May sleep.
+ *
+ * Return: 0; -EINVAL if @status drops a bit of the current status; or the
+ * vendor's reset error.
+ */
+int vmdev_set_status(struct vmdev_device *vdev, u8 status)
+{
+	const struct vmdev_config_ops *ops = vdev->config;
+	int ret = 0;
+	u8 cur;
+
+	mutex_lock(&vdev->ops_lock);
+	if (!status) {
+		ret = __vmdev_reset(vdev);
+		goto out;
+	}
+	cur = ops->get_status(vdev);
+	/* NEEDS_RESET is the device's to set, not the driver's to clear. */
+	cur &= ~VIRTIO_CONFIG_S_NEEDS_RESET;
+	if ((status & cur) != cur)
+		ret = -EINVAL;
+	else
+		ops->set_status(vdev, status);
+out:
+	mutex_unlock(&vdev->ops_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmdev_set_status);
+
+/**
+ * vmdev_reset - reset the device
+ * @vdev: the device
+ *
+ * When this returns the device no longer touches driver memory and raises
+ * no callbacks. May sleep.
+ *
+ * Return: 0 or the vendor's error.
+ */
+int vmdev_reset(struct vmdev_device *vdev)
+{
+	int ret;
+
+	mutex_lock(&vdev->ops_lock);
+	ret = __vmdev_reset(vdev);
+	mutex_unlock(&vdev->ops_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmdev_reset);
+
+/**
+ * vmdev_suspend - stop processing while keeping queue state readable
+ * @vdev: the device
+ *
+ * May sleep.
+ *
+ * Return: 0; -EOPNOTSUPP if the device cannot suspend; or the vendor's
+ * error.
+ */
+int vmdev_suspend(struct vmdev_device *vdev)
+{
+	int ret;
+
+	if (!vdev->config->suspend)
+		return -EOPNOTSUPP;
+	mutex_lock(&vdev->ops_lock);
+	ret = vdev->config->suspend(vdev);
+	mutex_unlock(&vdev->ops_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmdev_suspend);
+
+/**
+ * vmdev_resume - resume after vmdev_suspend()
+ * @vdev: the device
+ *
+ * May sleep.
+ *
+ * Return: 0; -EOPNOTSUPP if the device cannot resume; or the vendor's
+ * error.
+ */
+int vmdev_resume(struct vmdev_device *vdev)
+{
+	int ret;
+
+	if (!vdev->config->resume)
+		return -EOPNOTSUPP;
+	mutex_lock(&vdev->ops_lock);
+	ret = vdev->config->resume(vdev);
+	mutex_unlock(&vdev->ops_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmdev_resume);
+
+static bool vmdev_config_range_ok(struct vmdev_device *vdev,
+				  unsigned int offset, unsigned int len)
+{
+	size_t size = vdev->config->get_config_size(vdev);
+
+	return offset <= size && len <= size - offset;
+}
+
+/**
+ * vmdev_get_config - read the device-specific config space
+ * @vdev: the device
+ * @offset: byte offset
+ * @buf: destination
+ * @len: bytes to read
+ *
+ * May sleep.
+ *
+ * Return: 0, or -EINVAL if the range is outside the config space.
+ */
+int vmdev_get_config(struct vmdev_device *vdev, unsigned int offset,
+		     void *buf, unsigned int len)
+{
+	if (!vmdev_config_range_ok(vdev, offset, len))
+		return -EINVAL;
+	mutex_lock(&vdev->ops_lock);
+	vdev->config->get_config(vdev, offset, buf, len);
+	mutex_unlock(&vdev->ops_lock);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vmdev_get_config);
+
+/**
+ * vmdev_set_config - write the device-specific config space
+ * @vdev: the device
+ * @offset: byte offset
+ * @buf: source
+ * @len: bytes to write
+ *
+ * May sleep.
+ *
+ * Return: 0, or -EINVAL if the range is outside the config space.
+ */
+int vmdev_set_config(struct vmdev_device *vdev, unsigned int offset,
+		     const void *buf, unsigned int len)
+{
+	if (!vmdev_config_range_ok(vdev, offset, len))
+		return -EINVAL;
+	mutex_lock(&vdev->ops_lock);
+	vdev->config->set_config(vdev, offset, buf, len);
+	mutex_unlock(&vdev->ops_lock);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vmdev_set_config);
+
+/**
+ * vmdev_get_iova_range - the addresses the device can use
+ * @vdev: the device
+ *
+ * Return: the vendor's range, or the whole 64-bit space if it has none.
+ */
+struct vmdev_iova_range vmdev_get_iova_range(struct vmdev_device *vdev)
+{
+	struct vmdev_iova_range all = { .first = 0, .last = U64_MAX };
+
+	if (vdev->config->get_iova_range)
+		return vdev->config->get_iova_range(vdev);
+	return all;
+}
+EXPORT_SYMBOL_GPL(vmdev_get_iova_range);

@@ -1,0 +1,482 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * vmdev: mediated virtio-ring-layout devices.
+ *
+ * The transport API between vendor drivers (hardware functions or software
+ * devices whose datapath uses the virtio ring layout) and the personalities
+ * that consume them (vhost_mdev for userspace, virtio_mdev for the kernel's
+ * own virtio drivers). The core module (vmdev) sits in between: it registers
+ * each vendor parent with the mdev framework, creates and destroys devices,
+ * owns the per-device attributes and validates what consumers ask of a
+ * device before a vendor op sees it.
+ */
+#ifndef _LINUX_VMDEV_H
+#define _LINUX_VMDEV_H
+
+#include <linux/device.h>
+#include <linux/if_ether.h>
+#include <linux/interrupt.h>
+#include <linux/list.h>
+#include <linux/mdev.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/types.h>
+
+struct vmdev_device;
+struct vmdev_parent;
+
+/**
+ * enum vmdev_personality_id - how a device is consumed
+ * @VMDEV_PERSONALITY_VHOST: userspace, through vhost ioctls on a VFIO device
+ * @VMDEV_PERSONALITY_VIRTIO: the kernel, through a virtio transport
+ * @VMDEV_NR_PERSONALITIES: number of personalities
+ *
+ * The personality is fixed when a device is created: it is the mdev type the
+ * administrator wrote the UUID to.
+ */
+enum vmdev_personality_id {
+	VMDEV_PERSONALITY_VHOST,
+	VMDEV_PERSONALITY_VIRTIO,
+	VMDEV_NR_PERSONALITIES,
+};
+
+/**
+ * struct vmdev_callback - a device-to-consumer notification
+ * @callback: the function the device calls; runs in whatever context the
+ *            device raises it from (hard IRQ for hardware functions, softirq
+ *            or process context for software devices, possibly under a
+ *            device spinlock), so it must not sleep nor call control ops;
+ *            it may call vmdev_kick_vq()
+ * @private: argument for @callback
+ */
+struct vmdev_callback {
+	irqreturn_t (*callback)(void *private);
+	void *private;
+};
+
+/**
+ * struct vmdev_notification_area - a queue's doorbell
+ * @addr: physical address of the doorbell
+ * @size: size of the doorbell region in bytes
+ */
+struct vmdev_notification_area {
+	resource_size_t addr;
+	resource_size_t size;
+};
+
+/**
+ * struct vmdev_vq_state_split - split virtqueue state
+ * @avail_index: the next available ring index the device will read
+ */
+struct vmdev_vq_state_split {
+	u16 avail_index;
+};
+
+/**
+ * struct vmdev_vq_state_packed - packed virtqueue state
+ * @last_avail_counter: driver ring wrap counter the device last saw
+ * @last_avail_idx: next descriptor index the device will read
+ * @last_used_counter: device ring wrap counter
+ * @last_used_idx: next used index the device will write
+ */
+struct vmdev_vq_state_packed {
+	u16 last_avail_counter:1;
+	u16 last_avail_idx:15;
+	u16 last_used_counter:1;
+	u16 last_used_idx:15;
+};
+
+/**
+ * struct vmdev_vq_state - virtqueue state, for save and restore
+ * @split: state of a split virtqueue
+ * @packed: state of a packed virtqueue
+ */
+struct vmdev_vq_state {
+	union {
+		struct vmdev_vq_state_split split;
+		struct vmdev_vq_state_packed packed;
+	};
+};
+
+/**
+ * struct vmdev_iova_range - the I/O virtual addresses a device can use
+ * @first: first usable address
+ * @last: last usable address (inclusive)
+ */
+struct vmdev_iova_range {
+	u64 first;
+	u64 last;
+};
+
+/**
+ * struct vmdev_config_ops - what a vendor driver implements for a device
+ *
+ * Unless stated otherwise an op is mandatory, may sleep, and is called by
+ * the core with the device's &struct vmdev_device.ops_lock mutex held, so
+ * control-path ops of one device never run concurrently. Consumers never
+ * call these directly: they call the vmdev_*() wrappers, which validate
+ * arguments (queue index below vmdev_get_vq_count(), ring size a power of
+ * two within the device's minimum and maximum, ring area alignment, config
+ * offset and length within the config size, status bits only added) so a
+ * vendor sees only valid requests.
+ *
+ * Virtqueue ops (@idx is always below the device's queue count):
+ *
+ * @set_vq_address: Set the bus addresses (IOVAs for the vhost personality)
+ *	of the descriptor area @desc_area, driver area @driver_area and
+ *	device area @device_area of queue @idx of @vdev. Only called while
+ *	the queue is not ready. Returns 0 or -errno.
+ * @set_vq_num: Set the number of ring entries @num of queue @idx (already
+ *	validated). Only called while the queue is not ready.
+ * @kick_vq: The driver made buffers available on queue @idx. Called from
+ *	atomic context, possibly with interrupts disabled (an eventfd
+ *	wake-up or a virtqueue notify, maybe from inside one of the device's
+ *	own callbacks), without ops_lock: it must not sleep, must not take a
+ *	lock the device holds while calling callbacks, and must be cheap; a
+ *	software device schedules its processing here.
+ * @set_vq_cb: Set the used-buffer notification @cb of queue @idx; @cb may
+ *	be NULL to remove it. After it returns the old callback is no longer
+ *	running and will not be called again.
+ * @set_vq_ready: Enable (@ready true) or disable queue @idx. Disabling
+ *	waits until the device has stopped using the ring.
+ * @get_vq_ready: Whether queue @idx is enabled.
+ * @set_vq_state: Set the state @state of queue @idx (where to resume). Only
+ *	called while the queue is not ready. Returns 0 or -errno.
+ * @get_vq_state: Read the state of queue @idx into @state. Consistent only
+ *	while the device is suspended or the queue is not ready. Returns 0 or
+ *	-errno.
+ * @get_vq_notification: Optional. The doorbell of queue @idx, for mapping
+ *	into userspace; a zero size means it cannot be mapped.
+ * @get_vq_irq: Optional. The Linux IRQ that signals queue @idx, or a
+ *	negative errno if there is none.
+ * @get_vq_align: Alignment (a power of two) a driver should use when it
+ *	lays out a whole ring in one allocation. The core itself only
+ *	requires the virtio 1.x minimum for each area (16/2/4 bytes).
+ * @get_vq_num_max: Largest ring size the device supports.
+ * @get_vq_num_min: Optional. Smallest ring size; 1 when absent.
+ * @get_vq_count: Number of queues the device exposes with its current
+ *	attributes (for a net device: 2 per queue pair, plus the control
+ *	queue when it offers one). Lock-free; may be called from any context.
+ *
+ * Device ops:
+ *
+ * @get_device_features: Features the device offers (VIRTIO_F_* bits).
+ * @set_driver_features: Accept the driver's @features (a subset of the
+ *	offered ones; the core checks that). Returns 0 or -errno.
+ * @get_driver_features: Features last accepted by @set_driver_features.
+ * @set_config_cb: Set the config-change notification @cb (may be NULL).
+ *	Same guarantees as @set_vq_cb. Not cleared by @reset; the core
+ *	clears it when the consumer goes away.
+ * @get_device_id: virtio device id (1 for a net device).
+ * @get_vendor_id: virtio subsystem vendor id.
+ * @get_status: Device status byte.
+ * @set_status: Set the status byte to @status. The core only passes values
+ *	that add bits to the current status; resets go through @reset.
+ * @reset: Return the device to its initial state: status 0, every queue
+ *	disabled with no callback, features cleared, queue state zero. When
+ *	it returns the device no longer touches driver memory. Returns 0 or
+ *	-errno.
+ * @suspend: Optional. Stop processing all queues while keeping their
+ *	state readable by @get_vq_state. Returns 0 or -errno.
+ * @resume: Optional, requires @suspend. Resume after @suspend.
+ * @get_config_size: Size of the device-specific config space in bytes.
+ * @get_config: Read @len bytes at @offset of the config space into @buf.
+ * @set_config: Write @len bytes from @buf at @offset of the config space.
+ * @get_generation: Optional. Config generation counter; it must change
+ *	whenever the device changes its config space on its own.
+ * @get_iova_range: Optional. Addresses the device can use; the whole 64-bit
+ *	space when absent.
+ */
+struct vmdev_config_ops {
+	int (*set_vq_address)(struct vmdev_device *vdev, u16 idx,
+			      u64 desc_area, u64 driver_area, u64 device_area);
+	void (*set_vq_num)(struct vmdev_device *vdev, u16 idx, u32 num);
+	void (*kick_vq)(struct vmdev_device *vdev, u16 idx);
+	void (*set_vq_cb)(struct vmdev_device *vdev, u16 idx,
+			  const struct vmdev_callback *cb);
+	void (*set_vq_ready)(struct vmdev_device *vdev, u16 idx, bool ready);
+	bool (*get_vq_ready)(struct vmdev_device *vdev, u16 idx);
+	int (*set_vq_state)(struct vmdev_device *vdev, u16 idx,
+			    const struct vmdev_vq_state *state);
+	int (*get_vq_state)(struct vmdev_device *vdev, u16 idx,
+			    struct vmdev_vq_state *state);
+	struct vmdev_notification_area
+		(*get_vq_notification)(struct vmdev_device *vdev, u16 idx);
+	int (*get_vq_irq)(struct vmdev_device *vdev, u16 idx);
+	u32 (*get_vq_align)(struct vmdev_device *vdev);
+	u16 (*get_vq_num_max)(struct vmdev_device *vdev);
+	u16 (*get_vq_num_min)(struct vmdev_device *vdev);
+	u16 (*get_vq_count)(struct vmdev_device *vdev);
+
+	u64 (*get_device_features)(struct vmdev_device *vdev);
+	int (*set_driver_features)(struct vmdev_device *vdev, u64 features);
+	u64 (*get_driver_features)(struct vmdev_device *vdev);
+	void (*set_config_cb)(struct vmdev_device *vdev,
+			      const struct vmdev_callback *cb);
+	u32 (*get_device_id)(struct vmdev_device *vdev);
+	u32 (*get_vendor_id)(struct vmdev_device *vdev);
+	u8 (*get_status)(struct vmdev_device *vdev);
+	void (*set_status)(struct vmdev_device *vdev, u8 status);
+	int (*reset)(struct vmdev_device *vdev);
+	int (*suspend)(struct vmdev_device *vdev);
+	int (*resume)(struct vmdev_device *vdev);
+	size_t (*get_config_size)(struct vmdev_device *vdev);
+	void (*get_config)(struct vmdev_device *vdev, unsigned int offset,
+			   void *buf, unsigned int len);
+	void (*set_config)(struct vmdev_device *vdev, unsigned int offset,
+			   const void *buf, unsigned int len);
+	u32 (*get_generation)(struct vmdev_device *vdev);
+	struct vmdev_iova_range (*get_iova_range)(struct vmdev_device *vdev);
+};
+
+/**
+ * struct vmdev_parent_ops - device lifecycle, implemented by a vendor driver
+ * @dev_create: Allocate a device with vmdev_alloc_device() and prepare it;
+ *	the device starts in reset state. Its dev, mdev and attrs fields are
+ *	filled in by the core after this returns. Called in process context
+ *	with no core lock held; may sleep. Returns the device or an ERR_PTR().
+ * @dev_destroy: Release what @dev_create set up. The device has been reset,
+ *	has no consumer and no callbacks; the core frees the memory after this
+ *	returns. May sleep.
+ */
+struct vmdev_parent_ops {
+	struct vmdev_device *(*dev_create)(struct vmdev_parent *parent);
+	void (*dev_destroy)(struct vmdev_device *vdev);
+};
+
+/**
+ * struct vmdev_net_attrs - administrator-set attributes of a net device
+ * @mac: unicast MAC address the device reports in its config space
+ * @mtu: MTU the device reports (68..65535, at most the parent's max_mtu)
+ * @max_vq_pairs: queue pairs the device exposes (1..the parent's maximum)
+ *
+ * Set through the device's sysfs files, only while no consumer has the
+ * device claimed, so a vendor may read them without locking from any op
+ * called on a claimed device.
+ */
+struct vmdev_net_attrs {
+	u8 mac[ETH_ALEN];
+	u16 mtu;
+	u16 max_vq_pairs;
+};
+
+/**
+ * struct vmdev_parent - a vendor's source of devices
+ * @dev: the device the mdev types hang off (sysfs mdev_supported_types);
+ *	its driver (or bus or class) name prefixes the type names
+ * @ops: lifecycle ops
+ * @owner: the vendor module; a personality pins it while userspace holds
+ *	one of its devices open
+ * @max_devices: how many devices the parent can hold at once
+ * @max_vq_pairs: largest max_vq_pairs attribute a device may be given
+ * @max_mtu: largest MTU a device may be given (0: 65535)
+ * @dev_groups: optional extra sysfs attribute groups for each device,
+ *	created in the mdev device's directory
+ * @mdev_parent: private to the core
+ * @types: private to the core
+ * @type_list: private to the core
+ * @lock: private to the core; protects @nr_devices and @devices
+ * @nr_devices: private to the core
+ * @devices: private to the core
+ * @node: private to the core
+ *
+ * The first fields are set by the vendor before vmdev_register_parent();
+ * the rest belongs to the core.
+ */
+struct vmdev_parent {
+	struct device *dev;
+	const struct vmdev_parent_ops *ops;
+	struct module *owner;
+	unsigned int max_devices;
+	u16 max_vq_pairs;
+	u16 max_mtu;
+	const struct attribute_group **dev_groups;
+
+	struct mdev_parent mdev_parent;
+	struct mdev_type types[VMDEV_NR_PERSONALITIES];
+	struct mdev_type *type_list[VMDEV_NR_PERSONALITIES];
+	struct mutex lock;		/* protects nr_devices, devices */
+	unsigned int nr_devices;
+	struct list_head devices;
+	struct list_head node;
+};
+
+/**
+ * struct vmdev_device - one mediated device
+ * @dev: the mdev's struct device (its sysfs directory is the device's)
+ * @mdev: the mdev device
+ * @parent: the parent this device belongs to
+ * @config: the vendor's ops for this device
+ * @dma_dev: the device that performs DMA for a hardware function, NULL for a
+ *	software device (whose memory accesses go through the vmdev_as_*()
+ *	helpers); set by the vendor in &vmdev_parent_ops.dev_create
+ * @personality: personality chosen at creation
+ * @attrs: administrator-set attributes; stable while the device is claimed
+ * @ops_lock: private to the core; serialises control-path vendor ops
+ * @lock: private to the core; protects @attrs and @claimed
+ * @claimed: private to the core
+ * @consumer: private to the core; the attached personality, changed only
+ *	with the core's personality semaphore held
+ * @consumer_priv: the attached personality's per-device data
+ * @as_ops: private to the core; see vmdev_set_as()
+ * @as_priv: private to the core
+ * @node: private to the core
+ *
+ * A vendor embeds this structure as the first member of its own device
+ * structure and allocates it with vmdev_alloc_device().
+ */
+struct vmdev_device {
+	struct device *dev;
+	struct mdev_device *mdev;
+	struct vmdev_parent *parent;
+	const struct vmdev_config_ops *config;
+	struct device *dma_dev;
+	enum vmdev_personality_id personality;
+	struct vmdev_net_attrs attrs;
+
+	struct mutex ops_lock;		/* serialises vendor control ops */
+	struct mutex lock;		/* protects attrs, claimed */
+	bool claimed;
+	const struct vmdev_personality *consumer;
+	void *consumer_priv;
+	const struct vmdev_as_ops *as_ops;
+	void *as_priv;
+	struct list_head node;
+};
+
+/**
+ * struct vmdev_as_ops - how a consumer resolves device addresses
+ * @rw: Copy @len bytes between the kernel buffer @buf and the device
+ *	address @addr (@write: towards device memory) of the address space
+ *	@priv. Returns 0, or -EFAULT when any part of the range is not mapped
+ *	with the needed permission.
+ * @map: Translate as much as possible of [@addr, @addr + @len) into one
+ *	kernel-virtual range, for writing by the device if @write; store its
+ *	address in @kaddr and return its length (> 0), or return a negative
+ *	errno. The pointer is valid until @unlock.
+ * @lock: Optional. Keep translations stable until @unlock (sleepable).
+ * @unlock: Optional. Counterpart of @lock.
+ *
+ * Implemented by a personality (or the core, for physical addresses:
+ * &vmdev_as_phys_ops) and installed with vmdev_set_as(). Software devices
+ * never call these directly; they use vmdev_as_read(), vmdev_as_write() and
+ * vmdev_as_map().
+ */
+struct vmdev_as_ops {
+	int (*rw)(void *priv, u64 addr, void *buf, size_t len, bool write);
+	ssize_t (*map)(void *priv, u64 addr, size_t len, bool write,
+		       void **kaddr);
+	void (*lock)(void *priv);
+	void (*unlock)(void *priv);
+};
+
+/**
+ * struct vmdev_personality - a consumer of devices
+ * @id: which mdev type it serves
+ * @name: short name, as in the mdev type's name
+ * @owner: the personality module
+ * @attach: Give a consumer to the device @vdev: called when a device of
+ *	this personality is created, or for every existing one when the
+ *	personality registers. Process context, may sleep; the core's
+ *	personality semaphore is held, so it must not register or unregister
+ *	personalities or parents. Returns 0 or -errno; on error the device
+ *	stays without a consumer.
+ * @detach: Take the consumer away from @vdev: called when the device is
+ *	removed or the personality unregisters, same context as @attach. Must
+ *	wait for users to finish (or make them fail) and leave the device
+ *	reset and unclaimed.
+ */
+struct vmdev_personality {
+	enum vmdev_personality_id id;
+	const char *name;
+	struct module *owner;
+	int (*attach)(struct vmdev_device *vdev);
+	void (*detach)(struct vmdev_device *vdev);
+};
+
+/* Vendor driver API */
+int vmdev_register_parent(struct vmdev_parent *parent);
+void vmdev_unregister_parent(struct vmdev_parent *parent);
+struct vmdev_device *__vmdev_alloc_device(struct vmdev_parent *parent,
+					  const struct vmdev_config_ops *config,
+					  size_t size);
+
+/**
+ * vmdev_alloc_device - allocate a vendor device structure
+ * @type: the vendor's structure type
+ * @member: name of its &struct vmdev_device member (must be the first)
+ * @parent: the parent creating the device
+ * @config: the vendor's ops for the device
+ *
+ * For use in &vmdev_parent_ops.dev_create. May sleep.
+ *
+ * Return: a pointer to the zeroed vendor structure, or an ERR_PTR().
+ */
+#define vmdev_alloc_device(type, member, parent, config)		\
+	((type *)__vmdev_alloc_device((parent), (config),		\
+			sizeof(type) +					\
+			BUILD_BUG_ON_ZERO(offsetof(type, member))))
+
+struct vmdev_device *vmdev_from_dev(struct device *dev);
+
+/* Address-space helpers for software devices */
+int vmdev_as_read(struct vmdev_device *vdev, u64 addr, void *buf, size_t len);
+int vmdev_as_write(struct vmdev_device *vdev, u64 addr, const void *buf,
+		   size_t len);
+ssize_t vmdev_as_map(struct vmdev_device *vdev, u64 addr, size_t len,
+		     bool write, void **kaddr);
+void vmdev_as_lock(struct vmdev_device *vdev);
+void vmdev_as_unlock(struct vmdev_device *vdev);
+
+/* Personality API */
+int vmdev_register_personality(const struct vmdev_personality *p);
+void vmdev_unregister_personality(const struct vmdev_personality *p);
+int vmdev_claim(struct vmdev_device *vdev);
+void vmdev_unclaim(struct vmdev_device *vdev);
+void vmdev_set_as(struct vmdev_device *vdev, const struct vmdev_as_ops *ops,
+		  void *priv);
+
+/*
+ * Translator for physical addresses, for a kernel virtio driver that did
+ * not negotiate VIRTIO_F_ACCESS_PLATFORM.
+ */
+extern const struct vmdev_as_ops vmdev_as_phys_ops;
+
+/* Validated wrappers over struct vmdev_config_ops, for consumers */
+u16 vmdev_get_vq_count(struct vmdev_device *vdev);
+int vmdev_set_vq_num(struct vmdev_device *vdev, u16 idx, u32 num);
+int vmdev_set_vq_address(struct vmdev_device *vdev, u16 idx, u64 desc_area,
+			 u64 driver_area, u64 device_area);
+int vmdev_set_vq_ready(struct vmdev_device *vdev, u16 idx, bool ready);
+int vmdev_set_vq_state(struct vmdev_device *vdev, u16 idx,
+		       const struct vmdev_vq_state *state);
+int vmdev_get_vq_state(struct vmdev_device *vdev, u16 idx,
+		       struct vmdev_vq_state *state);
+int vmdev_set_vq_cb(struct vmdev_device *vdev, u16 idx,
+		    const struct vmdev_callback *cb);
+int vmdev_set_config_cb(struct vmdev_device *vdev,
+			const struct vmdev_callback *cb);
+int vmdev_set_driver_features(struct vmdev_device *vdev, u64 features);
+int vmdev_set_status(struct vmdev_device *vdev, u8 status);
+int vmdev_reset(struct vmdev_device *vdev);
+int vmdev_suspend(struct vmdev_device *vdev);
+int vmdev_resume(struct vmdev_device *vdev);
+int vmdev_get_config(struct vmdev_device *vdev, unsigned int offset,
+		     void *buf, unsigned int len);
+int vmdev_set_config(struct vmdev_device *vdev, unsigned int offset,
+		     const void *buf, unsigned int len);
+struct vmdev_iova_range vmdev_get_iova_range(struct vmdev_device *vdev);
+
+/**
+ * vmdev_kick_vq - notify the device of new buffers on a queue
+ * @vdev: the device
+ * @idx: queue index, already validated by the caller
+ *
+ * Safe from atomic context; takes no lock.
+ */
+static inline void vmdev_kick_vq(struct vmdev_device *vdev, u16 idx)
+{
+	vdev->config->kick_vq(vdev, idx);
+}
+
+#endif /* _LINUX_VMDEV_H */
