@@ -1,0 +1,71 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The demonstration "make run" shows in the test VM: the mvnet parent and
+# its types, two devices linked as peers, their attributes, and what the
+# core refuses. Each step prints the command it runs.
+set -e
+
+TYPES=/sys/class/mdev_bus/mvnet/mdev_supported_types
+DEVS=/sys/bus/mdev/devices
+
+# busybox's shell, unlike dash, names the errno a failed write got.
+run() {
+	echo "# $*"
+	busybox sh -c "$*"
+}
+
+new_uuid() {
+	cat /proc/sys/kernel/random/uuid
+}
+
+echo "== modules"
+lsmod
+
+echo
+echo "== the mvnet parent offers one mdev type per personality"
+for t in "$TYPES"/*; do
+	echo "${t##*/}: $(cat "$t/description")"
+	echo "    available_instances: $(cat "$t/available_instances")"
+done
+
+A=$(new_uuid)
+B=$(new_uuid)
+echo
+echo "== create a vhost-personality and a virtio-personality device"
+run "echo $A > $TYPES/mvnet-vhost/create"
+run "echo $B > $TYPES/mvnet-virtio/create"
+
+echo
+echo "== set their attributes and link them as peers"
+run "echo 02:00:00:00:00:0a > $DEVS/$A/mac"
+run "echo 02:00:00:00:00:0b > $DEVS/$B/mac"
+run "echo 9000 > $DEVS/$B/mtu"
+run "echo 4 > $DEVS/$B/max_vq_pairs"
+run "echo $B > $DEVS/$A/peer"
+run "echo down > $DEVS/$B/link"
+for d in "$A" "$B"; do
+	echo "$d:"
+	for f in personality mac mtu max_vq_pairs link peer; do
+		printf '    %-13s %s\n' "$f" "$(cat "$DEVS/$d/$f")"
+	done
+done
+
+echo
+echo "== bad input is refused with a precise errno and changes nothing"
+run "echo 01:00:5e:00:00:01 > $DEVS/$A/mac" || true
+run "echo 67 > $DEVS/$A/mtu" || true
+run "echo 9 > $DEVS/$A/max_vq_pairs" || true
+run "echo $A > $DEVS/$A/peer" || true
+echo "    mac is still $(cat "$DEVS/$A/mac")"
+
+echo
+echo "== personality modules load on demand; until one exists a device waits"
+echo "   without a consumer (see Documentation/admin-guide/vhost-mdev.rst)"
+
+echo
+echo "== remove the vhost device: its peer is unlinked"
+run "echo 1 > $DEVS/$A/remove"
+echo "    peer of $B: '$(cat "$DEVS/$B/peer")'"
+echo
+echo "The virtio-personality device $B is left in place to explore."

@@ -1,0 +1,16 @@
+#!/bin/sh
+# Runs in the test VM (from "make check"): every executable under the given
+# directory (selftests/<dir>/<test>), one after the other, each framed by
+# markers that scripts/ktap-summary reads:
+#   ### test <dir>/<test>
+#   ...the test's own KTAP output...
+#   ### end <dir>/<test> exit <status>
+# VM_TEST_TIMEOUT (seconds, default 600) bounds each test.
+top=${1:-selftests}
+limit=${VM_TEST_TIMEOUT:-600}
+cd "$top" || exit 1
+for t in $(find . -type f -perm -u+x | sed 's#^\./##' | sort); do
+	echo "### test $t"
+	(cd "$(dirname "$t")" && timeout "$limit" "./$(basename "$t")" 2>&1)
+	echo "### end $t exit $?"
+done
