@@ -108,28 +108,33 @@ EXPORT_SYMBOL_GPL(vmdev_as_map);
  * vmdev_as_lock - keep translations of a device's addresses stable
  * @vdev: the device
  *
- * Pointers from vmdev_as_map() stay valid until vmdev_as_unlock(). Hold it
- * briefly: the consumer's unmapping waits for it. May sleep.
+ * Pointers from vmdev_as_map() stay valid until vmdev_as_unlock(). Sections
+ * may nest (a device may hold its own and its peer's) and may sleep, but
+ * should be short: the consumer's unmapping waits for them.
+ *
+ * Return: a cookie for vmdev_as_unlock().
  */
-void vmdev_as_lock(struct vmdev_device *vdev)
+int vmdev_as_lock(struct vmdev_device *vdev)
 {
 	const struct vmdev_as_ops *ops = vdev->as_ops;
 
 	if (ops && ops->lock)
-		ops->lock(vdev->as_priv);
+		return ops->lock(vdev->as_priv);
+	return 0;
 }
 EXPORT_SYMBOL_GPL(vmdev_as_lock);
 
 /**
  * vmdev_as_unlock - end a vmdev_as_lock() section
  * @vdev: the device
+ * @cookie: what vmdev_as_lock() returned
  */
-void vmdev_as_unlock(struct vmdev_device *vdev)
+void vmdev_as_unlock(struct vmdev_device *vdev, int cookie)
 {
 	const struct vmdev_as_ops *ops = vdev->as_ops;
 
 	if (ops && ops->unlock)
-		ops->unlock(vdev->as_priv);
+		ops->unlock(vdev->as_priv, cookie);
 }
 EXPORT_SYMBOL_GPL(vmdev_as_unlock);
 

@@ -206,6 +206,34 @@ int vmdev_set_vq_cb(struct vmdev_device *vdev, u16 idx,
 EXPORT_SYMBOL_GPL(vmdev_set_vq_cb);
 
 /**
+ * vmdev_set_vq_err_cb - set or clear a queue's error callback
+ * @vdev: the device
+ * @idx: queue index
+ * @cb: the callback, or NULL
+ *
+ * Same guarantees as vmdev_set_vq_cb(). May sleep.
+ *
+ * Return: 0; -EINVAL for a bad @idx; -EOPNOTSUPP if the device reports no
+ * queue errors.
+ */
+int vmdev_set_vq_err_cb(struct vmdev_device *vdev, u16 idx,
+			const struct vmdev_callback *cb)
+{
+	int ret = 0;
+
+	if (!vdev->config->set_vq_err_cb)
+		return -EOPNOTSUPP;
+	mutex_lock(&vdev->ops_lock);
+	if (vmdev_vq_valid(vdev, idx))
+		vdev->config->set_vq_err_cb(vdev, idx, cb);
+	else
+		ret = -EINVAL;
+	mutex_unlock(&vdev->ops_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmdev_set_vq_err_cb);
+
+/**
  * vmdev_set_config_cb - set or clear the config-change callback
  * @vdev: the device
  * @cb: the callback, or NULL

@@ -137,6 +137,10 @@ struct vmdev_iova_range {
  * @set_vq_cb: Set the used-buffer notification @cb of queue @idx; @cb may
  *	be NULL to remove it. After it returns the old callback is no longer
  *	running and will not be called again.
+ * @set_vq_err_cb: Optional. Set the notification @cb (may be NULL) the
+ *	device raises when it stops processing queue @idx because of an error
+ *	(malformed ring, unmapped memory); it also sets
+ *	VIRTIO_CONFIG_S_NEEDS_RESET. Same guarantees as @set_vq_cb.
  * @set_vq_ready: Enable (@ready true) or disable queue @idx. Disabling
  *	waits until the device has stopped using the ring.
  * @get_vq_ready: Whether queue @idx is enabled.
@@ -173,9 +177,9 @@ struct vmdev_iova_range {
  * @set_status: Set the status byte to @status. The core only passes values
  *	that add bits to the current status; resets go through @reset.
  * @reset: Return the device to its initial state: status 0, every queue
- *	disabled with no callback, features cleared, queue state zero. When
- *	it returns the device no longer touches driver memory. Returns 0 or
- *	-errno.
+ *	disabled with no used-buffer or error callback, features cleared,
+ *	queue state zero. When it returns the device no longer touches
+ *	driver memory. Returns 0 or -errno.
  * @suspend: Optional. Stop processing all queues while keeping their
  *	state readable by @get_vq_state. Returns 0 or -errno.
  * @resume: Optional, requires @suspend. Resume after @suspend.
@@ -194,6 +198,8 @@ struct vmdev_config_ops {
 	void (*kick_vq)(struct vmdev_device *vdev, u16 idx);
 	void (*set_vq_cb)(struct vmdev_device *vdev, u16 idx,
 			  const struct vmdev_callback *cb);
+	void (*set_vq_err_cb)(struct vmdev_device *vdev, u16 idx,
+			      const struct vmdev_callback *cb);
 	void (*set_vq_ready)(struct vmdev_device *vdev, u16 idx, bool ready);
 	bool (*get_vq_ready)(struct vmdev_device *vdev, u16 idx);
 	int (*set_vq_state)(struct vmdev_device *vdev, u16 idx,
@@ -353,9 +359,12 @@ struct vmdev_device {
  * @map: Translate as much as possible of [@addr, @addr + @len) into one
  *	kernel-virtual range, for writing by the device if @write; store its
  *	address in @kaddr and return its length (> 0), or return a negative
- *	errno. The pointer is valid until @unlock.
- * @lock: Optional. Keep translations stable until @unlock (sleepable).
- * @unlock: Optional. Counterpart of @lock.
+ *	errno. The pointer is valid until @unlock. May sleep.
+ * @lock: Optional. Keep translations stable until @unlock; returns a
+ *	cookie for @unlock. Sections may nest and may sleep, and must not
+ *	block each other (a device holds its own and its peer's at once),
+ *	so an SRCU read section is the model.
+ * @unlock: Optional. Counterpart of @lock, given its @cookie.
  *
  * Implemented by a personality (or the core, for physical addresses:
  * &vmdev_as_phys_ops) and installed with vmdev_set_as(). Software devices
@@ -366,8 +375,8 @@ struct vmdev_as_ops {
 	int (*rw)(void *priv, u64 addr, void *buf, size_t len, bool write);
 	ssize_t (*map)(void *priv, u64 addr, size_t len, bool write,
 		       void **kaddr);
-	void (*lock)(void *priv);
-	void (*unlock)(void *priv);
+	int (*lock)(void *priv);
+	void (*unlock)(void *priv, int cookie);
 };
 
 /**
@@ -425,8 +434,8 @@ int vmdev_as_write(struct vmdev_device *vdev, u64 addr, const void *buf,
 		   size_t len);
 ssize_t vmdev_as_map(struct vmdev_device *vdev, u64 addr, size_t len,
 		     bool write, void **kaddr);
-void vmdev_as_lock(struct vmdev_device *vdev);
-void vmdev_as_unlock(struct vmdev_device *vdev);
+int vmdev_as_lock(struct vmdev_device *vdev);
+void vmdev_as_unlock(struct vmdev_device *vdev, int cookie);
 
 /* Personality API */
 int vmdev_register_personality(const struct vmdev_personality *p);
@@ -454,6 +463,8 @@ int vmdev_get_vq_state(struct vmdev_device *vdev, u16 idx,
 		       struct vmdev_vq_state *state);
 int vmdev_set_vq_cb(struct vmdev_device *vdev, u16 idx,
 		    const struct vmdev_callback *cb);
+int vmdev_set_vq_err_cb(struct vmdev_device *vdev, u16 idx,
+			const struct vmdev_callback *cb);
 int vmdev_set_config_cb(struct vmdev_device *vdev,
 			const struct vmdev_callback *cb);
 int vmdev_set_driver_features(struct vmdev_device *vdev, u64 features);
