@@ -34,7 +34,7 @@ KBUILD_ARGS := M=$(REPO) $(foreach c,$(VMDEV_CONFIGS),CONFIG_$(c)=m) \
 # Module files of this tree (what "install" and the VM load).
 our-modules = $(shell find drivers samples -name '*.ko' 2>/dev/null)
 
-.PHONY: all modules clean install lint selftests check run vm-run bench deps help
+.PHONY: all modules clean install lint selftests tools check run vm-run bench deps help
 
 all: modules
 
@@ -66,6 +66,10 @@ selftests:
 	@$(MAKE) -s -C tools/testing/selftests \
 		HARNESS_DIR=$$($(KERNEL_SH) harness) OUTPUT=$(REPO)/build/selftests
 
+# libvmdev and the vmdevctl CLI (static) into build/tools/.
+tools:
+	@$(MAKE) -s -C tools/vmdev OUTPUT=$(REPO)/build/tools
+
 # Everything CI runs: deps, build, lint, selftests in the VM; the last line is
 # the totals.
 check:
@@ -77,8 +81,9 @@ vm-modules:
 	@$(MAKE) -s modules KDIR=$$($(KERNEL_SH) kdir)
 
 # Interactive: the demonstration, then a shell when stdin is a terminal.
-run: vm-modules
-	@$(VM_RUN) --shell --file tools/testing/vm/demo.sh -- sh ./demo.sh
+run: vm-modules tools
+	@$(VM_RUN) --shell --file tools/testing/vm/demo.sh \
+		--file build/tools/vmdevctl -- sh ./demo.sh
 
 # make vm-run CMD='lsmod' FILES='a.out data.bin'
 vm-run: vm-modules
@@ -99,6 +104,7 @@ help:
 	@echo '  deps          install the Debian packages build and tests need'
 	@echo '  lint          checkpatch --strict, sparse (C=2) and W=1: zero findings'
 	@echo '  selftests     build the kselftests into build/selftests/'
+	@echo '  tools         build libvmdev and vmdevctl into build/tools/'
 	@echo '  check         deps, build, lint, selftests run in the test VM'
 	@echo '  run           boot the test VM, run the demo, then a shell (on a tty)'
 	@echo "  vm-run        run CMD='...' in the test VM with FILES='...' in /extra"

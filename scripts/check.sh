@@ -45,6 +45,7 @@ run_vm_tests() {
 	stage "VM: load modules, run selftests"
 	VM_LOG=$log VM_OUTPUT=$out tools/testing/vm/run \
 		--file "$BUILD/selftests" --file tools/testing/vm/run-tests.sh \
+		--file "$BUILD/tools/vmdevctl" \
 		-- sh ./run-tests.sh selftests >/dev/null || rc=$?
 	# The VM run itself (boot, module load, no splat, runner finished) is
 	# one result; each KTAP result of each program is one more.
@@ -73,7 +74,7 @@ main() {
 	stage_run lint scripts/lint.sh || true
 	# Drop binaries of tests that no longer exist.
 	rm -rf "$BUILD/selftests"
-	stage_run "selftests build" make -s selftests || true
+	stage_run "selftests build" make -s selftests tools || true
 	run_vm_tests
 	totals
 }

@@ -453,3 +453,151 @@ struct vmdev_iova_range vmdev_get_iova_range(struct vmdev_device *vdev)
 	return all;
 }
 EXPORT_SYMBOL_GPL(vmdev_get_iova_range);
+
+/**
+ * vmdev_get_status - read the device status
+ * @vdev: the device
+ *
+ * May sleep.
+ *
+ * Return: the device status byte.
+ */
+u8 vmdev_get_status(struct vmdev_device *vdev)
+{
+	u8 status;
+
+	mutex_lock(&vdev->ops_lock);
+	status = vdev->config->get_status(vdev);
+	mutex_unlock(&vdev->ops_lock);
+	return status;
+}
+EXPORT_SYMBOL_GPL(vmdev_get_status);
+
+/**
+ * vmdev_get_device_features - features the device offers
+ * @vdev: the device
+ *
+ * May sleep.
+ *
+ * Return: the device's VIRTIO_F_* feature bits.
+ */
+u64 vmdev_get_device_features(struct vmdev_device *vdev)
+{
+	u64 features;
+
+	mutex_lock(&vdev->ops_lock);
+	features = vdev->config->get_device_features(vdev);
+	mutex_unlock(&vdev->ops_lock);
+	return features;
+}
+EXPORT_SYMBOL_GPL(vmdev_get_device_features);
+
+/**
+ * vmdev_get_driver_features - features the driver last set
+ * @vdev: the device
+ *
+ * May sleep.
+ *
+ * Return: the features accepted by vmdev_set_driver_features() since the
+ * last reset.
+ */
+u64 vmdev_get_driver_features(struct vmdev_device *vdev)
+{
+	u64 features;
+
+	mutex_lock(&vdev->ops_lock);
+	features = vdev->config->get_driver_features(vdev);
+	mutex_unlock(&vdev->ops_lock);
+	return features;
+}
+EXPORT_SYMBOL_GPL(vmdev_get_driver_features);
+
+/**
+ * vmdev_get_device_id - the virtio device id
+ * @vdev: the device
+ *
+ * Return: the virtio device id (1 for a net device).
+ */
+u32 vmdev_get_device_id(struct vmdev_device *vdev)
+{
+	return vdev->config->get_device_id(vdev);
+}
+EXPORT_SYMBOL_GPL(vmdev_get_device_id);
+
+/**
+ * vmdev_get_config_size - size of the device-specific config space
+ * @vdev: the device
+ *
+ * Return: the size in bytes.
+ */
+size_t vmdev_get_config_size(struct vmdev_device *vdev)
+{
+	return vdev->config->get_config_size(vdev);
+}
+EXPORT_SYMBOL_GPL(vmdev_get_config_size);
+
+/**
+ * vmdev_get_vq_num_max - largest ring size the device supports
+ * @vdev: the device
+ *
+ * Return: the maximum number of ring entries.
+ */
+u16 vmdev_get_vq_num_max(struct vmdev_device *vdev)
+{
+	return vdev->config->get_vq_num_max(vdev);
+}
+EXPORT_SYMBOL_GPL(vmdev_get_vq_num_max);
+
+/**
+ * vmdev_get_vq_notification - a queue's doorbell, for mapping to userspace
+ * @vdev: the device
+ * @idx: queue index
+ * @area: filled in on success
+ *
+ * May sleep.
+ *
+ * Return: 0; -EINVAL for a bad @idx; -EOPNOTSUPP if the device has no
+ * doorbell that can be mapped (no op, or a zero-sized area).
+ */
+int vmdev_get_vq_notification(struct vmdev_device *vdev, u16 idx,
+			      struct vmdev_notification_area *area)
+{
+	int ret = 0;
+
+	if (!vdev->config->get_vq_notification)
+		return -EOPNOTSUPP;
+	mutex_lock(&vdev->ops_lock);
+	if (vmdev_vq_valid(vdev, idx))
+		*area = vdev->config->get_vq_notification(vdev, idx);
+	else
+		ret = -EINVAL;
+	mutex_unlock(&vdev->ops_lock);
+	if (!ret && !area->size)
+		ret = -EOPNOTSUPP;
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmdev_get_vq_notification);
+
+/**
+ * vmdev_can_suspend - whether vmdev_suspend() is supported
+ * @vdev: the device
+ *
+ * Return: true if the device implements suspend.
+ */
+bool vmdev_can_suspend(struct vmdev_device *vdev)
+{
+	return vdev->config->suspend;
+}
+EXPORT_SYMBOL_GPL(vmdev_can_suspend);
+
+/**
+ * vmdev_can_resume - whether vmdev_resume() is supported
+ * @vdev: the device
+ *
+ * Return: true if the device implements resume.
+ */
+bool vmdev_can_resume(struct vmdev_device *vdev)
+{
+	return vdev->config->resume;
+}
+EXPORT_SYMBOL_GPL(vmdev_can_resume);

@@ -477,6 +477,16 @@ int vmdev_get_config(struct vmdev_device *vdev, unsigned int offset,
 int vmdev_set_config(struct vmdev_device *vdev, unsigned int offset,
 		     const void *buf, unsigned int len);
 struct vmdev_iova_range vmdev_get_iova_range(struct vmdev_device *vdev);
+u8 vmdev_get_status(struct vmdev_device *vdev);
+u64 vmdev_get_device_features(struct vmdev_device *vdev);
+u64 vmdev_get_driver_features(struct vmdev_device *vdev);
+u32 vmdev_get_device_id(struct vmdev_device *vdev);
+size_t vmdev_get_config_size(struct vmdev_device *vdev);
+u16 vmdev_get_vq_num_max(struct vmdev_device *vdev);
+int vmdev_get_vq_notification(struct vmdev_device *vdev, u16 idx,
+			      struct vmdev_notification_area *area);
+bool vmdev_can_suspend(struct vmdev_device *vdev);
+bool vmdev_can_resume(struct vmdev_device *vdev);
 
 /**
  * vmdev_kick_vq - notify the device of new buffers on a queue
