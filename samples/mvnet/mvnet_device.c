@@ -6,8 +6,9 @@
  * queue registers. The core validates every request before it gets here
  * (queue index, ring size, config range, feature subset, status transitions)
  * and serialises these ops with its ops_lock, so the only concurrency left is
- * with the sysfs link attribute and, later, the datapath; &mvnet_dev.lock
- * covers that.
+ * with the sysfs link attribute and the datapath; &mvnet_dev.lock covers
+ * that, and the ops that must not return while the datapath still uses a
+ * ring (reset, suspend, queue disable) wait for it with mvnet_dp_quiesce().
  */
 #include <linux/bits.h>
 #include <linux/cache.h>
@@ -89,11 +90,11 @@ static void mvnet_set_vq_num(struct vmdev_device *vdev, u16 idx, u32 num)
 /*
  * Called from atomic context, possibly with interrupts disabled (an eventfd
  * wake-up), and possibly from inside one of our own callbacks, which run
- * under dev->lock: so it must never take that lock.
+ * under dev->lock: so it must never take that lock. It only queues work.
  */
 static void mvnet_kick_vq(struct vmdev_device *vdev, u16 idx)
 {
-	/* No datapath yet: it will schedule its worker here. */
+	mvnet_dp_kick(mvnet_from_vmdev(vdev), idx);
 }
 
 static void mvnet_set_vq_cb(struct vmdev_device *vdev, u16 idx,
@@ -111,13 +112,41 @@ static void mvnet_set_vq_cb(struct vmdev_device *vdev, u16 idx,
 	spin_unlock_bh(&dev->lock);
 }
 
+/* The error callback has the same guarantee, for the same reason. */
+static void mvnet_set_vq_err_cb(struct vmdev_device *vdev, u16 idx,
+				const struct vmdev_callback *cb)
+{
+	struct mvnet_dev *dev = mvnet_from_vmdev(vdev);
+	struct mvnet_vq *vq = &dev->vqs[idx];
+
+	spin_lock_bh(&dev->lock);
+	if (cb)
+		vq->err_cb = *cb;
+	else
+		memset(&vq->err_cb, 0, sizeof(vq->err_cb));
+	spin_unlock_bh(&dev->lock);
+}
+
+/*
+ * Disabling returns only once no pass uses the ring any more. Enabling
+ * forgets what the device wrote to the ring's flags (the driver may have
+ * moved the ring meanwhile) and lets the datapath look at the queue, since
+ * a driver re-enabling a queue with buffers pending need not kick it again.
+ */
 static void mvnet_set_vq_ready(struct vmdev_device *vdev, u16 idx, bool ready)
 {
 	struct mvnet_dev *dev = mvnet_from_vmdev(vdev);
 
 	spin_lock_bh(&dev->lock);
 	dev->vqs[idx].ready = ready;
+	if (ready)
+		dev->vqs[idx].notify = MVNET_NOTIFY_UNKNOWN;
 	spin_unlock_bh(&dev->lock);
+
+	if (ready)
+		mvnet_dp_wake(dev);
+	else
+		mvnet_dp_quiesce(dev, false);
 }
 
 static bool mvnet_get_vq_ready(struct vmdev_device *vdev, u16 idx)
@@ -194,8 +223,9 @@ static int mvnet_set_driver_features(struct vmdev_device *vdev, u64 features)
 {
 	struct mvnet_dev *dev = mvnet_from_vmdev(vdev);
 
+	/* kick_vq reads it without the lock, to find the control queue. */
 	spin_lock_bh(&dev->lock);
-	dev->features = features;
+	WRITE_ONCE(dev->features, features);
 	spin_unlock_bh(&dev->lock);
 	return 0;
 }
@@ -249,6 +279,7 @@ static u8 mvnet_get_status(struct vmdev_device *vdev)
 static void mvnet_set_status(struct vmdev_device *vdev, u8 status)
 {
 	struct mvnet_dev *dev = mvnet_from_vmdev(vdev);
+	bool start;
 
 	spin_lock_bh(&dev->lock);
 	/*
@@ -258,8 +289,15 @@ static void mvnet_set_status(struct vmdev_device *vdev, u8 status)
 	 */
 	if (!(dev->features & BIT_ULL(VIRTIO_F_VERSION_1)))
 		status &= ~VIRTIO_CONFIG_S_FEATURES_OK;
+	/* NEEDS_RESET is the device's; only a reset clears it. */
+	status |= dev->status & VIRTIO_CONFIG_S_NEEDS_RESET;
+	start = (status & ~dev->status) & VIRTIO_CONFIG_S_DRIVER_OK;
 	dev->status = status;
 	spin_unlock_bh(&dev->lock);
+
+	/* Buffers made available before DRIVER_OK are processed now. */
+	if (start)
+		mvnet_dp_wake(dev);
 }
 
 static int mvnet_reset(struct vmdev_device *vdev)
@@ -271,20 +309,34 @@ static int mvnet_reset(struct vmdev_device *vdev)
 	 * driver-visible state (vhost's SET_CONFIG_CALL is not repeated after
 	 * a reset), and the consumer removes it itself before it lets go.
 	 * The link state belongs to the administrator and survives too.
+	 *
+	 * Status 0 stops every pass from starting; once the running ones are
+	 * done and the queued work is cancelled, nothing touches driver
+	 * memory and the state can go. The peer then drops what it was
+	 * holding for us.
 	 */
 	spin_lock_bh(&dev->lock);
 	dev->status = 0;
-	dev->features = 0;
+	spin_unlock_bh(&dev->lock);
+
+	mvnet_dp_quiesce(dev, true);
+
+	spin_lock_bh(&dev->lock);
+	WRITE_ONCE(dev->features, 0);
 	dev->suspended = false;
 	memset(dev->vqs, 0, sizeof(dev->vqs));
+	mvnet_ctrl_reset_locked(dev);
 	spin_unlock_bh(&dev->lock);
+
+	mvnet_dp_wake(dev);
 	return 0;
 }
 
 /*
- * With no datapath yet nothing is processing; the flag is what the datapath
- * will check before touching a ring, and what lets the queue state read by
- * get_vq_state stay put.
+ * The flag is what the datapath checks before touching a ring; once the
+ * passes already running are done, the queue state read by get_vq_state
+ * stays put. A peer holds its frames for us meanwhile (a suspended device
+ * is expected back), and resume lets both sides go on.
  */
 static int mvnet_suspend(struct vmdev_device *vdev)
 {
@@ -293,6 +345,8 @@ static int mvnet_suspend(struct vmdev_device *vdev)
 	spin_lock_bh(&dev->lock);
 	dev->suspended = true;
 	spin_unlock_bh(&dev->lock);
+
+	mvnet_dp_quiesce(dev, true);
 	return 0;
 }
 
@@ -303,6 +357,8 @@ static int mvnet_resume(struct vmdev_device *vdev)
 	spin_lock_bh(&dev->lock);
 	dev->suspended = false;
 	spin_unlock_bh(&dev->lock);
+
+	mvnet_dp_wake(dev);
 	return 0;
 }
 
@@ -368,6 +424,7 @@ const struct vmdev_config_ops mvnet_config_ops = {
 	.set_vq_num		= mvnet_set_vq_num,
 	.kick_vq		= mvnet_kick_vq,
 	.set_vq_cb		= mvnet_set_vq_cb,
+	.set_vq_err_cb		= mvnet_set_vq_err_cb,
 	.set_vq_ready		= mvnet_set_vq_ready,
 	.get_vq_ready		= mvnet_get_vq_ready,
 	.set_vq_state		= mvnet_set_vq_state,
@@ -398,6 +455,9 @@ void mvnet_device_init(struct mvnet_dev *dev)
 {
 	spin_lock_init(&dev->lock);
 	dev->link_up = true;
+	spin_lock_bh(&dev->lock);
+	mvnet_ctrl_reset_locked(dev);
+	spin_unlock_bh(&dev->lock);
 }
 
 bool mvnet_get_link(struct mvnet_dev *dev)
@@ -417,12 +477,19 @@ bool mvnet_get_link(struct mvnet_dev *dev)
  */
 void mvnet_set_link(struct mvnet_dev *dev, bool up)
 {
+	bool changed;
+
 	spin_lock_bh(&dev->lock);
-	if (dev->link_up != up) {
+	changed = dev->link_up != up;
+	if (changed) {
 		dev->link_up = up;
 		dev->generation++;
 		if (dev->config_cb.callback)
 			dev->config_cb.callback(dev->config_cb.private);
 	}
 	spin_unlock_bh(&dev->lock);
+
+	/* Frames held back for either side are now dropped, or go through. */
+	if (changed)
+		mvnet_dp_wake(dev);
 }

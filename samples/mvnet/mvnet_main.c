@@ -49,7 +49,7 @@ MODULE_PARM_DESC(max_devices,
  */
 DEFINE_MUTEX(mvnet_devices_lock);
 DEFINE_SRCU(mvnet_peer_srcu);
-static LIST_HEAD(mvnet_devices);
+LIST_HEAD(mvnet_devices);
 
 static struct class *mvnet_class;
 static struct device *mvnet_parent_dev;
@@ -76,7 +76,8 @@ struct mvnet_dev *mvnet_find_locked(const guid_t *uuid)
 /*
  * Break @dev's link, on both sides. Readers inside mvnet_peer_srcu may still
  * hold the old peer; that is harmless while it lives, and mvnet_dev_destroy
- * waits for them before the memory goes.
+ * waits for them before the memory goes. Both ends now loop back: their
+ * transmitters re-pick where frames go.
  */
 void mvnet_unlink_locked(struct mvnet_dev *dev)
 {
@@ -90,6 +91,8 @@ void mvnet_unlink_locked(struct mvnet_dev *dev)
 		return;
 	RCU_INIT_POINTER(peer->peer, NULL);
 	RCU_INIT_POINTER(dev->peer, NULL);
+	mvnet_dp_kick_pairs(peer);
+	mvnet_dp_kick_pairs(dev);
 }
 
 /* Link @a and @b to each other, replacing whatever either was linked to. */
@@ -101,6 +104,8 @@ void mvnet_link_locked(struct mvnet_dev *a, struct mvnet_dev *b)
 	mvnet_unlink_locked(b);
 	rcu_assign_pointer(a->peer, b);
 	rcu_assign_pointer(b->peer, a);
+	mvnet_dp_kick_pairs(a);
+	mvnet_dp_kick_pairs(b);
 }
 
 static struct vmdev_device *mvnet_dev_create(struct vmdev_parent *parent)
@@ -113,6 +118,7 @@ static struct vmdev_device *mvnet_dev_create(struct vmdev_parent *parent)
 		return ERR_CAST(dev);
 
 	mvnet_device_init(dev);
+	mvnet_dp_init(dev);
 
 	mutex_lock(&mvnet_devices_lock);
 	list_add_tail(&dev->node, &mvnet_devices);
@@ -132,9 +138,11 @@ static void mvnet_dev_destroy(struct vmdev_device *vdev)
 
 	/*
 	 * The core frees @dev when we return: wait until no former peer's
-	 * reader can still be looking at it.
+	 * reader can still be looking at it (or queue its work), then cancel
+	 * what its own work left queued.
 	 */
 	synchronize_srcu(&mvnet_peer_srcu);
+	mvnet_dp_destroy(dev);
 }
 
 static const struct vmdev_parent_ops mvnet_parent_ops = {
@@ -154,13 +162,20 @@ static int __init mvnet_init(void)
 {
 	int ret;
 
+	ret = mvnet_dp_init_module();
+	if (ret)
+		return ret;
+	mvnet_debugfs_init();
+
 	/*
 	 * The class name is what prefixes the mdev type names, giving
 	 * mvnet-vhost and mvnet-virtio.
 	 */
 	mvnet_class = class_create(THIS_MODULE, MVNET_NAME);
-	if (IS_ERR(mvnet_class))
-		return PTR_ERR(mvnet_class);
+	if (IS_ERR(mvnet_class)) {
+		ret = PTR_ERR(mvnet_class);
+		goto err_dp;
+	}
 
 	mvnet_parent_dev = device_create(mvnet_class, NULL, MKDEV(0, 0), NULL,
 					 MVNET_NAME);
@@ -181,6 +196,9 @@ err_device:
 	device_unregister(mvnet_parent_dev);
 err_class:
 	class_destroy(mvnet_class);
+err_dp:
+	mvnet_debugfs_exit();
+	mvnet_dp_exit_module();
 	return ret;
 }
 
@@ -192,6 +210,8 @@ static void __exit mvnet_exit(void)
 
 	device_unregister(mvnet_parent_dev);
 	class_destroy(mvnet_class);
+	mvnet_debugfs_exit();
+	mvnet_dp_exit_module();
 }
 
 module_init(mvnet_init);
