@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * vhost_mdev: definitions shared by the files of the vhost personality.
+ *
+ * vhost_mdev_uapi.c holds the vhost/vhost-vdpa ioctl set as front-end
+ * neutral session state (struct vhost_mdev), so that any front end (the
+ * VFIO device fd in vhost_mdev_vfio.c, a vhost-vdpa character device later)
+ * reuses it unchanged. vhost_mdev_iova.c translates IOVAs through VFIO for
+ * software parents.
+ */
+#ifndef _VHOST_MDEV_H
+#define _VHOST_MDEV_H
+
+#include <linux/eventfd.h>
+#include <linux/mm_types.h>
+#include <linux/mutex.h>
+#include <linux/poll.h>
+#include <linux/spinlock.h>
+#include <linux/srcu.h>
+#include <linux/types.h>
+#include <linux/vmdev.h>
+#include <linux/wait.h>
+#include <linux/xarray.h>
+
+struct vfio_device;
+struct vhost_mdev;
+
+/**
+ * struct vhost_mdev_mem_ops - the front end's view of device memory
+ * @reset: Drop every translation and forget any breakage: the device has
+ *	just been reset, so it no longer uses any of them. May sleep.
+ * @broken: Whether memory the running device used was taken away (the
+ *	device must then report VIRTIO_CONFIG_S_NEEDS_RESET). Any context.
+ * @set_running: Tell the translator whether the device may touch memory
+ *	(DRIVER_OK with at least one ring enabled). May sleep.
+ *
+ * All optional as a whole: a hardware parent whose DMA goes through its
+ * own IOMMU domain has no translator and no ops.
+ */
+struct vhost_mdev_mem_ops {
+	void (*reset)(void *priv);
+	bool (*broken)(void *priv);
+	void (*set_running)(void *priv, bool running);
+};
+
+/**
+ * struct vhost_mdev_vq - per-ring session state
+ * @vm: the session
+ * @idx: ring index
+ * @enabled: the ring was enabled with VHOST_VDPA_SET_VRING_ENABLE
+ * @kick_file: bound kick eventfd (a file reference), or NULL
+ * @kick_ctx: its eventfd context
+ * @kick_wait: our entry in the kick eventfd's wait queue
+ * @kick_pt: poll table that adds @kick_wait
+ * @call_ctx: bound call eventfd, or NULL; changed only while the device
+ *	has no used-buffer callback installed for the ring
+ * @err_ctx: bound error eventfd, or NULL; same rule with the error callback
+ */
+struct vhost_mdev_vq {
+	struct vhost_mdev *vm;
+	u16 idx;
+	bool enabled;
+	struct file *kick_file;
+	struct eventfd_ctx *kick_ctx;
+	wait_queue_entry_t kick_wait;
+	poll_table kick_pt;
+	struct eventfd_ctx *call_ctx;
+	struct eventfd_ctx *err_ctx;
+};
+
+/**
+ * struct vhost_mdev - a vhost session on one device
+ * @vdev: the device
+ * @mutex: serialises ioctls, open, close and the device going away; never
+ *	taken from the mmap path (mmap_lock is taken under it by user copies)
+ *	nor from the translator's dma_unmap path
+ * @open: between vhost_mdev_open() and vhost_mdev_close()
+ * @dead: the device is going away: every ioctl fails with -ENODEV
+ * @owner: mm of the process that did VHOST_SET_OWNER, or NULL
+ * @backend_features: accepted VHOST_BACKEND_F_* bits
+ * @extra_backend_features: VHOST_BACKEND_F_* bits the front end supports
+ *	itself (IOTLB messages, for a character device front end)
+ * @driver_ok: DRIVER_OK was set and no reset happened since
+ * @nvqs: number of rings, fixed while open (the device is claimed)
+ * @vqs: per-ring state, @nvqs entries while open
+ * @config_lock: protects @config_ctx against the config callback and
+ *	vhost_mdev_config_notify(), which run outside @mutex
+ * @config_ctx: bound config eventfd, or NULL
+ * @mem_ops: the front end's translator, or NULL
+ * @mem_priv: argument for @mem_ops
+ */
+struct vhost_mdev {
+	struct vmdev_device *vdev;
+	struct mutex mutex;		/* see above */
+	bool open;
+	bool dead;
+	struct mm_struct *owner;
+	u64 backend_features;
+	u64 extra_backend_features;
+	bool driver_ok;
+	u16 nvqs;
+	struct vhost_mdev_vq *vqs;
+	spinlock_t config_lock;		/* protects config_ctx */
+	struct eventfd_ctx *config_ctx;
+	const struct vhost_mdev_mem_ops *mem_ops;
+	void *mem_priv;
+};
+
+/* vhost_mdev_uapi.c: the session and its ioctls */
+void vhost_mdev_init(struct vhost_mdev *vm, struct vmdev_device *vdev);
+void vhost_mdev_destroy(struct vhost_mdev *vm);
+int vhost_mdev_open(struct vhost_mdev *vm,
+		    const struct vhost_mdev_mem_ops *mem_ops, void *mem_priv);
+void vhost_mdev_close(struct vhost_mdev *vm);
+void vhost_mdev_kill(struct vhost_mdev *vm);
+int vhost_mdev_device_reset(struct vhost_mdev *vm);
+void vhost_mdev_config_notify(struct vhost_mdev *vm);
+long vhost_mdev_ioctl(struct vhost_mdev *vm, unsigned int cmd,
+		      void __user *argp);
+
+/**
+ * struct vhost_mdev_iova - IOVA translation through VFIO (software parents)
+ * @vfio: the VFIO device whose container holds the mappings
+ * @srcu: readers (vmdev_as_lock() sections) against unpinning
+ * @pages: IOVA page frame number -> pinned struct page, its pointer tag
+ *	saying whether the device may write it or it is being unpinned.
+ *	Lookups are lock-free.
+ * @pin_lock: serialises pinning and the stores into @pages
+ * @unmap_lock: serialises dropping ranges (dma_unmap, reset, close)
+ * @running: the device may touch memory (see &vhost_mdev_mem_ops)
+ * @broken: a translation the running device used was taken away; every
+ *	map and rw fails until the next reset
+ * @vm: the session, told when the device breaks
+ */
+struct vhost_mdev_iova {
+	struct vfio_device *vfio;
+	struct srcu_struct srcu;
+	struct xarray pages;
+	struct mutex pin_lock;		/* serialises pinning */
+	struct mutex unmap_lock;	/* serialises unpinning */
+	bool running;
+	bool broken;
+	struct vhost_mdev *vm;
+};
+
+/* vhost_mdev_iova.c */
+extern const struct vmdev_as_ops vhost_mdev_iova_as_ops;
+extern const struct vhost_mdev_mem_ops vhost_mdev_iova_mem_ops;
+int vhost_mdev_iova_init(struct vhost_mdev_iova *t, struct vfio_device *vfio,
+			 struct vhost_mdev *vm);
+void vhost_mdev_iova_destroy(struct vhost_mdev_iova *t);
+void vhost_mdev_iova_unmap(struct vhost_mdev_iova *t, u64 iova, u64 length);
+
+#endif /* _VHOST_MDEV_H */

@@ -1,0 +1,1007 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vhost_mdev: the vhost and vhost-vdpa ioctls, independent of the front end.
+ *
+ * One session (struct vhost_mdev) per device: its owner, backend features,
+ * eventfd bindings and ring bookkeeping. The dispatcher only routes; each
+ * ioctl has its own function, which copies and validates the user argument
+ * first and changes state last, so a failed ioctl changes nothing. The
+ * meaning and the errnos are upstream vhost-vdpa's (drivers/vhost/vdpa.c
+ * and vhost.c of Linux 6.1) wherever it defines them.
+ *
+ * Eventfds are wired without any kernel thread: the kick eventfd's wait
+ * queue entry rings the device from the wake-up itself, and the device's
+ * callbacks signal the call, error and config eventfds directly.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/file.h>
+#include <linux/nospec.h>
+#include <linux/sched.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/vhost_mdev.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_ring.h>
+
+#include "vhost_mdev.h"
+
+/* Device callbacks: hard IRQ, softirq or process context; never sleep. */
+
+static irqreturn_t vhost_mdev_vq_call_cb(void *private)
+{
+	struct vhost_mdev_vq *vq = private;
+	struct eventfd_ctx *ctx = READ_ONCE(vq->call_ctx);
+
+	/* Installed only while @call_ctx is set: see vhost_mdev_set_vring_call. */
+	if (ctx)
+		eventfd_signal(ctx, 1);
+	return IRQ_HANDLED;
+}
+
+static irqreturn_t vhost_mdev_vq_err_cb(void *private)
+{
+	struct vhost_mdev_vq *vq = private;
+	struct eventfd_ctx *ctx = READ_ONCE(vq->err_ctx);
+
+	if (ctx)
+		eventfd_signal(ctx, 1);
+	return IRQ_HANDLED;
+}
+
+/**
+ * vhost_mdev_config_notify - signal the config eventfd, if one is bound
+ * @vm: the session
+ *
+ * For the device's config-change callback, for the translator when it
+ * takes memory away from a running device, and when the device goes away.
+ * Any context.
+ */
+void vhost_mdev_config_notify(struct vhost_mdev *vm)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&vm->config_lock, flags);
+	if (vm->config_ctx)
+		eventfd_signal(vm->config_ctx, 1);
+	spin_unlock_irqrestore(&vm->config_lock, flags);
+}
+
+static irqreturn_t vhost_mdev_config_cb(void *private)
+{
+	vhost_mdev_config_notify(private);
+	return IRQ_HANDLED;
+}
+
+/*
+ * Install the device callbacks of the eventfds bound to @vq. A device reset
+ * removes them, but the bindings are session state that survives it, as
+ * the kick binding does.
+ */
+static void vhost_mdev_install_vq_cbs(struct vhost_mdev *vm,
+				      struct vhost_mdev_vq *vq)
+{
+	struct vmdev_callback call = {
+		.callback = vhost_mdev_vq_call_cb,
+		.private = vq,
+	};
+	struct vmdev_callback err = {
+		.callback = vhost_mdev_vq_err_cb,
+		.private = vq,
+	};
+
+	if (vq->call_ctx)
+		WARN_ON(vmdev_set_vq_cb(vm->vdev, vq->idx, &call));
+	/* A device that reports no queue errors simply never signals it. */
+	if (vq->err_ctx)
+		vmdev_set_vq_err_cb(vm->vdev, vq->idx, &err);
+}
+
+/*
+ * The translator needs to know whether the device may be using memory right
+ * now: only then does taking memory away break it. Turn it on before the
+ * device starts and off after it stopped.
+ */
+static void vhost_mdev_update_running(struct vhost_mdev *vm)
+{
+	bool running = false;
+	u16 i;
+
+	if (!vm->mem_ops)
+		return;
+	if (vm->driver_ok)
+		for (i = 0; i < vm->nvqs; i++)
+			running |= vm->vqs[i].enabled;
+	vm->mem_ops->set_running(vm->mem_priv, running);
+}
+
+/* Reset the device; the bindings stay. Called with @mutex held. */
+static int vhost_mdev_reset_locked(struct vhost_mdev *vm)
+{
+	int ret;
+	u16 i;
+
+	lockdep_assert_held(&vm->mutex);
+
+	ret = vmdev_reset(vm->vdev);
+	if (ret)
+		return ret;
+
+	/* The device no longer touches memory: its translations can go. */
+	vm->driver_ok = false;
+	for (i = 0; i < vm->nvqs; i++)
+		vm->vqs[i].enabled = false;
+	vhost_mdev_update_running(vm);
+	if (vm->mem_ops)
+		vm->mem_ops->reset(vm->mem_priv);
+
+	for (i = 0; i < vm->nvqs; i++)
+		vhost_mdev_install_vq_cbs(vm, &vm->vqs[i]);
+	return 0;
+}
+
+/**
+ * vhost_mdev_device_reset - reset the device, as SET_STATUS 0 does
+ * @vm: the session
+ *
+ * For a front end's own reset request (VFIO_DEVICE_RESET). When it returns
+ * the device raises no callback and touches no memory, and every
+ * translation is gone. May sleep.
+ *
+ * Return: 0, -ENODEV if the device is going away, or the device's error.
+ */
+int vhost_mdev_device_reset(struct vhost_mdev *vm)
+{
+	int ret;
+
+	mutex_lock(&vm->mutex);
+	ret = vm->dead ? -ENODEV : vhost_mdev_reset_locked(vm);
+	mutex_unlock(&vm->mutex);
+	return ret;
+}
+
+/* Kick path: the eventfd wake-up, with the eventfd's wait-queue lock held. */
+static int vhost_mdev_kick_wakeup(wait_queue_entry_t *wait, unsigned int mode,
+				  int sync, void *key)
+{
+	struct vhost_mdev_vq *vq = container_of(wait, struct vhost_mdev_vq,
+						kick_wait);
+	u64 cnt;
+
+	if (key_to_poll(key) & EPOLLIN) {
+		/* Keep the counter from growing; a kick carries no payload. */
+		eventfd_ctx_do_read(vq->kick_ctx, &cnt);
+		vmdev_kick_vq(vq->vm->vdev, vq->idx);
+	}
+	return 0;
+}
+
+static void vhost_mdev_kick_ptable(struct file *file, wait_queue_head_t *wqh,
+				   poll_table *pt)
+{
+	struct vhost_mdev_vq *vq = container_of(pt, struct vhost_mdev_vq,
+						kick_pt);
+	unsigned long flags;
+	u64 cnt;
+
+	add_wait_queue(wqh, &vq->kick_wait);
+
+	/*
+	 * A kick written before we were listening would otherwise be lost:
+	 * consume it and ring once, as VFIO's virqfd does for its eventfd.
+	 */
+	spin_lock_irqsave(&wqh->lock, flags);
+	eventfd_ctx_do_read(vq->kick_ctx, &cnt);
+	spin_unlock_irqrestore(&wqh->lock, flags);
+	if (cnt)
+		vmdev_kick_vq(vq->vm->vdev, vq->idx);
+}
+
+static void vhost_mdev_kick_bind(struct vhost_mdev_vq *vq, struct file *file,
+				 struct eventfd_ctx *ctx)
+{
+	vq->kick_file = file;
+	vq->kick_ctx = ctx;
+	init_waitqueue_func_entry(&vq->kick_wait, vhost_mdev_kick_wakeup);
+	init_poll_funcptr(&vq->kick_pt, vhost_mdev_kick_ptable);
+	vfs_poll(file, &vq->kick_pt);
+}
+
+static void vhost_mdev_kick_unbind(struct vhost_mdev_vq *vq)
+{
+	u64 cnt;
+
+	if (!vq->kick_file)
+		return;
+	/*
+	 * Removal takes the wait-queue lock the wake-up runs under, so once
+	 * it returns our wake-up is not running and will not run again.
+	 */
+	eventfd_ctx_remove_wait_queue(vq->kick_ctx, &vq->kick_wait, &cnt);
+	eventfd_ctx_put(vq->kick_ctx);
+	fput(vq->kick_file);
+	vq->kick_ctx = NULL;
+	vq->kick_file = NULL;
+}
+
+/* Replace the call eventfd of @vq by @ctx (may be NULL); returns the old. */
+static struct eventfd_ctx *vhost_mdev_swap_call(struct vhost_mdev *vm,
+						struct vhost_mdev_vq *vq,
+						struct eventfd_ctx *ctx)
+{
+	struct vmdev_callback cb = {
+		.callback = vhost_mdev_vq_call_cb,
+		.private = vq,
+	};
+
+	/* Once it returns, the old callback is not running: swap safely. */
+	WARN_ON(vmdev_set_vq_cb(vm->vdev, vq->idx, NULL));
+	swap(vq->call_ctx, ctx);
+	if (vq->call_ctx)
+		WARN_ON(vmdev_set_vq_cb(vm->vdev, vq->idx, &cb));
+	return ctx;
+}
+
+static struct eventfd_ctx *vhost_mdev_swap_err(struct vhost_mdev *vm,
+					       struct vhost_mdev_vq *vq,
+					       struct eventfd_ctx *ctx)
+{
+	struct vmdev_callback cb = {
+		.callback = vhost_mdev_vq_err_cb,
+		.private = vq,
+	};
+
+	/* -EOPNOTSUPP: the device reports no errors; the fd never fires. */
+	vmdev_set_vq_err_cb(vm->vdev, vq->idx, NULL);
+	swap(vq->err_ctx, ctx);
+	if (vq->err_ctx)
+		vmdev_set_vq_err_cb(vm->vdev, vq->idx, &cb);
+	return ctx;
+}
+
+static struct eventfd_ctx *vhost_mdev_swap_config(struct vhost_mdev *vm,
+						  struct eventfd_ctx *ctx)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&vm->config_lock, flags);
+	swap(vm->config_ctx, ctx);
+	spin_unlock_irqrestore(&vm->config_lock, flags);
+	return ctx;
+}
+
+static void vhost_mdev_put_ctx(struct eventfd_ctx *ctx)
+{
+	if (ctx)
+		eventfd_ctx_put(ctx);
+}
+
+/* Drop every eventfd binding. Called with @mutex held. */
+static void vhost_mdev_unbind_all(struct vhost_mdev *vm)
+{
+	u16 i;
+
+	for (i = 0; i < vm->nvqs; i++) {
+		struct vhost_mdev_vq *vq = &vm->vqs[i];
+
+		vhost_mdev_kick_unbind(vq);
+		vhost_mdev_put_ctx(vhost_mdev_swap_call(vm, vq, NULL));
+		vhost_mdev_put_ctx(vhost_mdev_swap_err(vm, vq, NULL));
+	}
+	vhost_mdev_put_ctx(vhost_mdev_swap_config(vm, NULL));
+}
+
+/* eventfd from a user fd, or NULL for VHOST_FILE_UNBIND. */
+static struct eventfd_ctx *vhost_mdev_ctx_fdget(int fd)
+{
+	return fd == VHOST_FILE_UNBIND ? NULL : eventfd_ctx_fdget(fd);
+}
+
+static void vhost_mdev_drop_owner(struct vhost_mdev *vm)
+{
+	if (vm->owner) {
+		mmdrop(vm->owner);
+		vm->owner = NULL;
+	}
+}
+
+/* VHOST_SET_OWNER: the calling process becomes the owner. */
+static long vhost_mdev_set_owner(struct vhost_mdev *vm)
+{
+	if (vm->owner)
+		return -EBUSY;
+	mmgrab(current->mm);
+	vm->owner = current->mm;
+	return 0;
+}
+
+/* VHOST_RESET_OWNER: back to the state right after open. */
+static long vhost_mdev_reset_owner(struct vhost_mdev *vm)
+{
+	int ret;
+
+	ret = vhost_mdev_reset_locked(vm);
+	if (ret)
+		return ret;
+	vhost_mdev_unbind_all(vm);
+	vm->backend_features = 0;
+	vhost_mdev_drop_owner(vm);
+	return 0;
+}
+
+static long vhost_mdev_get_features(struct vhost_mdev *vm, u64 __user *argp)
+{
+	u64 features = vmdev_get_device_features(vm->vdev);
+
+	return copy_to_user(argp, &features, sizeof(features)) ? -EFAULT : 0;
+}
+
+static long vhost_mdev_set_features(struct vhost_mdev *vm, u64 __user *argp)
+{
+	u64 features;
+
+	if (copy_from_user(&features, argp, sizeof(features)))
+		return -EFAULT;
+	/* -EBUSY after FEATURES_OK, -EINVAL for bits not offered. */
+	return vmdev_set_driver_features(vm->vdev, features);
+}
+
+static u64 vhost_mdev_backend_features(struct vhost_mdev *vm)
+{
+	u64 features = vm->extra_backend_features;
+
+	if (vmdev_can_suspend(vm->vdev))
+		features |= BIT_ULL(VHOST_BACKEND_F_SUSPEND);
+	if (vmdev_can_resume(vm->vdev))
+		features |= BIT_ULL(VHOST_BACKEND_F_RESUME);
+	return features;
+}
+
+static long vhost_mdev_get_backend_features(struct vhost_mdev *vm,
+					    u64 __user *argp)
+{
+	u64 features = vhost_mdev_backend_features(vm);
+
+	return copy_to_user(argp, &features, sizeof(features)) ? -EFAULT : 0;
+}
+
+static long vhost_mdev_set_backend_features(struct vhost_mdev *vm,
+					    u64 __user *argp)
+{
+	u64 features;
+
+	if (copy_from_user(&features, argp, sizeof(features)))
+		return -EFAULT;
+	if (features & ~vhost_mdev_backend_features(vm))
+		return -EOPNOTSUPP;
+	vm->backend_features = features;
+	return 0;
+}
+
+static long vhost_mdev_get_device_id(struct vhost_mdev *vm, u32 __user *argp)
+{
+	u32 id = vmdev_get_device_id(vm->vdev);
+
+	return copy_to_user(argp, &id, sizeof(id)) ? -EFAULT : 0;
+}
+
+static long vhost_mdev_get_status(struct vhost_mdev *vm, u8 __user *argp)
+{
+	u8 status = vmdev_get_status(vm->vdev);
+
+	/* Memory the running device used was unmapped: it must be reset. */
+	if (vm->mem_ops && vm->mem_ops->broken(vm->mem_priv))
+		status |= VIRTIO_CONFIG_S_NEEDS_RESET;
+	return copy_to_user(argp, &status, sizeof(status)) ? -EFAULT : 0;
+}
+
+static long vhost_mdev_set_status(struct vhost_mdev *vm, u8 __user *argp)
+{
+	u8 status;
+	int ret;
+
+	if (copy_from_user(&status, argp, sizeof(status)))
+		return -EFAULT;
+	if (!status)
+		return vhost_mdev_reset_locked(vm);
+
+	/* Tell the translator before the device may start using memory. */
+	if (status & VIRTIO_CONFIG_S_DRIVER_OK) {
+		vm->driver_ok = true;
+		vhost_mdev_update_running(vm);
+	}
+	ret = vmdev_set_status(vm->vdev, status);
+	vm->driver_ok = vmdev_get_status(vm->vdev) & VIRTIO_CONFIG_S_DRIVER_OK;
+	vhost_mdev_update_running(vm);
+	return ret;
+}
+
+/* Upstream's checks and errnos: -EINVAL for an empty or outside range. */
+static int vhost_mdev_config_validate(struct vhost_mdev *vm,
+				      const struct vhost_vdpa_config *c)
+{
+	size_t size = vmdev_get_config_size(vm->vdev);
+
+	if (c->len == 0 || c->off > size)
+		return -EINVAL;
+	if (c->len > size - c->off)
+		return -E2BIG;
+	return 0;
+}
+
+static long vhost_mdev_get_config(struct vhost_mdev *vm,
+				  struct vhost_vdpa_config __user *argp)
+{
+	struct vhost_vdpa_config c;
+	u8 *buf;
+	long ret;
+
+	if (copy_from_user(&c, argp, offsetof(struct vhost_vdpa_config, buf)))
+		return -EFAULT;
+	ret = vhost_mdev_config_validate(vm, &c);
+	if (ret)
+		return ret;
+	/* Bounded by the config size, checked above. */
+	buf = kvzalloc(c.len, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	ret = vmdev_get_config(vm->vdev, c.off, buf, c.len);
+	if (!ret && copy_to_user(argp->buf, buf, c.len))
+		ret = -EFAULT;
+	kvfree(buf);
+	return ret;
+}
+
+static long vhost_mdev_set_config(struct vhost_mdev *vm,
+				  struct vhost_vdpa_config __user *argp)
+{
+	struct vhost_vdpa_config c;
+	u8 *buf;
+	long ret;
+
+	if (copy_from_user(&c, argp, offsetof(struct vhost_vdpa_config, buf)))
+		return -EFAULT;
+	ret = vhost_mdev_config_validate(vm, &c);
+	if (ret)
+		return ret;
+	buf = vmemdup_user(argp->buf, c.len);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	ret = vmdev_set_config(vm->vdev, c.off, buf, c.len);
+	kvfree(buf);
+	return ret;
+}
+
+static long vhost_mdev_get_config_size(struct vhost_mdev *vm, u32 __user *argp)
+{
+	u32 size = vmdev_get_config_size(vm->vdev);
+
+	return copy_to_user(argp, &size, sizeof(size)) ? -EFAULT : 0;
+}
+
+static long vhost_mdev_get_vring_num(struct vhost_mdev *vm, u16 __user *argp)
+{
+	u16 num = vmdev_get_vq_num_max(vm->vdev);
+
+	return copy_to_user(argp, &num, sizeof(num)) ? -EFAULT : 0;
+}
+
+static long vhost_mdev_get_vqs_count(struct vhost_mdev *vm, u32 __user *argp)
+{
+	u32 count = vm->nvqs;
+
+	return copy_to_user(argp, &count, sizeof(count)) ? -EFAULT : 0;
+}
+
+static long vhost_mdev_get_iova_range(struct vhost_mdev *vm,
+				      struct vhost_vdpa_iova_range __user *argp)
+{
+	struct vmdev_iova_range r = vmdev_get_iova_range(vm->vdev);
+	struct vhost_vdpa_iova_range range = {
+		.first = r.first,
+		.last = r.last,
+	};
+
+	return copy_to_user(argp, &range, sizeof(range)) ? -EFAULT : 0;
+}
+
+static long vhost_mdev_set_config_call(struct vhost_mdev *vm, int __user *argp)
+{
+	struct eventfd_ctx *ctx;
+	int fd;
+
+	if (copy_from_user(&fd, argp, sizeof(fd)))
+		return -EFAULT;
+	ctx = vhost_mdev_ctx_fdget(fd);
+	if (IS_ERR(ctx))
+		return PTR_ERR(ctx);
+	vhost_mdev_put_ctx(vhost_mdev_swap_config(vm, ctx));
+	return 0;
+}
+
+/*
+ * VHOST_SET_MEM_TABLE: memory is mapped through the front end (the VFIO
+ * container), so the table has no use here; accepted so that clients that
+ * always send one keep working.
+ */
+static long vhost_mdev_set_mem_table(struct vhost_mdev *vm,
+				     struct vhost_memory __user *argp)
+{
+	struct vhost_memory mem;
+
+	if (copy_from_user(&mem, argp, offsetof(struct vhost_memory, regions)))
+		return -EFAULT;
+	return 0;
+}
+
+static bool vhost_mdev_ring_packed(struct vhost_mdev *vm)
+{
+	return vmdev_get_driver_features(vm->vdev) &
+	       BIT_ULL(VIRTIO_F_RING_PACKED);
+}
+
+static long vhost_mdev_set_vring_enable(struct vhost_mdev *vm,
+					struct vhost_mdev_vq *vq,
+					struct vhost_vring_state __user *argp)
+{
+	struct vhost_vring_state s;
+	int ret;
+
+	if (copy_from_user(&s, argp, sizeof(s)))
+		return -EFAULT;
+
+	if (s.num) {
+		vq->enabled = true;
+		vhost_mdev_update_running(vm);
+	}
+	ret = vmdev_set_vq_ready(vm->vdev, vq->idx, s.num);
+	if (ret || !s.num) {
+		/* Disabling returned only once the device left the ring. */
+		vq->enabled = false;
+		vhost_mdev_update_running(vm);
+	}
+	return ret;
+}
+
+static long vhost_mdev_set_vring_num(struct vhost_mdev *vm,
+				     struct vhost_mdev_vq *vq,
+				     struct vhost_vring_state __user *argp)
+{
+	struct vhost_vring_state s;
+
+	if (copy_from_user(&s, argp, sizeof(s)))
+		return -EFAULT;
+	/* -EINVAL unless a power of two within min/max; -EBUSY if ready. */
+	return vmdev_set_vq_num(vm->vdev, vq->idx, s.num);
+}
+
+static long vhost_mdev_set_vring_base(struct vhost_mdev *vm,
+				      struct vhost_mdev_vq *vq,
+				      struct vhost_vring_state __user *argp)
+{
+	struct vmdev_vq_state state = {};
+	struct vhost_vring_state s;
+
+	if (copy_from_user(&s, argp, sizeof(s)))
+		return -EFAULT;
+
+	if (vhost_mdev_ring_packed(vm)) {
+		state.packed.last_avail_idx = s.num & 0x7fff;
+		state.packed.last_avail_counter = !!(s.num & 0x8000);
+		state.packed.last_used_idx = (s.num >> 16) & 0x7fff;
+		state.packed.last_used_counter = !!(s.num & 0x80000000);
+	} else {
+		if (s.num > 0xffff)
+			return -EINVAL;
+		state.split.avail_index = s.num;
+	}
+	return vmdev_set_vq_state(vm->vdev, vq->idx, &state);
+}
+
+static long vhost_mdev_get_vring_base(struct vhost_mdev *vm,
+				      struct vhost_mdev_vq *vq,
+				      struct vhost_vring_state __user *argp)
+{
+	struct vmdev_vq_state state = {};
+	struct vhost_vring_state s = { .index = vq->idx };
+	int ret;
+
+	ret = vmdev_get_vq_state(vm->vdev, vq->idx, &state);
+	if (ret)
+		return ret;
+
+	if (vhost_mdev_ring_packed(vm))
+		s.num = state.packed.last_avail_idx |
+			state.packed.last_avail_counter << 15 |
+			state.packed.last_used_idx << 16 |
+			(u32)state.packed.last_used_counter << 31;
+	else
+		s.num = state.split.avail_index;
+	return copy_to_user(argp, &s, sizeof(s)) ? -EFAULT : 0;
+}
+
+static long vhost_mdev_set_vring_addr(struct vhost_mdev *vm,
+				      struct vhost_mdev_vq *vq,
+				      struct vhost_vring_addr __user *argp)
+{
+	struct vhost_vring_addr a;
+
+	if (copy_from_user(&a, argp, sizeof(a)))
+		return -EFAULT;
+	if (a.flags & ~BIT(VHOST_VRING_F_LOG))
+		return -EOPNOTSUPP;
+	/* Dirty logging is not done here, but upstream checks the address. */
+	if (a.log_guest_addr & (VRING_USED_ALIGN_SIZE - 1))
+		return -EINVAL;
+	/* The addresses are IOVAs; the core checks their alignment. */
+	return vmdev_set_vq_address(vm->vdev, vq->idx, a.desc_user_addr,
+				    a.avail_user_addr, a.used_user_addr);
+}
+
+static long vhost_mdev_set_vring_kick(struct vhost_mdev *vm,
+				      struct vhost_mdev_vq *vq,
+				      struct vhost_vring_file __user *argp)
+{
+	struct eventfd_ctx *ctx = NULL;
+	struct file *file = NULL;
+	struct vhost_vring_file f;
+
+	if (copy_from_user(&f, argp, sizeof(f)))
+		return -EFAULT;
+	if (f.fd != VHOST_FILE_UNBIND) {
+		file = eventfd_fget(f.fd);
+		if (IS_ERR(file))
+			return PTR_ERR(file);
+		ctx = eventfd_ctx_fileget(file);
+		if (IS_ERR(ctx)) {
+			fput(file);
+			return PTR_ERR(ctx);
+		}
+		if (file == vq->kick_file) {
+			eventfd_ctx_put(ctx);
+			fput(file);
+			return 0;
+		}
+	}
+
+	vhost_mdev_kick_unbind(vq);
+	if (file)
+		vhost_mdev_kick_bind(vq, file, ctx);
+	return 0;
+}
+
+static long vhost_mdev_set_vring_call(struct vhost_mdev *vm,
+				      struct vhost_mdev_vq *vq,
+				      struct vhost_vring_file __user *argp)
+{
+	struct vhost_vring_file f;
+	struct eventfd_ctx *ctx;
+
+	if (copy_from_user(&f, argp, sizeof(f)))
+		return -EFAULT;
+	ctx = vhost_mdev_ctx_fdget(f.fd);
+	if (IS_ERR(ctx))
+		return PTR_ERR(ctx);
+	vhost_mdev_put_ctx(vhost_mdev_swap_call(vm, vq, ctx));
+	return 0;
+}
+
+static long vhost_mdev_set_vring_err(struct vhost_mdev *vm,
+				     struct vhost_mdev_vq *vq,
+				     struct vhost_vring_file __user *argp)
+{
+	struct vhost_vring_file f;
+	struct eventfd_ctx *ctx;
+
+	if (copy_from_user(&f, argp, sizeof(f)))
+		return -EFAULT;
+	ctx = vhost_mdev_ctx_fdget(f.fd);
+	if (IS_ERR(ctx))
+		return PTR_ERR(ctx);
+	vhost_mdev_put_ctx(vhost_mdev_swap_err(vm, vq, ctx));
+	return 0;
+}
+
+/* Per-ring ioctls: the ring index comes first in every argument. */
+static long vhost_mdev_vring_ioctl(struct vhost_mdev *vm, unsigned int cmd,
+				   void __user *argp)
+{
+	struct vhost_mdev_vq *vq;
+	u32 idx;
+
+	if (get_user(idx, (u32 __user *)argp))
+		return -EFAULT;
+	if (idx >= vm->nvqs)
+		return -ENOBUFS;
+	vq = &vm->vqs[array_index_nospec(idx, vm->nvqs)];
+
+	switch (cmd) {
+	case VHOST_VDPA_SET_VRING_ENABLE:
+		return vhost_mdev_set_vring_enable(vm, vq, argp);
+	case VHOST_SET_VRING_NUM:
+		return vhost_mdev_set_vring_num(vm, vq, argp);
+	case VHOST_SET_VRING_BASE:
+		return vhost_mdev_set_vring_base(vm, vq, argp);
+	case VHOST_GET_VRING_BASE:
+		return vhost_mdev_get_vring_base(vm, vq, argp);
+	case VHOST_SET_VRING_ADDR:
+		return vhost_mdev_set_vring_addr(vm, vq, argp);
+	case VHOST_SET_VRING_KICK:
+		return vhost_mdev_set_vring_kick(vm, vq, argp);
+	case VHOST_SET_VRING_CALL:
+		return vhost_mdev_set_vring_call(vm, vq, argp);
+	case VHOST_SET_VRING_ERR:
+		return vhost_mdev_set_vring_err(vm, vq, argp);
+	}
+	return -ENOTTY;
+}
+
+/*
+ * The ioctls that upstream routes through vhost_dev_ioctl() and so reserves
+ * to the owner (-EPERM for anyone else, before anything else is checked).
+ */
+static long vhost_mdev_owner_ioctl(struct vhost_mdev *vm, unsigned int cmd,
+				   void __user *argp)
+{
+	switch (cmd) {
+	case VHOST_RESET_OWNER:
+	case VHOST_SET_MEM_TABLE:
+	case VHOST_VDPA_SET_VRING_ENABLE:
+	case VHOST_SET_VRING_NUM:
+	case VHOST_SET_VRING_BASE:
+	case VHOST_GET_VRING_BASE:
+	case VHOST_SET_VRING_ADDR:
+	case VHOST_SET_VRING_KICK:
+	case VHOST_SET_VRING_CALL:
+	case VHOST_SET_VRING_ERR:
+		break;
+	default:
+		return -ENOTTY;
+	}
+
+	if (vm->owner != current->mm)
+		return -EPERM;
+
+	switch (cmd) {
+	case VHOST_RESET_OWNER:
+		return vhost_mdev_reset_owner(vm);
+	case VHOST_SET_MEM_TABLE:
+		return vhost_mdev_set_mem_table(vm, argp);
+	}
+	return vhost_mdev_vring_ioctl(vm, cmd, argp);
+}
+
+/**
+ * vhost_mdev_ioctl - the vhost and vhost-vdpa ioctls of a session
+ * @vm: an open session
+ * @cmd: the ioctl number
+ * @argp: its user argument
+ *
+ * Process context; may sleep.
+ *
+ * Return: 0 or a negative errno (-ENOTTY for an ioctl it does not know,
+ * -ENODEV once the device is going away).
+ */
+long vhost_mdev_ioctl(struct vhost_mdev *vm, unsigned int cmd,
+		      void __user *argp)
+{
+	long ret;
+
+	mutex_lock(&vm->mutex);
+	if (vm->dead || !vm->open) {
+		ret = -ENODEV;
+		goto out;
+	}
+
+	switch (cmd) {
+	case VHOST_SET_OWNER:
+		ret = vhost_mdev_set_owner(vm);
+		break;
+	case VHOST_GET_FEATURES:
+		ret = vhost_mdev_get_features(vm, argp);
+		break;
+	case VHOST_SET_FEATURES:
+		ret = vhost_mdev_set_features(vm, argp);
+		break;
+	case VHOST_GET_BACKEND_FEATURES:
+		ret = vhost_mdev_get_backend_features(vm, argp);
+		break;
+	case VHOST_SET_BACKEND_FEATURES:
+		ret = vhost_mdev_set_backend_features(vm, argp);
+		break;
+	case VHOST_VDPA_GET_DEVICE_ID:
+		ret = vhost_mdev_get_device_id(vm, argp);
+		break;
+	case VHOST_VDPA_GET_STATUS:
+		ret = vhost_mdev_get_status(vm, argp);
+		break;
+	case VHOST_VDPA_SET_STATUS:
+		ret = vhost_mdev_set_status(vm, argp);
+		break;
+	case VHOST_VDPA_GET_CONFIG:
+		ret = vhost_mdev_get_config(vm, argp);
+		break;
+	case VHOST_VDPA_SET_CONFIG:
+		ret = vhost_mdev_set_config(vm, argp);
+		break;
+	case VHOST_VDPA_GET_CONFIG_SIZE:
+		ret = vhost_mdev_get_config_size(vm, argp);
+		break;
+	case VHOST_VDPA_GET_VRING_NUM:
+		ret = vhost_mdev_get_vring_num(vm, argp);
+		break;
+	case VHOST_VDPA_GET_VQS_COUNT:
+		ret = vhost_mdev_get_vqs_count(vm, argp);
+		break;
+	case VHOST_VDPA_GET_IOVA_RANGE:
+		ret = vhost_mdev_get_iova_range(vm, argp);
+		break;
+	case VHOST_VDPA_SET_CONFIG_CALL:
+		ret = vhost_mdev_set_config_call(vm, argp);
+		break;
+	case VHOST_VDPA_SUSPEND:
+		ret = vmdev_suspend(vm->vdev);
+		break;
+	case VHOST_VDPA_RESUME:
+		ret = vmdev_resume(vm->vdev);
+		break;
+	default:
+		ret = vhost_mdev_owner_ioctl(vm, cmd, argp);
+		break;
+	}
+out:
+	mutex_unlock(&vm->mutex);
+	return ret;
+}
+
+/**
+ * vhost_mdev_init - set up a session for a device
+ * @vm: the session
+ * @vdev: the device
+ *
+ * When the personality attaches; the session is opened later.
+ */
+void vhost_mdev_init(struct vhost_mdev *vm, struct vmdev_device *vdev)
+{
+	vm->vdev = vdev;
+	mutex_init(&vm->mutex);
+	spin_lock_init(&vm->config_lock);
+}
+
+/**
+ * vhost_mdev_destroy - release what vhost_mdev_init() set up
+ * @vm: a closed session
+ */
+void vhost_mdev_destroy(struct vhost_mdev *vm)
+{
+	WARN_ON(vm->open);
+	mutex_destroy(&vm->mutex);
+}
+
+/**
+ * vhost_mdev_open - start using the device
+ * @vm: the session
+ * @mem_ops: the front end's translator, or NULL
+ * @mem_priv: argument for @mem_ops
+ *
+ * Claims the device (its attributes become read-only), resets it and
+ * listens for config changes. May sleep.
+ *
+ * Return: 0; -ENODEV if the device is going away; -EBUSY if another
+ * consumer claimed the device; -ENOMEM; or the device's reset error.
+ */
+int vhost_mdev_open(struct vhost_mdev *vm,
+		    const struct vhost_mdev_mem_ops *mem_ops, void *mem_priv)
+{
+	struct vmdev_callback cb = {
+		.callback = vhost_mdev_config_cb,
+		.private = vm,
+	};
+	struct vhost_mdev_vq *vqs;
+	u16 nvqs, i;
+	int ret;
+
+	mutex_lock(&vm->mutex);
+	if (vm->dead || WARN_ON(vm->open)) {
+		ret = -ENODEV;
+		goto err_unlock;
+	}
+	ret = vmdev_claim(vm->vdev);
+	if (ret)
+		goto err_unlock;
+	/* Stable from now on: the queue count follows the claimed attrs. */
+	nvqs = vmdev_get_vq_count(vm->vdev);
+	vqs = kcalloc(nvqs, sizeof(*vqs), GFP_KERNEL);
+	if (!vqs) {
+		ret = -ENOMEM;
+		goto err_unclaim;
+	}
+	/* Whatever an earlier user or consumer left, start from reset. */
+	ret = vmdev_reset(vm->vdev);
+	if (ret)
+		goto err_free;
+
+	for (i = 0; i < nvqs; i++) {
+		vqs[i].vm = vm;
+		vqs[i].idx = i;
+	}
+	vm->vqs = vqs;
+	vm->nvqs = nvqs;
+	vm->mem_ops = mem_ops;
+	vm->mem_priv = mem_priv;
+	vm->backend_features = 0;
+	vm->driver_ok = false;
+	vmdev_set_config_cb(vm->vdev, &cb);
+	vm->open = true;
+	mutex_unlock(&vm->mutex);
+	return 0;
+
+err_free:
+	kfree(vqs);
+err_unclaim:
+	vmdev_unclaim(vm->vdev);
+err_unlock:
+	mutex_unlock(&vm->mutex);
+	return ret;
+}
+
+/**
+ * vhost_mdev_close - stop using the device
+ * @vm: an open session
+ *
+ * Whatever the user left behind: resets the device, drops every eventfd,
+ * every translation and the owner, and releases the claim. May sleep.
+ */
+void vhost_mdev_close(struct vhost_mdev *vm)
+{
+	mutex_lock(&vm->mutex);
+	if (WARN_ON(!vm->open))
+		goto out;
+
+	if (vhost_mdev_reset_locked(vm)) {
+		/*
+		 * The device refused to reset: the core resets it again
+		 * when it is removed; still make sure the translations go.
+		 */
+		dev_warn(vm->vdev->dev, "reset failed on close\n");
+		vm->driver_ok = false;
+		vhost_mdev_update_running(vm);
+		if (vm->mem_ops)
+			vm->mem_ops->reset(vm->mem_priv);
+	}
+	vhost_mdev_unbind_all(vm);
+	vmdev_set_config_cb(vm->vdev, NULL);
+	vhost_mdev_drop_owner(vm);
+	kfree(vm->vqs);
+	vm->vqs = NULL;
+	vm->nvqs = 0;
+	vm->mem_ops = NULL;
+	vm->mem_priv = NULL;
+	vm->open = false;
+	vmdev_unclaim(vm->vdev);
+out:
+	mutex_unlock(&vm->mutex);
+}
+
+/**
+ * vhost_mdev_kill - the device is going away while the user holds it
+ * @vm: the session
+ *
+ * Stops the device (reset: no more callbacks or memory accesses), makes
+ * every later ioctl fail with -ENODEV and signals the config eventfd so the
+ * user notices and closes. Safe to call repeatedly. May sleep.
+ */
+void vhost_mdev_kill(struct vhost_mdev *vm)
+{
+	mutex_lock(&vm->mutex);
+	if (!vm->dead) {
+		vm->dead = true;
+		if (vm->open)
+			vhost_mdev_reset_locked(vm);
+	}
+	mutex_unlock(&vm->mutex);
+	vhost_mdev_config_notify(vm);
+}

@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vhost_mdev: the vhost personality's VFIO front end.
+ *
+ * Every device created with a "*-vhost" mdev type becomes a VFIO device. A
+ * software parent's device gets an emulated IOMMU group (VFIO creates it
+ * for the mdev), and its memory accesses are translated through the VFIO
+ * container (vhost_mdev_iova.c). A hardware parent's device is registered
+ * against the parent function's own IOMMU group, so the container maps
+ * memory straight into the function's IOMMU domain; there it is found by
+ * the mdev UUID through the match op. Either way the user opens it with
+ * VFIO_GROUP_GET_DEVICE_FD(uuid) and drives it with the vhost ioctls of
+ * vhost_mdev_uapi.c; queue doorbells that are page-sized are VFIO regions
+ * that can be mapped.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/pfn.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/vfio.h>
+#include <linux/vhost_mdev.h>
+
+#include "vhost_mdev.h"
+
+/**
+ * struct vhost_mdev_vfio - one vhost-personality device
+ * @vfio: the VFIO device; first, as vfio_alloc_device() requires
+ * @vdev: the vmdev device
+ * @vm: the vhost session
+ * @iova: the IOVA translator, used for software parents only
+ * @nr_doorbells: number of mappable doorbell regions, fixed while open
+ */
+struct vhost_mdev_vfio {
+	struct vfio_device vfio;
+	struct vmdev_device *vdev;
+	struct vhost_mdev vm;
+	struct vhost_mdev_iova iova;
+	u16 nr_doorbells;
+};
+
+static struct vhost_mdev_vfio *vfio_to_vhost_mdev(struct vfio_device *vfio)
+{
+	return container_of(vfio, struct vhost_mdev_vfio, vfio);
+}
+
+static bool vhost_mdev_vfio_is_software(struct vhost_mdev_vfio *mv)
+{
+	return !mv->vdev->dma_dev;
+}
+
+/*
+ * Doorbells are offered only when every queue has one that sits alone in a
+ * page: a region then maps exactly one doorbell and nothing else of the
+ * device (the rule upstream vhost-vdpa's mmap applies).
+ */
+static u16 vhost_mdev_vfio_count_doorbells(struct vhost_mdev_vfio *mv)
+{
+	struct vmdev_notification_area area;
+	u16 i;
+
+	for (i = 0; i < mv->vm.nvqs; i++) {
+		if (vmdev_get_vq_notification(mv->vdev, i, &area))
+			return 0;
+		if (!PAGE_ALIGNED(area.addr) || area.size != PAGE_SIZE)
+			return 0;
+	}
+	return mv->vm.nvqs;
+}
+
+static int vhost_mdev_vfio_open_device(struct vfio_device *vfio)
+{
+	struct vhost_mdev_vfio *mv = vfio_to_vhost_mdev(vfio);
+	struct vmdev_device *vdev = mv->vdev;
+	bool software = vhost_mdev_vfio_is_software(mv);
+	int ret;
+
+	/*
+	 * Neither we nor the vendor may go while the fd is open: rmmod then
+	 * fails with EBUSY instead of waiting on userspace.
+	 */
+	if (!try_module_get(THIS_MODULE))
+		return -ENODEV;
+	if (!try_module_get(vdev->parent->owner)) {
+		ret = -ENODEV;
+		goto err_put_self;
+	}
+
+	ret = vhost_mdev_open(&mv->vm,
+			      software ? &vhost_mdev_iova_mem_ops : NULL,
+			      software ? &mv->iova : NULL);
+	if (ret)
+		goto err_put_parent;
+	mv->nr_doorbells = vhost_mdev_vfio_count_doorbells(mv);
+	/* The device is reset: nothing can race with installing this. */
+	if (software)
+		vmdev_set_as(vdev, &vhost_mdev_iova_as_ops, &mv->iova);
+	return 0;
+
+err_put_parent:
+	module_put(vdev->parent->owner);
+err_put_self:
+	module_put(THIS_MODULE);
+	return ret;
+}
+
+/* Last close of the fd, including when the process died. */
+static void vhost_mdev_vfio_close_device(struct vfio_device *vfio)
+{
+	struct vhost_mdev_vfio *mv = vfio_to_vhost_mdev(vfio);
+	struct vmdev_device *vdev = mv->vdev;
+
+	/* Resets the device and drops every eventfd and translation. */
+	vhost_mdev_close(&mv->vm);
+	if (vhost_mdev_vfio_is_software(mv))
+		vmdev_set_as(vdev, NULL, NULL);
+	mv->nr_doorbells = 0;
+	module_put(vdev->parent->owner);
+	module_put(THIS_MODULE);
+}
+
+static long vhost_mdev_vfio_get_info(struct vhost_mdev_vfio *mv,
+				     struct vfio_device_info __user *argp)
+{
+	unsigned long minsz = offsetofend(struct vfio_device_info, num_irqs);
+	struct vfio_device_info info;
+
+	if (copy_from_user(&info, argp, minsz))
+		return -EFAULT;
+	if (info.argsz < minsz)
+		return -EINVAL;
+
+	info.flags = VFIO_DEVICE_FLAGS_RESET;
+	info.num_regions = mv->nr_doorbells;
+	/* Interrupts are eventfds bound with the vhost ioctls. */
+	info.num_irqs = 0;
+	return copy_to_user(argp, &info, minsz) ? -EFAULT : 0;
+}
+
+static long vhost_mdev_vfio_get_region_info(struct vhost_mdev_vfio *mv,
+					    struct vfio_region_info __user *argp)
+{
+	unsigned long minsz = offsetofend(struct vfio_region_info, offset);
+	struct vfio_region_info info;
+
+	if (copy_from_user(&info, argp, minsz))
+		return -EFAULT;
+	if (info.argsz < minsz || info.index >= mv->nr_doorbells)
+		return -EINVAL;
+
+	info.flags = VFIO_REGION_INFO_FLAG_MMAP | VFIO_REGION_INFO_FLAG_WRITE;
+	info.cap_offset = 0;
+	info.size = PAGE_SIZE;
+	info.offset = VHOST_MDEV_DOORBELL_OFFSET(info.index, PAGE_SIZE);
+	return copy_to_user(argp, &info, minsz) ? -EFAULT : 0;
+}
+
+static long vhost_mdev_vfio_ioctl(struct vfio_device *vfio, unsigned int cmd,
+				  unsigned long arg)
+{
+	struct vhost_mdev_vfio *mv = vfio_to_vhost_mdev(vfio);
+	void __user *argp = (void __user *)arg;
+
+	switch (cmd) {
+	case VFIO_DEVICE_GET_INFO:
+		return vhost_mdev_vfio_get_info(mv, argp);
+	case VFIO_DEVICE_GET_REGION_INFO:
+		return vhost_mdev_vfio_get_region_info(mv, argp);
+	case VFIO_DEVICE_RESET:
+		return vhost_mdev_device_reset(&mv->vm);
+	}
+	return vhost_mdev_ioctl(&mv->vm, cmd, argp);
+}
+
+/*
+ * write() to a doorbell region: the same as writing the doorbell (or the
+ * kick eventfd), for users that do not map it. Any 2 or 4 byte write at the
+ * start of region N kicks queue N.
+ */
+static ssize_t vhost_mdev_vfio_write(struct vfio_device *vfio,
+				     const char __user *buf, size_t count,
+				     loff_t *ppos)
+{
+	struct vhost_mdev_vfio *mv = vfio_to_vhost_mdev(vfio);
+	loff_t pos = *ppos;
+	u64 index;
+
+	if (pos < 0 || !PAGE_ALIGNED(pos) || (count != 2 && count != 4))
+		return -EINVAL;
+	index = pos >> PAGE_SHIFT;
+	if (index >= mv->nr_doorbells)
+		return -EINVAL;
+	if (READ_ONCE(mv->vm.dead))
+		return -ENODEV;
+	vmdev_kick_vq(mv->vdev, index);
+	return count;
+}
+
+/*
+ * Not under the session mutex: mmap_lock is held here, and the ioctls take
+ * it (user copies) under the mutex. What it reads is fixed while open.
+ */
+static int vhost_mdev_vfio_mmap(struct vfio_device *vfio,
+				struct vm_area_struct *vma)
+{
+	struct vhost_mdev_vfio *mv = vfio_to_vhost_mdev(vfio);
+	struct vmdev_notification_area area;
+	unsigned long index = vma->vm_pgoff;
+
+	if (vma->vm_end - vma->vm_start != PAGE_SIZE)
+		return -EINVAL;
+	/* A doorbell is written, never read, and shared with the device. */
+	if (!(vma->vm_flags & VM_SHARED) || (vma->vm_flags & VM_READ))
+		return -EINVAL;
+	if (index >= mv->nr_doorbells)
+		return -EINVAL;
+	if (READ_ONCE(mv->vm.dead))
+		return -ENODEV;
+	if (vmdev_get_vq_notification(mv->vdev, index, &area) ||
+	    !PAGE_ALIGNED(area.addr) || area.size != PAGE_SIZE)
+		return -EINVAL;
+
+	vma->vm_flags |= VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP;
+	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
+	return io_remap_pfn_range(vma, vma->vm_start, PHYS_PFN(area.addr),
+				  PAGE_SIZE, vma->vm_page_prot);
+}
+
+/*
+ * The device is being removed while the fd is open (VFIO repeats this until
+ * the user closes it): stop the device, fail every further ioctl and tell
+ * the user through the config eventfd.
+ */
+static void vhost_mdev_vfio_request(struct vfio_device *vfio,
+				    unsigned int count)
+{
+	struct vhost_mdev_vfio *mv = vfio_to_vhost_mdev(vfio);
+
+	if (!count)
+		dev_notice(mv->vdev->dev,
+			   "removal requested, waiting for the user to close the device\n");
+	vhost_mdev_kill(&mv->vm);
+}
+
+/* VFIO_GROUP_GET_DEVICE_FD names a device by its mdev UUID. */
+static int vhost_mdev_vfio_match(struct vfio_device *vfio, char *buf)
+{
+	struct vhost_mdev_vfio *mv = vfio_to_vhost_mdev(vfio);
+
+	return !strcmp(buf, dev_name(mv->vdev->dev));
+}
+
+/* Userspace unmaps container memory: pinned pages of the range must go. */
+static void vhost_mdev_vfio_dma_unmap(struct vfio_device *vfio, u64 iova,
+				      u64 length)
+{
+	struct vhost_mdev_vfio *mv = vfio_to_vhost_mdev(vfio);
+
+	/* A hardware parent pins nothing: VFIO never asks it. */
+	if (vhost_mdev_vfio_is_software(mv))
+		vhost_mdev_iova_unmap(&mv->iova, iova, length);
+}
+
+static int vhost_mdev_vfio_init(struct vfio_device *vfio)
+{
+	struct vhost_mdev_vfio *mv = vfio_to_vhost_mdev(vfio);
+
+	return vhost_mdev_iova_init(&mv->iova, vfio, &mv->vm);
+}
+
+static void vhost_mdev_vfio_release(struct vfio_device *vfio)
+{
+	struct vhost_mdev_vfio *mv = vfio_to_vhost_mdev(vfio);
+
+	vhost_mdev_iova_destroy(&mv->iova);
+	if (mv->vdev)
+		vhost_mdev_destroy(&mv->vm);
+	vfio_free_device(vfio);
+}
+
+static const struct vfio_device_ops vhost_mdev_vfio_ops = {
+	.name = "vhost-mdev",
+	.init = vhost_mdev_vfio_init,
+	.release = vhost_mdev_vfio_release,
+	.open_device = vhost_mdev_vfio_open_device,
+	.close_device = vhost_mdev_vfio_close_device,
+	.ioctl = vhost_mdev_vfio_ioctl,
+	.write = vhost_mdev_vfio_write,
+	.mmap = vhost_mdev_vfio_mmap,
+	.request = vhost_mdev_vfio_request,
+	.match = vhost_mdev_vfio_match,
+	.dma_unmap = vhost_mdev_vfio_dma_unmap,
+};
+
+/*
+ * Called with the core's personality semaphore held: no personality or
+ * parent (un)registration from here.
+ */
+static int vhost_mdev_attach(struct vmdev_device *vdev)
+{
+	struct device *dev = vdev->dma_dev ?: vdev->dev;
+	struct vhost_mdev_vfio *mv;
+	int ret;
+
+	mv = vfio_alloc_device(vhost_mdev_vfio, vfio, dev, &vhost_mdev_vfio_ops);
+	if (IS_ERR(mv))
+		return PTR_ERR(mv);
+	mv->vdev = vdev;
+	vhost_mdev_init(&mv->vm, vdev);
+
+	/*
+	 * A hardware function DMAs through its own IOMMU group, which the
+	 * container then programs; a software device gets an emulated group
+	 * and goes through the translator.
+	 */
+	if (vdev->dma_dev)
+		ret = vfio_register_group_dev(&mv->vfio);
+	else
+		ret = vfio_register_emulated_iommu_dev(&mv->vfio);
+	if (ret) {
+		vfio_put_device(&mv->vfio);
+		return ret;
+	}
+	vdev->consumer_priv = mv;
+	return 0;
+}
+
+/* Same context as attach. Returns once the user closed the device. */
+static void vhost_mdev_detach(struct vmdev_device *vdev)
+{
+	struct vhost_mdev_vfio *mv = vdev->consumer_priv;
+
+	vfio_unregister_group_dev(&mv->vfio);
+	vfio_put_device(&mv->vfio);
+}
+
+static const struct vmdev_personality vhost_mdev_personality = {
+	.id = VMDEV_PERSONALITY_VHOST,
+	.name = "vhost",
+	.owner = THIS_MODULE,
+	.attach = vhost_mdev_attach,
+	.detach = vhost_mdev_detach,
+};
+
+static int __init vhost_mdev_module_init(void)
+{
+	return vmdev_register_personality(&vhost_mdev_personality);
+}
+
+static void __exit vhost_mdev_module_exit(void)
+{
+	vmdev_unregister_personality(&vhost_mdev_personality);
+}
+
+module_init(vhost_mdev_module_init);
+module_exit(vhost_mdev_module_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("vhost-mdev developers");
+MODULE_DESCRIPTION("vhost personality of vmdev devices: vhost ioctls on a VFIO device fd");
+MODULE_ALIAS("vmdev-personality-vhost");
