@@ -34,7 +34,8 @@ KBUILD_ARGS := M=$(REPO) $(foreach c,$(VMDEV_CONFIGS),CONFIG_$(c)=m) \
 # Module files of this tree (what "install" and the VM load).
 our-modules = $(shell find drivers samples -name '*.ko' 2>/dev/null)
 
-.PHONY: all modules clean install lint selftests tools check run vm-run bench deps help
+.PHONY: all modules clean install lint selftests tools check check-debug \
+	debug-modules vm-run-debug run vm-run bench deps help
 
 all: modules
 
@@ -56,7 +57,7 @@ install: modules
 	depmod -a $$($(MAKE) -s -C $(KDIR) kernelrelease)
 
 deps:
-	@scripts/deps.sh
+	@scripts/deps.sh --debug
 
 lint:
 	@scripts/lint.sh
@@ -74,6 +75,20 @@ tools:
 # the totals.
 check:
 	@scripts/check.sh
+
+# The same suite on the debug kernel (KASAN, lockdep, kmemleak), then the
+# fault-injection pass; the last line is its totals.  See README.
+check-debug:
+	@scripts/check-debug.sh
+
+# Our modules for the debug kernel, built in a copy under build/debug/ (the
+# .ko files in the tree stay Debian's).
+debug-modules:
+	@scripts/debug-modules.sh >/dev/null
+
+# make vm-run-debug CMD='...' FILES='...': vm-run on the debug kernel.
+vm-run-debug: debug-modules
+	@$(VM_RUN) --debug $(foreach f,$(FILES),--file $(f)) -- sh -c '$(subst ','\'',$(CMD))'
 
 # The VM boots the cached Debian kernel: build against its headers, whatever
 # KDIR the host would pick, so that the modules load there.
@@ -101,13 +116,17 @@ help:
 	@echo '  clean         remove build products'
 	@echo '  install       modules_install into updates/ of the running kernel + depmod'
 	@echo '                (a real host needs linux-headers-$$(uname -r))'
-	@echo '  deps          install the Debian packages build and tests need'
+	@echo '  deps          install the Debian packages build, tests and the debug kernel need'
 	@echo '  lint          checkpatch --strict, sparse (C=2) and W=1: zero findings'
 	@echo '  selftests     build the kselftests into build/selftests/'
 	@echo '  tools         build libvmdev and vmdevctl into build/tools/'
 	@echo '  check         deps, build, lint, selftests run in the test VM'
+	@echo '  check-debug   selftests + kmemleak + fault injection on the debug kernel'
+	@echo '                (KASAN, lockdep; built once into the cache, see README)'
+	@echo '  debug-modules build the modules for the debug kernel into build/debug/'
 	@echo '  run           boot the test VM, run the demo, then a shell (on a tty)'
 	@echo "  vm-run        run CMD='...' in the test VM with FILES='...' in /extra"
+	@echo "  vm-run-debug  the same on the debug kernel"
 	@echo '  bench         run tools/testing/bench/run.sh in the test VM (if present)'
 	@echo 'Variables: KDIR, VMDEV_CACHE (kernel cache), VM_MEM, VM_TIMEOUT (see tools/testing/vm/README)'
 
