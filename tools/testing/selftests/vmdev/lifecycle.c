@@ -300,11 +300,24 @@ TEST_F_TIMEOUT(mvnet_module, reload_cycles_with_devices, 300)
 	EXPECT_MVNET_READY(max);
 }
 
+/* Modules that use vmdev's symbols besides mvnet: they must go first. */
+static const char *const personality_modules[] = {
+	"vhost_mdev",
+	"virtio_mdev",
+};
+
 TEST_F(mvnet_module, rmmod_and_modprobe_vmdev)
 {
+	bool was_loaded[ARRAY_SIZE(personality_modules)];
 	char buf[VAL_BUF];
+	size_t i;
 
 	ASSERT_EQ(0, create(&self->devs, MVNET_VIRTIO));
+	for (i = 0; i < ARRAY_SIZE(personality_modules); i++) {
+		was_loaded[i] = module_loaded(personality_modules[i]);
+		if (was_loaded[i])
+			ASSERT_EQ(0, module_unload(personality_modules[i]));
+	}
 	ASSERT_EQ(0, module_unload("mvnet"));
 	ASSERT_EQ(0, module_unload("vmdev"));
 	EXPECT_FALSE(module_loaded("vmdev"));
@@ -320,7 +333,15 @@ TEST_F(mvnet_module, rmmod_and_modprobe_vmdev)
 	ASSERT_LE(0, dev_read(last(&self->devs), "personality", buf,
 			      sizeof(buf)));
 	EXPECT_STREQ("vhost", buf);
+	/* Creating the device loaded its personality module on demand. */
+	if (was_loaded[0])
+		EXPECT_TRUE(module_loaded(personality_modules[0]));
 	EXPECT_EQ(0, mdev_remove(last(&self->devs)));
+
+	for (i = 0; i < ARRAY_SIZE(personality_modules); i++) {
+		if (was_loaded[i] && !module_loaded(personality_modules[i]))
+			EXPECT_EQ(0, module_load(personality_modules[i], NULL));
+	}
 }
 
 TEST_HARNESS_MAIN

@@ -1,0 +1,474 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The vhost-personality device fd: every vhost and vhost-vdpa ioctl of
+ * Documentation/userspace-api/vhost-mdev.rst, with upstream vhost-vdpa's
+ * meaning and errnos (drivers/vhost/vdpa.c), and the VFIO device info of a
+ * device without doorbells.
+ */
+#include <stddef.h>
+#include <sys/eventfd.h>
+#include <linux/virtio_ids.h>
+
+#include "kselftest_harness.h"
+#include "vhost_mdev_test.h"
+
+/* Up to and including mtu, the last field mvnet's features give meaning */
+#define NET_CONFIG_SIZE	(offsetof(struct virtio_net_config, mtu) + sizeof(__u16))
+
+FIXTURE(vhost) {
+	char uuid[UUID_BUF];
+	struct vmdev *dev;
+	int fd;
+	uint32_t nvqs;
+	uint16_t num_max;
+};
+
+FIXTURE_SETUP(vhost)
+{
+	require_vhost_mdev(_metadata);
+	ASSERT_EQ(0, vhost_create(self->uuid, 0, NULL));
+	ASSERT_EQ(0, vmdev_open(&self->dev, self->uuid, NULL));
+	self->fd = vmdev_fd(self->dev);
+	self->nvqs = vmdev_vq_count(self->dev);
+	self->num_max = vmdev_vq_num_max(self->dev);
+}
+
+FIXTURE_TEARDOWN(vhost)
+{
+	vmdev_close(self->dev);
+	mdev_cleanup(self->uuid);
+}
+
+#define IOCTL(req, arg)	xioctl(self->fd, (req), (arg))
+
+static int set_status(int fd, uint8_t status)
+{
+	return xioctl(fd, VHOST_VDPA_SET_STATUS, &status);
+}
+
+static int get_status(int fd)
+{
+	uint8_t status;
+	int ret = xioctl(fd, VHOST_VDPA_GET_STATUS, &status);
+
+	return ret ? ret : status;
+}
+
+static int set_features(int fd, uint64_t features)
+{
+	return xioctl(fd, VHOST_SET_FEATURES, &features);
+}
+
+static int vring(int fd, unsigned long req, unsigned int idx,
+		 unsigned int num)
+{
+	struct vhost_vring_state s = { .index = idx, .num = num };
+
+	return xioctl(fd, req, &s);
+}
+
+static int vring_fd(int fd, unsigned long req, unsigned int idx, int efd)
+{
+	struct vhost_vring_file f = { .index = idx, .fd = efd };
+
+	return xioctl(fd, req, &f);
+}
+
+static int vring_addr(int fd, unsigned int idx, uint64_t desc,
+		      uint64_t avail, uint64_t used, unsigned int flags)
+{
+	struct vhost_vring_addr a = {
+		.index = idx,
+		.flags = flags,
+		.desc_user_addr = desc,
+		.avail_user_addr = avail,
+		.used_user_addr = used,
+	};
+
+	return xioctl(fd, VHOST_SET_VRING_ADDR, &a);
+}
+
+static int config_io(int fd, unsigned long req, uint32_t off, uint32_t len)
+{
+	struct {
+		struct vhost_vdpa_config c;
+		uint8_t buf[256];
+	} cfg = { .c = { .off = off, .len = len } };
+
+	if (len > sizeof(cfg.buf))
+		return -ERANGE;
+	return xioctl(fd, req, &cfg);
+}
+
+/* An fd that is open but certainly not an eventfd. */
+static int not_an_eventfd(void)
+{
+	return open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+/* An fd number with nothing open behind it. */
+static int closed_fd(void)
+{
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	close(fd);
+	return fd;
+}
+
+TEST_F(vhost, set_owner_twice_is_ebusy)
+{
+	EXPECT_ERRNO(EBUSY, IOCTL(VHOST_SET_OWNER, NULL));
+}
+
+TEST_F(vhost, reset_owner_allows_set_owner)
+{
+	EXPECT_EQ(0, IOCTL(VHOST_RESET_OWNER, NULL));
+	EXPECT_EQ(0, IOCTL(VHOST_SET_OWNER, NULL));
+}
+
+TEST_F(vhost, device_id_is_net)
+{
+	uint32_t id = 0;
+
+	ASSERT_EQ(0, IOCTL(VHOST_VDPA_GET_DEVICE_ID, &id));
+	EXPECT_EQ(VIRTIO_ID_NET, id);
+}
+
+TEST_F(vhost, features_offer_net_and_platform)
+{
+	static const unsigned int bits[] = {
+		VIRTIO_F_VERSION_1, VIRTIO_F_ACCESS_PLATFORM,
+		VIRTIO_NET_F_MAC, VIRTIO_NET_F_STATUS, VIRTIO_NET_F_MTU,
+		VIRTIO_NET_F_MRG_RXBUF, VIRTIO_NET_F_CTRL_VQ,
+		VIRTIO_NET_F_CTRL_RX, VIRTIO_NET_F_MQ,
+		VIRTIO_NET_F_CTRL_MAC_ADDR,
+	};
+	uint64_t features = 0;
+	unsigned int i;
+
+	ASSERT_EQ(0, IOCTL(VHOST_GET_FEATURES, &features));
+	for (i = 0; i < ARRAY_SIZE(bits); i++)
+		EXPECT_TRUE(features & BIT64(bits[i]))
+			TH_LOG("feature bit %u not offered", bits[i]);
+}
+
+TEST_F(vhost, set_features_rejects_bits_not_offered)
+{
+	uint64_t offered = 0, base;
+	unsigned int bit;
+
+	ASSERT_EQ(0, IOCTL(VHOST_GET_FEATURES, &offered));
+	base = offered & (BIT64(VIRTIO_F_VERSION_1) |
+			  BIT64(VIRTIO_F_ACCESS_PLATFORM));
+	for (bit = 0; bit < 64; bit++) {
+		if (offered & BIT64(bit))
+			continue;
+		EXPECT_ERRNO(EINVAL, set_features(self->fd,
+						  base | BIT64(bit)))
+			TH_LOG("bit %u", bit);
+	}
+	EXPECT_EQ(0, set_features(self->fd, offered));
+}
+
+TEST_F(vhost, set_features_after_features_ok_is_ebusy)
+{
+	uint64_t offered = 0;
+
+	ASSERT_EQ(0, IOCTL(VHOST_GET_FEATURES, &offered));
+	ASSERT_EQ(0, set_status(self->fd, VIRTIO_CONFIG_S_ACKNOWLEDGE |
+				VIRTIO_CONFIG_S_DRIVER));
+	ASSERT_EQ(0, set_features(self->fd, offered));
+	ASSERT_EQ(0, set_status(self->fd, VIRTIO_CONFIG_S_ACKNOWLEDGE |
+				VIRTIO_CONFIG_S_DRIVER |
+				VIRTIO_CONFIG_S_FEATURES_OK));
+	ASSERT_TRUE(get_status(self->fd) & VIRTIO_CONFIG_S_FEATURES_OK);
+	EXPECT_ERRNO(EBUSY, set_features(self->fd, offered));
+
+	/* a reset makes them settable again */
+	ASSERT_EQ(0, set_status(self->fd, 0));
+	EXPECT_EQ(0, set_features(self->fd, offered));
+}
+
+TEST_F(vhost, backend_features_offer_suspend_and_resume)
+{
+	uint64_t offered = 0, want;
+
+	ASSERT_EQ(0, IOCTL(VHOST_GET_BACKEND_FEATURES, &offered));
+	EXPECT_TRUE(offered & BIT64(VHOST_BACKEND_F_SUSPEND));
+	EXPECT_TRUE(offered & BIT64(VHOST_BACKEND_F_RESUME));
+	want = offered;
+	EXPECT_EQ(0, IOCTL(VHOST_SET_BACKEND_FEATURES, &want));
+	want = 0;
+	EXPECT_EQ(0, IOCTL(VHOST_SET_BACKEND_FEATURES, &want));
+}
+
+TEST_F(vhost, backend_features_reject_others)
+{
+	uint64_t offered = 0, want;
+	unsigned int bit;
+
+	ASSERT_EQ(0, IOCTL(VHOST_GET_BACKEND_FEATURES, &offered));
+	for (bit = 0; bit < 64; bit++) {
+		if (offered & BIT64(bit))
+			continue;
+		want = BIT64(bit);
+		EXPECT_ERRNO(EOPNOTSUPP,
+			     IOCTL(VHOST_SET_BACKEND_FEATURES, &want))
+			TH_LOG("backend bit %u", bit);
+	}
+}
+
+TEST_F(vhost, status_bits_are_only_added)
+{
+	const uint8_t ack = VIRTIO_CONFIG_S_ACKNOWLEDGE;
+	const uint8_t drv = VIRTIO_CONFIG_S_DRIVER;
+
+	ASSERT_EQ(0, set_status(self->fd, 0));
+	ASSERT_EQ(0, set_status(self->fd, ack));
+	EXPECT_EQ(ack, get_status(self->fd));
+	EXPECT_ERRNO(EINVAL, set_status(self->fd, drv));
+	EXPECT_EQ(ack, get_status(self->fd));
+	ASSERT_EQ(0, set_status(self->fd, ack | drv));
+	EXPECT_EQ(ack | drv, get_status(self->fd));
+	EXPECT_ERRNO(EINVAL, set_status(self->fd, ack));
+	EXPECT_EQ(ack | drv, get_status(self->fd));
+}
+
+TEST_F(vhost, status_zero_resets)
+{
+	ASSERT_EQ(0, vmdev_negotiate(self->dev, 0));
+	ASSERT_NE(0, get_status(self->fd));
+	ASSERT_EQ(0, set_status(self->fd, 0));
+	EXPECT_EQ(0, get_status(self->fd));
+	/* features are negotiable again */
+	EXPECT_EQ(0, set_features(self->fd, vmdev_device_features(self->dev)));
+}
+
+TEST_F(vhost, config_matches_attributes)
+{
+	struct vmdev_net_config cfg;
+	uint8_t mac[6];
+	uint32_t size = 0;
+
+	ASSERT_EQ(0, IOCTL(VHOST_VDPA_GET_CONFIG_SIZE, &size));
+	EXPECT_LE(NET_CONFIG_SIZE, size);
+	ASSERT_EQ(0, vmdev_net_get_config(self->dev, &cfg));
+	ASSERT_EQ(0, dev_mac(self->uuid, mac));
+	EXPECT_EQ(0, memcmp(mac, cfg.mac, 6));
+	EXPECT_EQ(dev_read_long(self->uuid, "mtu"), cfg.mtu);
+	EXPECT_EQ(dev_read_long(self->uuid, "max_vq_pairs"),
+		  cfg.max_virtqueue_pairs);
+	EXPECT_TRUE(cfg.status & VIRTIO_NET_S_LINK_UP);
+}
+
+TEST_F(vhost, config_ranges_are_checked)
+{
+	static const unsigned long reqs[] = {
+		VHOST_VDPA_GET_CONFIG, VHOST_VDPA_SET_CONFIG,
+	};
+	uint32_t size = 0;
+	unsigned int i;
+
+	ASSERT_EQ(0, IOCTL(VHOST_VDPA_GET_CONFIG_SIZE, &size));
+	for (i = 0; i < ARRAY_SIZE(reqs); i++) {
+		EXPECT_EQ(0, config_io(self->fd, reqs[i], 0, size));
+		EXPECT_EQ(0, config_io(self->fd, reqs[i], size - 1, 1));
+		/* upstream vhost_vdpa_config_validate() */
+		EXPECT_ERRNO(EINVAL, config_io(self->fd, reqs[i], 0, 0));
+		EXPECT_ERRNO(EINVAL, config_io(self->fd, reqs[i], size + 1, 1));
+		EXPECT_ERRNO(E2BIG, config_io(self->fd, reqs[i], 0, size + 1));
+		EXPECT_ERRNO(E2BIG, config_io(self->fd, reqs[i], size, 1));
+		EXPECT_ERRNO(E2BIG, config_io(self->fd, reqs[i], 1, size));
+	}
+}
+
+TEST_F(vhost, vqs_count_is_two_per_pair_plus_control)
+{
+	long pairs = dev_read_long(self->uuid, "max_vq_pairs");
+	uint32_t count = 0;
+
+	ASSERT_EQ(0, IOCTL(VHOST_VDPA_GET_VQS_COUNT, &count));
+	EXPECT_EQ(2 * pairs + 1, count);
+}
+
+TEST_F(vhost, vring_num_max_is_a_power_of_two)
+{
+	uint16_t num = 0;
+
+	ASSERT_EQ(0, IOCTL(VHOST_VDPA_GET_VRING_NUM, &num));
+	EXPECT_NE(0, num);
+	EXPECT_EQ(0, num & (num - 1));
+}
+
+TEST_F(vhost, iova_range_is_sane)
+{
+	struct vhost_vdpa_iova_range r = { .first = 1, .last = 0 };
+
+	ASSERT_EQ(0, IOCTL(VHOST_VDPA_GET_IOVA_RANGE, &r));
+	EXPECT_LT(r.first, r.last);
+}
+
+TEST_F(vhost, set_vring_num_checks_size)
+{
+	EXPECT_EQ(0, vring(self->fd, VHOST_SET_VRING_NUM, 0, self->num_max));
+	EXPECT_EQ(0, vring(self->fd, VHOST_SET_VRING_NUM, 0, 1));
+	EXPECT_ERRNO(EINVAL, vring(self->fd, VHOST_SET_VRING_NUM, 0, 0));
+	EXPECT_ERRNO(EINVAL, vring(self->fd, VHOST_SET_VRING_NUM, 0, 3));
+	EXPECT_ERRNO(EINVAL, vring(self->fd, VHOST_SET_VRING_NUM, 0, 255));
+	EXPECT_ERRNO(EINVAL, vring(self->fd, VHOST_SET_VRING_NUM, 0,
+				   2 * self->num_max));
+	EXPECT_ERRNO(EINVAL, vring(self->fd, VHOST_SET_VRING_NUM, 0, 65536));
+}
+
+TEST_F(vhost, vring_index_out_of_range_is_enobufs)
+{
+	static const unsigned long state_reqs[] = {
+		VHOST_SET_VRING_NUM, VHOST_SET_VRING_BASE,
+		VHOST_GET_VRING_BASE, VHOST_VDPA_SET_VRING_ENABLE,
+	};
+	static const unsigned long fd_reqs[] = {
+		VHOST_SET_VRING_KICK, VHOST_SET_VRING_CALL,
+		VHOST_SET_VRING_ERR,
+	};
+	unsigned int bad[] = { self->nvqs, self->nvqs + 1, 0xffff, ~0U };
+	unsigned int i, j;
+
+	for (j = 0; j < ARRAY_SIZE(bad); j++) {
+		for (i = 0; i < ARRAY_SIZE(state_reqs); i++)
+			EXPECT_ERRNO(ENOBUFS, vring(self->fd, state_reqs[i],
+						    bad[j], 1))
+				TH_LOG("request %u index %u", i, bad[j]);
+		for (i = 0; i < ARRAY_SIZE(fd_reqs); i++)
+			EXPECT_ERRNO(ENOBUFS, vring_fd(self->fd, fd_reqs[i],
+						       bad[j], -1))
+				TH_LOG("request %u index %u", i, bad[j]);
+		EXPECT_ERRNO(ENOBUFS, vring_addr(self->fd, bad[j], 0, 0, 0, 0));
+	}
+	/* the last valid index works */
+	EXPECT_EQ(0, vring(self->fd, VHOST_SET_VRING_NUM, self->nvqs - 1, 64));
+}
+
+TEST_F(vhost, vring_base_reads_back)
+{
+	struct vhost_vring_state s = { .index = 1 };
+
+	ASSERT_EQ(0, vring(self->fd, VHOST_SET_VRING_BASE, 1, 42));
+	ASSERT_EQ(0, IOCTL(VHOST_GET_VRING_BASE, &s));
+	EXPECT_EQ(1, s.index);
+	EXPECT_EQ(42, s.num);
+}
+
+TEST_F(vhost, vring_addr_checks_alignment_and_flags)
+{
+	const uint64_t d = 0x10000, a = 0x20000, u = 0x30000;
+
+	EXPECT_EQ(0, vring_addr(self->fd, 0, d, a, u, 0));
+	EXPECT_ERRNO(EINVAL, vring_addr(self->fd, 0, d + 8, a, u, 0));
+	EXPECT_ERRNO(EINVAL, vring_addr(self->fd, 0, d, a + 1, u, 0));
+	EXPECT_ERRNO(EINVAL, vring_addr(self->fd, 0, d, a, u + 2, 0));
+	EXPECT_ERRNO(EOPNOTSUPP, vring_addr(self->fd, 0, d, a, u, 0x2));
+	EXPECT_ERRNO(EOPNOTSUPP, vring_addr(self->fd, 0, d, a, u, 0x80000000));
+}
+
+TEST_F(vhost, vring_setup_while_ready_is_ebusy)
+{
+	ASSERT_EQ(0, vring(self->fd, VHOST_SET_VRING_NUM, 0, 64));
+	ASSERT_EQ(0, vring_addr(self->fd, 0, 0x10000, 0x20000, 0x30000, 0));
+	ASSERT_EQ(0, vring(self->fd, VHOST_VDPA_SET_VRING_ENABLE, 0, 1));
+	EXPECT_ERRNO(EBUSY, vring(self->fd, VHOST_SET_VRING_NUM, 0, 128));
+	EXPECT_ERRNO(EBUSY, vring_addr(self->fd, 0, 0x40000, 0x20000,
+				       0x30000, 0));
+	/* other queues are not affected */
+	EXPECT_EQ(0, vring(self->fd, VHOST_SET_VRING_NUM, 1, 128));
+	ASSERT_EQ(0, vring(self->fd, VHOST_VDPA_SET_VRING_ENABLE, 0, 0));
+	EXPECT_EQ(0, vring(self->fd, VHOST_SET_VRING_NUM, 0, 128));
+}
+
+TEST_F(vhost, vring_eventfds_are_checked)
+{
+	static const unsigned long reqs[] = {
+		VHOST_SET_VRING_KICK, VHOST_SET_VRING_CALL,
+		VHOST_SET_VRING_ERR,
+	};
+	int efd = eventfd(0, EFD_CLOEXEC), other = not_an_eventfd();
+	int none = closed_fd();
+	unsigned int i;
+
+	ASSERT_LE(0, efd);
+	ASSERT_LE(0, other);
+	for (i = 0; i < ARRAY_SIZE(reqs); i++) {
+		EXPECT_EQ(0, vring_fd(self->fd, reqs[i], 0, efd));
+		EXPECT_EQ(0, vring_fd(self->fd, reqs[i], 0, VHOST_FILE_UNBIND));
+		EXPECT_ERRNO(EBADF, vring_fd(self->fd, reqs[i], 0, none));
+		EXPECT_ERRNO(EBADF, vring_fd(self->fd, reqs[i], 0, -2));
+		EXPECT_ERRNO(EINVAL, vring_fd(self->fd, reqs[i], 0, other));
+		/* rebinding after unbinding */
+		EXPECT_EQ(0, vring_fd(self->fd, reqs[i], 0, efd));
+	}
+	close(other);
+	close(efd);
+}
+
+TEST_F(vhost, config_call_eventfd_is_checked)
+{
+	int efd = eventfd(0, EFD_CLOEXEC), other = not_an_eventfd();
+	int unbind = VHOST_FILE_UNBIND, none = closed_fd();
+
+	ASSERT_LE(0, efd);
+	ASSERT_LE(0, other);
+	EXPECT_EQ(0, IOCTL(VHOST_VDPA_SET_CONFIG_CALL, &efd));
+	EXPECT_EQ(0, IOCTL(VHOST_VDPA_SET_CONFIG_CALL, &unbind));
+	EXPECT_ERRNO(EBADF, IOCTL(VHOST_VDPA_SET_CONFIG_CALL, &none));
+	EXPECT_ERRNO(EINVAL, IOCTL(VHOST_VDPA_SET_CONFIG_CALL, &other));
+	EXPECT_EQ(0, IOCTL(VHOST_VDPA_SET_CONFIG_CALL, &efd));
+	close(other);
+	close(efd);
+}
+
+TEST_F(vhost, vring_enable_and_disable)
+{
+	ASSERT_EQ(0, vring(self->fd, VHOST_SET_VRING_NUM, 2, 64));
+	EXPECT_EQ(0, vring(self->fd, VHOST_VDPA_SET_VRING_ENABLE, 2, 1));
+	EXPECT_EQ(0, vring(self->fd, VHOST_VDPA_SET_VRING_ENABLE, 2, 0));
+}
+
+TEST_F(vhost, set_mem_table_is_accepted)
+{
+	struct vhost_memory mem = { .nregions = 0 };
+
+	EXPECT_EQ(0, IOCTL(VHOST_SET_MEM_TABLE, &mem));
+}
+
+TEST_F(vhost, unknown_ioctls_are_enotty)
+{
+	struct vhost_vring_file file = { .index = 0, .fd = -1 };
+	uint64_t cid = 3;
+
+	EXPECT_ERRNO(ENOTTY, IOCTL(VHOST_NET_SET_BACKEND, &file));
+	EXPECT_ERRNO(ENOTTY, IOCTL(VHOST_VSOCK_SET_GUEST_CID, &cid));
+	EXPECT_ERRNO(ENOTTY, IOCTL(_IO(VHOST_VIRTIO, 0xff), NULL));
+	EXPECT_ERRNO(ENOTTY, IOCTL(_IO('x', 0x42), NULL));
+}
+
+TEST_F(vhost, suspend_and_resume)
+{
+	ASSERT_EQ(0, vmdev_negotiate(self->dev, 0));
+	EXPECT_EQ(0, vmdev_suspend(self->dev));
+	EXPECT_EQ(0, vmdev_resume(self->dev));
+}
+
+TEST_F(vhost, vfio_info_has_no_regions_or_irqs)
+{
+	struct vfio_device_info info = { .argsz = sizeof(info) };
+	struct vfio_region_info region = {
+		.argsz = sizeof(region),
+		.index = 0,
+	};
+
+	ASSERT_EQ(0, IOCTL(VFIO_DEVICE_GET_INFO, &info));
+	EXPECT_EQ(0, info.num_irqs);
+	EXPECT_EQ(0, info.num_regions);
+	EXPECT_ERRNO(EINVAL, IOCTL(VFIO_DEVICE_GET_REGION_INFO, &region));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Helpers shared by the vhost_mdev selftests: a vhost-personality mvnet
+ * device opened through libvmdev, raw ioctls that return -errno, and the
+ * skip logic for machines without VFIO or the vhost_mdev module.
+ *
+ * Include kselftest_harness.h first.
+ */
+#ifndef _VHOST_MDEV_TEST_H
+#define _VHOST_MDEV_TEST_H
+
+#include <setjmp.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+#include <linux/vfio.h>
+#include <linux/vhost.h>
+#include <linux/vhost_mdev.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_net.h>
+
+#include "../vmdev/vmdev_test.h"
+#include "vmdev/vmdev.h"
+
+#define VFIO_CONTAINER		"/dev/vfio/vfio"
+#define VHOST_MDEV_MODULE	"vhost_mdev"
+#define VFIO_TYPE1_MODULE	"vfio_iommu_type1"
+
+/* Generous: the test VM emulates its CPU (TCG). */
+#define WAIT_MS			5000
+#define NO_FRAME_MS		300
+
+#define BIT64(nr)		(1ULL << (nr))
+
+/*
+ * Skip the current test from its fixture setup. The 6.1 harness runs the
+ * test body after a SKIP() in setup unless setup leaves through its jump
+ * buffer, which also skips the teardown (setup has built nothing yet).
+ */
+#define SETUP_SKIP(fmt, ...) \
+	SKIP(longjmp(_metadata->env, 1), fmt, ##__VA_ARGS__)
+
+/* An ioctl as a value: 0 (or the result) or -errno. */
+static inline int xioctl(int fd, unsigned long req, void *arg)
+{
+	int ret = ioctl(fd, req, arg);
+
+	return ret < 0 ? -errno : ret;
+}
+
+/*
+ * Fixture setup: root, the mvnet parent, VFIO and vhost_mdev; skip when
+ * VFIO or vhost_mdev cannot be had on this machine.
+ */
+static inline void require_vhost_mdev(struct __test_metadata *_metadata)
+{
+	require_mvnet(_metadata);
+	if (!module_loaded(VHOST_MDEV_MODULE))
+		module_load(VHOST_MDEV_MODULE, NULL);
+	if (!module_loaded(VHOST_MDEV_MODULE))
+		SETUP_SKIP("the vhost_mdev module is not available");
+	if (!path_exists(VFIO_CONTAINER))
+		SETUP_SKIP("no %s", VFIO_CONTAINER);
+	/*
+	 * vfio's softdep pulls the type1 backend in on a host; busybox's
+	 * modprobe in the test VM ignores softdeps.
+	 */
+	if (!module_loaded(VFIO_TYPE1_MODULE))
+		module_load(VFIO_TYPE1_MODULE, NULL);
+	if (!module_loaded(VFIO_TYPE1_MODULE))
+		SETUP_SKIP("no %s module", VFIO_TYPE1_MODULE);
+}
+
+/*
+ * A new mvnet-vhost device in @uuid; @pairs (0: leave the default) and
+ * @mac (NULL: leave) set before anyone opens it.
+ */
+static inline int vhost_create(char *uuid, unsigned int pairs,
+			       const char *mac)
+{
+	char val[VAL_BUF];
+	int ret;
+
+	ret = mdev_create_new(MVNET_VHOST, uuid);
+	if (ret)
+		return ret;
+	if (pairs) {
+		snprintf(val, sizeof(val), "%u", pairs);
+		ret = dev_write(uuid, "max_vq_pairs", val);
+	}
+	if (!ret && mac)
+		ret = dev_write(uuid, "mac", mac);
+	return ret;
+}
+
+/* Open with a bigger arena when many queue pairs will be set up. */
+static inline int vhost_open(struct vmdev **dev, const char *uuid)
+{
+	struct vmdev_open_opts opts = { .arena_size = 2 << 20 };
+
+	return vmdev_open(dev, uuid, &opts);
+}
+
+static inline void mac_str(char *buf, const uint8_t mac[6])
+{
+	snprintf(buf, VAL_BUF, "%02x:%02x:%02x:%02x:%02x:%02x",
+		 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+}
+
+/* The mdev's MAC as bytes; 0 or -errno. */
+static inline int dev_mac(const char *uuid, uint8_t mac[6])
+{
+	char buf[VAL_BUF];
+	int ret;
+
+	ret = dev_read(uuid, "mac", buf, sizeof(buf));
+	if (ret < 0)
+		return ret;
+	return vmdev_parse_mac(buf, mac);
+}
+
+/* Send one test frame of @len bytes with @seq on @qp; 1 or -errno. */
+static inline int send_one(struct vmdev *dev, unsigned int qp,
+			   const uint8_t dst[6], const uint8_t src[6],
+			   uint32_t seq, size_t len)
+{
+	uint8_t buf[65536 + 14];
+	struct vmdev_frame f = { .data = buf, .len = len };
+	int ret;
+
+	vmdev_fill_frame(buf, len, dst, src, seq);
+	ret = vmdev_net_send(dev, qp, &f, 1);
+	if (ret != 1)
+		return ret < 0 ? ret : -ENOSPC;
+	ret = vmdev_net_tx_done(dev, qp, WAIT_MS);
+	return ret ? ret : 1;
+}
+
+/*
+ * Receive one frame on @qp within @timeout_ms into @buf (@size bytes):
+ * its length, 0 on timeout, or -errno.
+ */
+static inline int recv_one(struct vmdev *dev, unsigned int qp, void *buf,
+			   size_t size, int timeout_ms)
+{
+	struct vmdev_frame f = { .data = buf, .size = size };
+	int ret;
+
+	ret = vmdev_net_recv(dev, qp, &f, 1, timeout_ms);
+	if (ret <= 0)
+		return ret;
+	return f.len;
+}
+
+/* The device status byte read straight from the fd, or -errno. */
+static inline int dev_status(struct vmdev *dev)
+{
+	return vmdev_get_status(dev);
+}
+
+/* Wait until @bits are set in the status; true if they were in time. */
+static inline bool wait_status(struct vmdev *dev, uint8_t bits,
+			       int timeout_ms)
+{
+	int i, status;
+
+	for (i = 0; i <= timeout_ms / 10; i++) {
+		status = vmdev_get_status(dev);
+		if (status >= 0 && (status & bits) == bits)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+#endif /* _VHOST_MDEV_TEST_H */
