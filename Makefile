@@ -107,7 +107,8 @@ vm-run: vm-modules
 # Benchmarks, once tools/testing/bench/ exists: its run.sh runs in the VM.
 bench: vm-modules
 	@if [ -x tools/testing/bench/run.sh ]; then \
-		$(VM_RUN) --file tools/testing/bench -- sh ./bench/run.sh; \
+		$(MAKE) -s -C tools/testing/bench OUTPUT=$(REPO)/build/bench && \
+		tools/testing/bench/host.sh; \
 	else echo "bench: no tools/testing/bench/run.sh yet"; fi
 
 help:

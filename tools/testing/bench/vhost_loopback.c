@@ -1,0 +1,707 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vhost_loopback: frames per second looped through a vhost-personality
+ * mvnet device, read against a baseline measured in the same run.
+ *
+ * A round sends a batch of frames and receives every one of them back; the
+ * rate is the frames received per second of rounds. Each target (a way of
+ * moving frames) runs every case (frame size x batch size) for a fixed
+ * time after a warm-up whose frames are all verified, and the whole matrix
+ * is repeated, the targets taking turns case by case so that both see the
+ * same machine. A target names the target it is read against: its table
+ * column and JSON entry give the ratio of the two medians (above 1: faster
+ * than the baseline).
+ *
+ * Targets:
+ *  mvnet-loopback  an unlinked mvnet-vhost device opened through libvmdev
+ *		    (VFIO container, vhost-vdpa ioctls on the device fd): TX
+ *		    queue 0 to RX queue 0 of the same device, by mvnet's
+ *		    workqueue
+ *  af_packet-lo    the same frames through the guest's own loopback
+ *		    netdev: sendmmsg() on one AF_PACKET socket, recvmmsg() on
+ *		    another bound to lo; the kernel's cheapest path from a
+ *		    process to a netdev and back, so the ratio says what
+ *		    mvnet's path costs next to the kernel's own in this VM
+ *
+ * Adding a target: write its open, prepare, round and close functions and
+ * add it to targets[] with its baseline (a later issue: two linked devices
+ * against a veth pair). Adding a case: --sizes and --batches, or change
+ * the defaults below.
+ *
+ * Usage: vhost_loopback --uuid UUID [--duration-ms N] [--warmup-ms N]
+ *	[--repeat N] [--sizes A,B,..] [--batches A,B,..] [--json FILE]
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vmdev/vmdev.h"
+
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+
+#define MAX_BATCH		256
+#define MAX_FRAME		1514
+#define MAX_LIST		8
+#define MAX_REPEAT		15
+#define MIN_FRAME		64
+/* Generous: the test VM emulates its CPU (TCG). */
+#define WAIT_MS			5000
+/* RX ring and TX ring: a whole batch fits in either. */
+#define RING_NUM		MAX_BATCH
+#define BENCH_ETHERTYPE		0x88b5
+
+struct bench_opts {
+	const char *uuid;
+	const char *json;
+	unsigned int duration_ms;
+	unsigned int warmup_ms;
+	unsigned int repeat;
+	unsigned int sizes[MAX_LIST];
+	unsigned int nsizes;
+	unsigned int batches[MAX_LIST];
+	unsigned int nbatches;
+};
+
+/**
+ * struct bench_target - one way of moving frames
+ * @name: short name (table column, JSON)
+ * @what: one line saying what is measured
+ * @baseline: name of the target this one is read against, or NULL
+ * @open: set up, return the target's state in *@priv; 0 or -errno
+ * @prepare: make @batch frames of @size bytes ready to send; 0 or -errno
+ * @round: send the prepared batch and receive all of it back, checking
+ *	every frame when @check; 0 or -errno
+ * @close: release what @open set up
+ */
+struct bench_target {
+	const char *name;
+	const char *what;
+	const char *baseline;
+	int (*open)(const struct bench_opts *o, void **priv);
+	int (*prepare)(void *priv, unsigned int size, unsigned int batch);
+	int (*round)(void *priv, bool check);
+	void (*close)(void *priv);
+};
+
+/* Frames of one batch, sent from and received into. */
+struct bench_frames {
+	unsigned int size;
+	unsigned int batch;
+	uint8_t tx[MAX_BATCH][MAX_FRAME];
+	uint8_t rx[MAX_BATCH][MAX_FRAME];
+};
+
+static void frames_fill(struct bench_frames *f, unsigned int size,
+			unsigned int batch, const uint8_t dst[6],
+			const uint8_t src[6])
+{
+	unsigned int i;
+
+	f->size = size;
+	f->batch = batch;
+	for (i = 0; i < batch; i++)
+		vmdev_fill_frame(f->tx[i], size, dst, src, i);
+}
+
+/* Frame @i came back intact, as the @i-th of its batch. */
+static int frame_check(const struct bench_frames *f, unsigned int i,
+		       size_t len)
+{
+	uint32_t seq;
+
+	if (len != f->size || vmdev_check_frame(f->rx[i], len, &seq) != -1 ||
+	    seq != i) {
+		fprintf(stderr, "vhost_loopback: frame %u of %u (%u bytes) came back wrong\n",
+			i, f->batch, f->size);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* mvnet-loopback                                                      */
+/* ------------------------------------------------------------------ */
+
+struct mvnet_bench {
+	struct vmdev *dev;
+	uint8_t mac[6];
+	struct vmdev_frame tx[MAX_BATCH];
+	struct vmdev_frame rx[MAX_BATCH];
+	struct bench_frames f;
+};
+
+static void mvnet_close(void *priv)
+{
+	struct mvnet_bench *m = priv;
+
+	if (!m)
+		return;
+	vmdev_close(m->dev);
+	free(m);
+}
+
+static int mvnet_open(const struct bench_opts *o, void **priv)
+{
+	struct vmdev_net_opts nopts = { .ring_num = RING_NUM };
+	struct vmdev_net_config cfg;
+	struct mvnet_bench *m;
+	int ret;
+
+	if (!o->uuid) {
+		fprintf(stderr, "vhost_loopback: mvnet-loopback needs --uuid\n");
+		return -EINVAL;
+	}
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	ret = vmdev_open(&m->dev, o->uuid, NULL);
+	if (!ret)
+		ret = vmdev_net_start(m->dev, &nopts);
+	if (!ret)
+		ret = vmdev_net_get_config(m->dev, &cfg);
+	if (!ret && vmdev_net_max_frame(m->dev) < MAX_FRAME)
+		ret = -EMSGSIZE;
+	if (ret) {
+		mvnet_close(m);
+		return ret;
+	}
+	memcpy(m->mac, cfg.mac, sizeof(m->mac));
+	*priv = m;
+	return 0;
+}
+
+static int mvnet_prepare(void *priv, unsigned int size, unsigned int batch)
+{
+	struct mvnet_bench *m = priv;
+	unsigned int i;
+
+	frames_fill(&m->f, size, batch, m->mac, m->mac);
+	for (i = 0; i < batch; i++) {
+		m->tx[i] = (struct vmdev_frame){ .data = m->f.tx[i],
+						 .len = size };
+		m->rx[i] = (struct vmdev_frame){ .data = m->f.rx[i],
+						 .size = MAX_FRAME };
+	}
+	return 0;
+}
+
+static int mvnet_round(void *priv, bool check)
+{
+	struct mvnet_bench *m = priv;
+	unsigned int batch = m->f.batch, sent = 0, got = 0, i;
+	int ret;
+
+	while (got < batch) {
+		if (sent < batch) {
+			ret = vmdev_net_send(m->dev, 0, m->tx + sent,
+					     batch - sent);
+			if (ret < 0)
+				return ret;
+			sent += ret;
+		}
+		if (sent == got) {
+			/* All in flight came back, TX not reclaimed yet. */
+			ret = vmdev_vq_wait(vmdev_net_txq(m->dev, 0), WAIT_MS);
+			if (ret <= 0)
+				return ret ? ret : -ETIMEDOUT;
+			continue;
+		}
+		ret = vmdev_net_recv(m->dev, 0, m->rx + got, sent - got,
+				     WAIT_MS);
+		if (ret < 0)
+			return ret;
+		if (!ret)
+			return -ETIMEDOUT;
+		got += ret;
+	}
+	for (i = 0; check && i < batch; i++) {
+		ret = frame_check(&m->f, i, m->rx[i].len);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* af_packet-lo                                                        */
+/* ------------------------------------------------------------------ */
+
+struct packet_bench {
+	int tx_fd;
+	int rx_fd;
+	struct sockaddr_ll to;
+	struct iovec tx_iov[MAX_BATCH];
+	struct iovec rx_iov[MAX_BATCH];
+	struct mmsghdr tx_msg[MAX_BATCH];
+	struct mmsghdr rx_msg[MAX_BATCH];
+	struct bench_frames f;
+};
+
+static void packet_close(void *priv)
+{
+	struct packet_bench *p = priv;
+
+	if (!p)
+		return;
+	if (p->tx_fd >= 0)
+		close(p->tx_fd);
+	if (p->rx_fd >= 0)
+		close(p->rx_fd);
+	free(p);
+}
+
+static int packet_open(const struct bench_opts *o, void **priv)
+{
+	struct timeval tmo = { .tv_sec = WAIT_MS / 1000 };
+	int rcvbuf = 16 << 20;
+	struct packet_bench *p;
+	struct sockaddr_ll sll;
+	int ifindex;
+
+	ifindex = if_nametoindex("lo");
+	if (!ifindex)
+		return -errno;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	/* Protocol 0: the sending socket receives nothing. */
+	p->tx_fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	p->rx_fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC,
+			  htons(BENCH_ETHERTYPE));
+	if (p->tx_fd < 0 || p->rx_fd < 0)
+		goto err;
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(BENCH_ETHERTYPE);
+	sll.sll_ifindex = ifindex;
+	if (bind(p->rx_fd, (struct sockaddr *)&sll, sizeof(sll)))
+		goto err;
+	/* A whole batch waits in the socket: no drop. */
+	if (setsockopt(p->rx_fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+		       sizeof(rcvbuf)) &&
+	    setsockopt(p->rx_fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+		       sizeof(rcvbuf)))
+		goto err;
+	if (setsockopt(p->rx_fd, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo)))
+		goto err;
+	p->to = sll;
+	p->to.sll_halen = ETH_ALEN;
+	*priv = p;
+	return 0;
+err:
+	packet_close(p);
+	return -errno;
+}
+
+static int packet_prepare(void *priv, unsigned int size, unsigned int batch)
+{
+	static const uint8_t lo_mac[6];
+	struct packet_bench *p = priv;
+	unsigned int i;
+
+	frames_fill(&p->f, size, batch, lo_mac, lo_mac);
+	memset(p->tx_msg, 0, sizeof(p->tx_msg));
+	memset(p->rx_msg, 0, sizeof(p->rx_msg));
+	for (i = 0; i < batch; i++) {
+		p->tx_iov[i] = (struct iovec){ p->f.tx[i], size };
+		p->tx_msg[i].msg_hdr.msg_iov = &p->tx_iov[i];
+		p->tx_msg[i].msg_hdr.msg_iovlen = 1;
+		p->tx_msg[i].msg_hdr.msg_name = &p->to;
+		p->tx_msg[i].msg_hdr.msg_namelen = sizeof(p->to);
+		p->rx_iov[i] = (struct iovec){ p->f.rx[i], MAX_FRAME };
+		p->rx_msg[i].msg_hdr.msg_iov = &p->rx_iov[i];
+		p->rx_msg[i].msg_hdr.msg_iovlen = 1;
+	}
+	return 0;
+}
+
+static int packet_round(void *priv, bool check)
+{
+	struct packet_bench *p = priv;
+	unsigned int batch = p->f.batch, sent = 0, got = 0, i;
+	int ret;
+
+	while (sent < batch) {
+		ret = sendmmsg(p->tx_fd, p->tx_msg + sent, batch - sent, 0);
+		if (ret < 0)
+			return -errno;
+		sent += ret;
+	}
+	while (got < batch) {
+		ret = recvmmsg(p->rx_fd, p->rx_msg + got, batch - got,
+			       MSG_WAITFORONE, NULL);
+		if (ret < 0)
+			return errno == EAGAIN ? -ETIMEDOUT : -errno;
+		got += ret;
+	}
+	for (i = 0; check && i < batch; i++) {
+		ret = frame_check(&p->f, i, p->rx_msg[i].msg_len);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* the harness                                                         */
+/* ------------------------------------------------------------------ */
+
+static const struct bench_target targets[] = {
+	{
+		.name = "mvnet-loopback",
+		.what = "an unlinked mvnet-vhost device, TX 0 to RX 0, by libvmdev",
+		.baseline = "af_packet-lo",
+		.open = mvnet_open,
+		.prepare = mvnet_prepare,
+		.round = mvnet_round,
+		.close = mvnet_close,
+	},
+	{
+		.name = "af_packet-lo",
+		.what = "AF_PACKET sockets on the guest's lo, sendmmsg/recvmmsg",
+		.open = packet_open,
+		.prepare = packet_prepare,
+		.round = packet_round,
+		.close = packet_close,
+	},
+};
+
+#define NTARGETS	ARRAY_SIZE(targets)
+
+/* pps[target][size][batch][run] */
+static double pps[NTARGETS][MAX_LIST][MAX_LIST][MAX_REPEAT];
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int target_index(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; name && i < NTARGETS; i++)
+		if (!strcmp(targets[i].name, name))
+			return i;
+	return -1;
+}
+
+/*
+ * One measurement: warm-up rounds (every frame checked, at least one
+ * round), then unchecked rounds for @o->duration_ms; frames per second.
+ */
+static int measure(const struct bench_target *t, void *priv,
+		   const struct bench_opts *o, unsigned int size,
+		   unsigned int batch, double *rate)
+{
+	double start, end;
+	uint64_t frames = 0;
+	int ret;
+
+	ret = t->prepare(priv, size, batch);
+	start = now_s();
+	do {
+		if (!ret)
+			ret = t->round(priv, true);
+	} while (!ret && now_s() - start < o->warmup_ms / 1e3);
+	start = now_s();
+	do {
+		if (!ret)
+			ret = t->round(priv, false);
+		frames += batch;
+		end = now_s();
+	} while (!ret && end - start < o->duration_ms / 1e3);
+	if (ret) {
+		fprintf(stderr, "vhost_loopback: %s, %u-byte frames, batch %u: %s\n",
+			t->name, size, batch, strerror(-ret));
+		return ret;
+	}
+	*rate = frames / (end - start);
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median(const double *v, unsigned int n)
+{
+	double s[MAX_REPEAT];
+
+	memcpy(s, v, n * sizeof(*s));
+	qsort(s, n, sizeof(*s), cmp_double);
+	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+static double median_of(const struct bench_opts *o, unsigned int t,
+			unsigned int s, unsigned int b)
+{
+	return median(pps[t][s][b], o->repeat);
+}
+
+static int run_all(const struct bench_opts *o)
+{
+	void *priv[NTARGETS] = {};
+	unsigned int t, s, b, r;
+	int ret = 0;
+
+	for (t = 0; t < NTARGETS && !ret; t++) {
+		ret = targets[t].open(o, &priv[t]);
+		if (ret)
+			fprintf(stderr, "vhost_loopback: %s: open: %s\n",
+				targets[t].name, strerror(-ret));
+	}
+	for (r = 0; r < o->repeat && !ret; r++)
+		for (s = 0; s < o->nsizes && !ret; s++)
+			for (b = 0; b < o->nbatches && !ret; b++)
+				for (t = 0; t < NTARGETS && !ret; t++)
+					ret = measure(&targets[t], priv[t], o,
+						      o->sizes[s], o->batches[b],
+						      &pps[t][s][b][r]);
+	for (t = 0; t < NTARGETS; t++)
+		if (priv[t])
+			targets[t].close(priv[t]);
+	return ret;
+}
+
+static void print_table(const struct bench_opts *o)
+{
+	unsigned int t, s, b;
+	int base;
+
+	printf("vhost_loopback: frames/s sent and received back, median of %u\n",
+	       o->repeat);
+	printf("run(s) of %u ms each after %u ms of verified warm-up\n",
+	       o->duration_ms, o->warmup_ms);
+	for (t = 0; t < NTARGETS; t++)
+		printf("  %-16s %s\n", targets[t].name, targets[t].what);
+	for (t = 0; t < NTARGETS; t++)
+		if (targets[t].baseline)
+			printf("  %s/base = %s / %s (above 1: faster)\n",
+			       targets[t].name, targets[t].name,
+			       targets[t].baseline);
+	printf("\n%6s %6s", "frame", "batch");
+	for (t = 0; t < NTARGETS; t++)
+		printf(" %16s", targets[t].name);
+	for (t = 0; t < NTARGETS; t++)
+		if (targets[t].baseline)
+			printf(" %*s/base", (int)strlen(targets[t].name),
+			       targets[t].name);
+	printf("\n");
+	for (s = 0; s < o->nsizes; s++) {
+		for (b = 0; b < o->nbatches; b++) {
+			printf("%6u %6u", o->sizes[s], o->batches[b]);
+			for (t = 0; t < NTARGETS; t++)
+				printf(" %16.0f", median_of(o, t, s, b));
+			for (t = 0; t < NTARGETS; t++) {
+				base = target_index(targets[t].baseline);
+				if (base < 0)
+					continue;
+				printf(" %*.2f", (int)strlen(targets[t].name) + 5,
+				       median_of(o, t, s, b) /
+				       median_of(o, base, s, b));
+			}
+			printf("\n");
+		}
+	}
+}
+
+static void json_runs(FILE *f, const struct bench_opts *o, unsigned int t,
+		      unsigned int s, unsigned int b)
+{
+	unsigned int r;
+
+	fprintf(f, "[");
+	for (r = 0; r < o->repeat; r++)
+		fprintf(f, "%s%.0f", r ? ", " : "", pps[t][s][b][r]);
+	fprintf(f, "]");
+}
+
+/* One "results" entry: target @t, size @s, batch @b. */
+static void json_result(FILE *f, const struct bench_opts *o, unsigned int t,
+			unsigned int s, unsigned int b)
+{
+	int base = target_index(targets[t].baseline);
+
+	fprintf(f, "    {\"target\": \"%s\", \"frame_size\": %u, ",
+		targets[t].name, o->sizes[s]);
+	fprintf(f, "\"batch\": %u, \"median_pps\": %.0f, \"runs_pps\": ",
+		o->batches[b], median_of(o, t, s, b));
+	json_runs(f, o, t, s, b);
+	if (base >= 0) {
+		fprintf(f, ", \"baseline\": \"%s\", ", targets[base].name);
+		fprintf(f, "\"baseline_median_pps\": %.0f, \"ratio\": %.3f",
+			median_of(o, base, s, b),
+			median_of(o, t, s, b) / median_of(o, base, s, b));
+	}
+	fprintf(f, "}");
+}
+
+static int write_json(const struct bench_opts *o)
+{
+	struct utsname u = {};
+	unsigned int t, s, b, n = 0;
+	FILE *f;
+
+	f = fopen(o->json, "w");
+	if (!f)
+		return -errno;
+	uname(&u);
+	fprintf(f, "{\n  \"benchmark\": \"vhost_loopback\",\n");
+	fprintf(f, "  \"unit\": \"frames/s\",\n  \"kernel\": \"%s\",\n",
+		u.release);
+	fprintf(f, "  \"cpus\": %ld,\n", sysconf(_SC_NPROCESSORS_ONLN));
+	fprintf(f, "  \"duration_ms\": %u,\n  \"warmup_ms\": %u,\n",
+		o->duration_ms, o->warmup_ms);
+	fprintf(f, "  \"repeat\": %u,\n  \"targets\": [\n", o->repeat);
+	for (t = 0; t < NTARGETS; t++) {
+		fprintf(f, "    {\"name\": \"%s\", \"what\": \"%s\", \"baseline\": ",
+			targets[t].name, targets[t].what);
+		if (targets[t].baseline)
+			fprintf(f, "\"%s\"}", targets[t].baseline);
+		else
+			fprintf(f, "null}");
+		fprintf(f, "%s\n", t + 1 < NTARGETS ? "," : "");
+	}
+	fprintf(f, "  ],\n  \"results\": [\n");
+	for (s = 0; s < o->nsizes; s++) {
+		for (b = 0; b < o->nbatches; b++) {
+			for (t = 0; t < NTARGETS; t++) {
+				fprintf(f, "%s", n++ ? ",\n" : "");
+				json_result(f, o, t, s, b);
+			}
+		}
+	}
+	fprintf(f, "\n  ]\n}\n");
+	return fclose(f) ? -errno : 0;
+}
+
+/* "64,256,1500" into @v; false on a bad list. */
+static bool parse_list(const char *arg, unsigned int *v, unsigned int *n,
+		       unsigned int min, unsigned int max)
+{
+	char *end;
+	unsigned long x;
+
+	*n = 0;
+	do {
+		errno = 0;
+		x = strtoul(arg, &end, 10);
+		if (errno || end == arg || x < min || x > max ||
+		    *n == MAX_LIST || (*end && *end != ','))
+			return false;
+		v[(*n)++] = x;
+		arg = end + 1;
+	} while (*end);
+	return true;
+}
+
+static bool parse_uint(const char *arg, unsigned int *v, unsigned int min,
+		       unsigned int max)
+{
+	unsigned int n;
+
+	return parse_list(arg, v, &n, min, max) && n == 1;
+}
+
+static int bad_usage(void)
+{
+	fprintf(stderr,
+		"usage: vhost_loopback --uuid UUID [--duration-ms N] [--warmup-ms N]\n"
+		"       [--repeat N] [--sizes A,B,..] [--batches A,B,..] [--json FILE]\n"
+		"  sizes: %u..%u bytes, batches: 1..%u, at most %u of each; repeat: 1..%u\n",
+		MIN_FRAME, MAX_FRAME, MAX_BATCH, MAX_LIST, MAX_REPEAT);
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "uuid", required_argument, NULL, 'u' },
+		{ "duration-ms", required_argument, NULL, 'd' },
+		{ "warmup-ms", required_argument, NULL, 'w' },
+		{ "repeat", required_argument, NULL, 'r' },
+		{ "sizes", required_argument, NULL, 's' },
+		{ "batches", required_argument, NULL, 'b' },
+		{ "json", required_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct bench_opts o = {
+		.duration_ms = 1000,
+		.warmup_ms = 200,
+		.repeat = 3,
+		.sizes = { 64, 256, 1500 },
+		.nsizes = 3,
+		.batches = { 1, 32, 256 },
+		.nbatches = 3,
+	};
+	bool ok = true;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'u':
+			o.uuid = optarg;
+			ok = vmdev_uuid_valid(optarg);
+			break;
+		case 'd':
+			ok = parse_uint(optarg, &o.duration_ms, 1, 600000);
+			break;
+		case 'w':
+			ok = parse_uint(optarg, &o.warmup_ms, 0, 600000);
+			break;
+		case 'r':
+			ok = parse_uint(optarg, &o.repeat, 1, MAX_REPEAT);
+			break;
+		case 's':
+			ok = parse_list(optarg, o.sizes, &o.nsizes, MIN_FRAME,
+					MAX_FRAME);
+			break;
+		case 'b':
+			ok = parse_list(optarg, o.batches, &o.nbatches, 1,
+					MAX_BATCH);
+			break;
+		case 'j':
+			o.json = optarg;
+			break;
+		default:
+			ok = false;
+		}
+		if (!ok)
+			return bad_usage();
+	}
+	if (optind != argc)
+		return bad_usage();
+
+	ret = run_all(&o);
+	if (ret)
+		return 1;
+	print_table(&o);
+	if (o.json) {
+		ret = write_json(&o);
+		if (ret) {
+			fprintf(stderr, "vhost_loopback: %s: %s\n", o.json,
+				strerror(-ret));
+			return 1;
+		}
+	}
+	return 0;
+}
