@@ -673,16 +673,23 @@ static long vhost_mdev_set_vring_kick(struct vhost_mdev *vm,
 	return 0;
 }
 
+/* The eventfd a struct vhost_vring_file names: NULL to unbind, or ERR_PTR. */
+static struct eventfd_ctx *
+vhost_mdev_vring_file_ctx(struct vhost_vring_file __user *argp)
+{
+	struct vhost_vring_file f;
+
+	if (copy_from_user(&f, argp, sizeof(f)))
+		return ERR_PTR(-EFAULT);
+	return vhost_mdev_ctx_fdget(f.fd);
+}
+
 static long vhost_mdev_set_vring_call(struct vhost_mdev *vm,
 				      struct vhost_mdev_vq *vq,
 				      struct vhost_vring_file __user *argp)
 {
-	struct vhost_vring_file f;
-	struct eventfd_ctx *ctx;
+	struct eventfd_ctx *ctx = vhost_mdev_vring_file_ctx(argp);
 
-	if (copy_from_user(&f, argp, sizeof(f)))
-		return -EFAULT;
-	ctx = vhost_mdev_ctx_fdget(f.fd);
 	if (IS_ERR(ctx))
 		return PTR_ERR(ctx);
 	vhost_mdev_put_ctx(vhost_mdev_swap_call(vm, vq, ctx));
@@ -693,12 +700,8 @@ static long vhost_mdev_set_vring_err(struct vhost_mdev *vm,
 				     struct vhost_mdev_vq *vq,
 				     struct vhost_vring_file __user *argp)
 {
-	struct vhost_vring_file f;
-	struct eventfd_ctx *ctx;
+	struct eventfd_ctx *ctx = vhost_mdev_vring_file_ctx(argp);
 
-	if (copy_from_user(&f, argp, sizeof(f)))
-		return -EFAULT;
-	ctx = vhost_mdev_ctx_fdget(f.fd);
 	if (IS_ERR(ctx))
 		return PTR_ERR(ctx);
 	vhost_mdev_put_ctx(vhost_mdev_swap_err(vm, vq, ctx));
