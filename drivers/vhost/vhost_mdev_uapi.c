@@ -419,12 +419,19 @@ static long vhost_mdev_set_status(struct vhost_mdev *vm, u8 __user *argp)
 	return ret;
 }
 
-/* Upstream's checks and errnos: -EINVAL for an empty or outside range. */
-static int vhost_mdev_config_validate(struct vhost_mdev *vm,
-				      const struct vhost_vdpa_config *c)
+/*
+ * Copy the header of a struct vhost_vdpa_config and check its range with
+ * upstream's errnos: -EINVAL for an empty or outside range, -E2BIG for one
+ * running past the end.
+ */
+static int vhost_mdev_config_header(struct vhost_mdev *vm,
+				    struct vhost_vdpa_config __user *argp,
+				    struct vhost_vdpa_config *c)
 {
 	size_t size = vmdev_get_config_size(vm->vdev);
 
+	if (copy_from_user(c, argp, offsetof(struct vhost_vdpa_config, buf)))
+		return -EFAULT;
 	if (c->len == 0 || c->off > size)
 		return -EINVAL;
 	if (c->len > size - c->off)
@@ -439,9 +446,7 @@ static long vhost_mdev_get_config(struct vhost_mdev *vm,
 	u8 *buf;
 	long ret;
 
-	if (copy_from_user(&c, argp, offsetof(struct vhost_vdpa_config, buf)))
-		return -EFAULT;
-	ret = vhost_mdev_config_validate(vm, &c);
+	ret = vhost_mdev_config_header(vm, argp, &c);
 	if (ret)
 		return ret;
 	/* Bounded by the config size, checked above. */
@@ -462,9 +467,7 @@ static long vhost_mdev_set_config(struct vhost_mdev *vm,
 	u8 *buf;
 	long ret;
 
-	if (copy_from_user(&c, argp, offsetof(struct vhost_vdpa_config, buf)))
-		return -EFAULT;
-	ret = vhost_mdev_config_validate(vm, &c);
+	ret = vhost_mdev_config_header(vm, argp, &c);
 	if (ret)
 		return ret;
 	buf = vmemdup_user(argp->buf, c.len);
