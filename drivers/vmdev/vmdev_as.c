@@ -138,6 +138,25 @@ void vmdev_as_unlock(struct vmdev_device *vdev, int cookie)
 }
 EXPORT_SYMBOL_GPL(vmdev_as_unlock);
 
+/**
+ * vmdev_as_atomic - whether device memory is reachable from atomic context
+ * @vdev: the device
+ *
+ * A device that must answer a driver which busy-waits for it (a kernel
+ * driver's control queue) can do the work in kick_vq when this is true,
+ * instead of deferring it to a thread that may never get the CPU. Stable
+ * while the device runs: the translator changes only while it is reset.
+ *
+ * Return: true when the installed translator never sleeps.
+ */
+bool vmdev_as_atomic(struct vmdev_device *vdev)
+{
+	const struct vmdev_as_ops *ops = READ_ONCE(vdev->as_ops);
+
+	return ops && ops->atomic;
+}
+EXPORT_SYMBOL_GPL(vmdev_as_atomic);
+
 /*
  * Physical addresses, for a kernel driver that did not negotiate
  * ACCESS_PLATFORM: its buffers are in the direct map, which is contiguous,
@@ -177,5 +196,6 @@ static int vmdev_as_phys_rw(void *priv, u64 addr, void *buf, size_t len,
 const struct vmdev_as_ops vmdev_as_phys_ops = {
 	.rw = vmdev_as_phys_rw,
 	.map = vmdev_as_phys_map,
+	.atomic = true,
 };
 EXPORT_SYMBOL_GPL(vmdev_as_phys_ops);

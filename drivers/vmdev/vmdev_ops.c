@@ -549,6 +549,66 @@ u16 vmdev_get_vq_num_max(struct vmdev_device *vdev)
 EXPORT_SYMBOL_GPL(vmdev_get_vq_num_max);
 
 /**
+ * vmdev_get_vq_num_min - smallest ring size the device supports
+ * @vdev: the device
+ *
+ * Return: the minimum number of ring entries (1 if the device sets none).
+ */
+u16 vmdev_get_vq_num_min(struct vmdev_device *vdev)
+{
+	return vdev->config->get_vq_num_min ?
+	       vdev->config->get_vq_num_min(vdev) : 1;
+}
+EXPORT_SYMBOL_GPL(vmdev_get_vq_num_min);
+
+/**
+ * vmdev_get_vq_align - alignment for a ring laid out in one allocation
+ * @vdev: the device
+ *
+ * Return: the device's preferred alignment, a power of two.
+ */
+u32 vmdev_get_vq_align(struct vmdev_device *vdev)
+{
+	return vdev->config->get_vq_align(vdev);
+}
+EXPORT_SYMBOL_GPL(vmdev_get_vq_align);
+
+/**
+ * vmdev_get_vendor_id - the virtio subsystem vendor id
+ * @vdev: the device
+ *
+ * Return: the vendor id the device reports.
+ */
+u32 vmdev_get_vendor_id(struct vmdev_device *vdev)
+{
+	return vdev->config->get_vendor_id(vdev);
+}
+EXPORT_SYMBOL_GPL(vmdev_get_vendor_id);
+
+/**
+ * vmdev_get_generation - the config space generation counter
+ * @vdev: the device
+ *
+ * A driver reading a multi-byte config field reads this before and after
+ * and retries when it changed. May sleep.
+ *
+ * Return: the device's counter, or 0 for a device whose config space never
+ * changes on its own (no get_generation op).
+ */
+u32 vmdev_get_generation(struct vmdev_device *vdev)
+{
+	u32 generation;
+
+	if (!vdev->config->get_generation)
+		return 0;
+	mutex_lock(&vdev->ops_lock);
+	generation = vdev->config->get_generation(vdev);
+	mutex_unlock(&vdev->ops_lock);
+	return generation;
+}
+EXPORT_SYMBOL_GPL(vmdev_get_generation);
+
+/**
  * vmdev_get_vq_notification - a queue's doorbell, for mapping to userspace
  * @vdev: the device
  * @idx: queue index

@@ -365,6 +365,9 @@ struct vmdev_device {
  *	block each other (a device holds its own and its peer's at once),
  *	so an SRCU read section is the model.
  * @unlock: Optional. Counterpart of @lock, given its @cookie.
+ * @atomic: @rw, @map, @lock and @unlock never sleep, so the device may
+ *	reach this address space from atomic context, kick_vq included
+ *	(physical addresses: nothing to pin). See vmdev_as_atomic().
  *
  * Implemented by a personality (or the core, for physical addresses:
  * &vmdev_as_phys_ops) and installed with vmdev_set_as(). Software devices
@@ -377,6 +380,7 @@ struct vmdev_as_ops {
 		       void **kaddr);
 	int (*lock)(void *priv);
 	void (*unlock)(void *priv, int cookie);
+	bool atomic;
 };
 
 /**
@@ -436,6 +440,7 @@ ssize_t vmdev_as_map(struct vmdev_device *vdev, u64 addr, size_t len,
 		     bool write, void **kaddr);
 int vmdev_as_lock(struct vmdev_device *vdev);
 void vmdev_as_unlock(struct vmdev_device *vdev, int cookie);
+bool vmdev_as_atomic(struct vmdev_device *vdev);
 
 /* Personality API */
 int vmdev_register_personality(const struct vmdev_personality *p);
@@ -483,6 +488,10 @@ u64 vmdev_get_driver_features(struct vmdev_device *vdev);
 u32 vmdev_get_device_id(struct vmdev_device *vdev);
 size_t vmdev_get_config_size(struct vmdev_device *vdev);
 u16 vmdev_get_vq_num_max(struct vmdev_device *vdev);
+u16 vmdev_get_vq_num_min(struct vmdev_device *vdev);
+u32 vmdev_get_vq_align(struct vmdev_device *vdev);
+u32 vmdev_get_vendor_id(struct vmdev_device *vdev);
+u32 vmdev_get_generation(struct vmdev_device *vdev);
 int vmdev_get_vq_notification(struct vmdev_device *vdev, u16 idx,
 			      struct vmdev_notification_area *area);
 bool vmdev_can_suspend(struct vmdev_device *vdev);
