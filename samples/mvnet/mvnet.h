@@ -147,9 +147,10 @@ struct mvnet_dev {
 	struct mvnet_queue rxq[MVNET_MAX_VQ_PAIRS];
 	struct mvnet_queue txq[MVNET_MAX_VQ_PAIRS];
 	struct mvnet_queue ctrlq;
+	spinlock_t ctrl_atomic_lock;	/* ctrlq.lock's stand-in, see mvnet_ctrl.c */
 	struct mvnet_pair pairs[MVNET_MAX_VQ_PAIRS];
 	struct work_struct ctrl_work;
-	u8 ctrl_buf[MVNET_CTRL_MAX_LEN];	/* owned by ctrl_work */
+	u8 ctrl_buf[MVNET_CTRL_MAX_LEN];	/* owned by the control pass */
 };
 
 static inline struct mvnet_dev *mvnet_from_vmdev(struct vmdev_device *vdev)
@@ -290,6 +291,7 @@ void mvnet_queue_stats_read(struct mvnet_queue_stats *s, u64 *packets,
 
 /* mvnet_ctrl.c: control queue and receive filter */
 void mvnet_ctrl_work(struct work_struct *work);
+void mvnet_ctrl_kick(struct mvnet_dev *dev);
 void mvnet_ctrl_reset_locked(struct mvnet_dev *dev);
 bool mvnet_rx_filter_match(struct mvnet_dev *dev, const u8 *dst);
 

@@ -11,9 +11,18 @@
  * that breaks the ring's rules (no room for the ack, readable data after
  * writable) is a malformed ring.
  *
- * The control queue is processed by its own work item, which owns
- * &mvnet_dev.ctrlq; commands take effect under dev->lock before their ack
- * is published.
+ * A pass over the control queue holds &mvnet_dev.ctrlq.lock, and commands
+ * take effect under dev->lock before their ack is published. Passes
+ * normally run in their own work item, like the datapath's. But a kernel
+ * driver (Debian 6.1's virtio_net) busy-waits for each answer, from
+ * ndo_set_rx_mode with bottom halves off or under the RTNL without ever
+ * yielding: on a single CPU a work item would never run, and the CPU
+ * locks up. So when the consumer's translator never sleeps (a kernel
+ * driver's physical addresses: vmdev_as_atomic()), the kick runs the pass
+ * itself, and every pass of that device holds the spinlock
+ * &mvnet_dev.ctrl_atomic_lock in place of the mutex. Such a driver never
+ * issues a command from its queue callbacks (those are its interrupt
+ * handlers), so the kick does not come under dev->lock.
  */
 #include <linux/etherdevice.h>
 #include <linux/string.h>
@@ -163,10 +172,13 @@ static u8 mvnet_ctrl_mac(struct mvnet_dev *dev, u64 features, u8 cmd,
 /*
  * Once the ack is in the used ring, no frame may go to a receive queue
  * beyond the new count: wait for passes that may still be delivering there,
- * then let the peer's transmitters re-pick their receive queues.
+ * then let the peer's transmitters re-pick their receive queues. A pass
+ * that cannot sleep (@atomic, see the top of the file) cannot wait: a pass
+ * already delivering may then add its current batch to a queue beyond the
+ * count after the ack, which a kernel driver still polls.
  */
 static u8 mvnet_ctrl_mq(struct mvnet_dev *dev, u64 features, u8 cmd,
-			const u8 *data, u32 len)
+			const u8 *data, u32 len, bool atomic)
 {
 	u16 pairs;
 
@@ -181,13 +193,14 @@ static u8 mvnet_ctrl_mq(struct mvnet_dev *dev, u64 features, u8 cmd,
 	spin_lock_bh(&dev->lock);
 	WRITE_ONCE(dev->active_pairs, pairs);
 	spin_unlock_bh(&dev->lock);
-	mvnet_dp_quiesce_rx(dev, pairs);
+	if (!atomic)
+		mvnet_dp_quiesce_rx(dev, pairs);
 	mvnet_dp_wake(dev);
 	return VIRTIO_NET_OK;
 }
 
 static u8 mvnet_ctrl_exec(struct mvnet_dev *dev, u64 features,
-			  const u8 *buf, u32 len)
+			  const u8 *buf, u32 len, bool atomic)
 {
 	const struct virtio_net_ctrl_hdr *hdr = (const void *)buf;
 	const u8 *data = buf + sizeof(*hdr);
@@ -206,7 +219,8 @@ static u8 mvnet_ctrl_exec(struct mvnet_dev *dev, u64 features,
 	case VIRTIO_NET_CTRL_MAC:
 		return mvnet_ctrl_mac(dev, features, hdr->cmd, data, len);
 	case VIRTIO_NET_CTRL_MQ:
-		return mvnet_ctrl_mq(dev, features, hdr->cmd, data, len);
+		return mvnet_ctrl_mq(dev, features, hdr->cmd, data, len,
+				     atomic);
 	}
 	return VIRTIO_NET_ERR;
 }
@@ -216,7 +230,7 @@ static u8 mvnet_ctrl_exec(struct mvnet_dev *dev, u64 features,
  * malformed chain. The command is copied out of driver memory before it is
  * parsed, so the driver cannot change it under the checks.
  */
-static int mvnet_ctrl_cmd(struct mvnet_ring *r, u16 head)
+static int mvnet_ctrl_cmd(struct mvnet_ring *r, u16 head, bool atomic)
 {
 	u8 *buf = r->dev->ctrl_buf;
 	struct mvnet_chain c;
@@ -233,7 +247,7 @@ static int mvnet_ctrl_cmd(struct mvnet_ring *r, u16 head)
 		return n;
 	switch (mvnet_chain_skip(&c, false)) {
 	case 0:
-		ack = mvnet_ctrl_exec(r->dev, r->features, buf, n);
+		ack = mvnet_ctrl_exec(r->dev, r->features, buf, n, atomic);
 		break;
 	case 1:
 		ack = VIRTIO_NET_ERR;	/* longer than any valid command */
@@ -251,9 +265,36 @@ static int mvnet_ctrl_cmd(struct mvnet_ring *r, u16 head)
 	return mvnet_ring_push(r, head, sizeof(ack));
 }
 
-/* One pass over the control queue. Returns true to requeue. */
+/* sparse tracks the spinlock only: the mutex branch says it took it too. */
+static void mvnet_ctrl_lock(struct mvnet_dev *dev, bool atomic)
+	__acquires(&dev->ctrl_atomic_lock)
+{
+	if (atomic) {
+		spin_lock_bh(&dev->ctrl_atomic_lock);
+	} else {
+		mutex_lock(&dev->ctrlq.lock);
+		__acquire(&dev->ctrl_atomic_lock);
+	}
+}
+
+static void mvnet_ctrl_unlock(struct mvnet_dev *dev, bool atomic)
+	__releases(&dev->ctrl_atomic_lock)
+{
+	if (atomic) {
+		spin_unlock_bh(&dev->ctrl_atomic_lock);
+	} else {
+		__release(&dev->ctrl_atomic_lock);
+		mutex_unlock(&dev->ctrlq.lock);
+	}
+}
+
+/*
+ * One pass over the control queue. Returns true to requeue. Never sleeps
+ * when the translator does not (see the top of the file).
+ */
 static bool mvnet_ctrl_pass(struct mvnet_dev *dev)
 {
+	bool atomic = vmdev_as_atomic(&dev->vdev);
 	struct mvnet_ring r;
 	bool more = false;
 	unsigned int n;
@@ -267,7 +308,7 @@ static bool mvnet_ctrl_pass(struct mvnet_dev *dev)
 	if (!(features & BIT_ULL(VIRTIO_NET_F_CTRL_VQ)))
 		return false;
 
-	mutex_lock(&dev->ctrlq.lock);
+	mvnet_ctrl_lock(dev, atomic);
 	if (mvnet_ring_open(&r, dev, mvnet_ctrl_vq_index(dev, features),
 			    MVNET_RING_CTRL, &dev->ctrlq.stats))
 		goto out_unlock;
@@ -290,7 +331,7 @@ static bool mvnet_ctrl_pass(struct mvnet_dev *dev)
 			break;
 		}
 		if (!ret)
-			ret = mvnet_ctrl_cmd(&r, head);
+			ret = mvnet_ctrl_cmd(&r, head, atomic);
 		if (ret) {
 			mvnet_ring_fail(&r);
 			break;
@@ -303,7 +344,7 @@ out_close:
 	mvnet_ring_close(&r);
 	vmdev_as_unlock(&dev->vdev, cookie);
 out_unlock:
-	mutex_unlock(&dev->ctrlq.lock);
+	mvnet_ctrl_unlock(dev, atomic);
 	return more;
 }
 
@@ -317,4 +358,20 @@ void mvnet_ctrl_work(struct work_struct *work)
 
 	if (mvnet_ctrl_pass(dev))
 		queue_work(mvnet_wq, work);
+}
+
+/**
+ * mvnet_ctrl_kick - the driver notified the control queue
+ * @dev: the device
+ *
+ * Same context as mvnet_dp_kick(). Answers at once when that is possible
+ * without sleeping (see the top of the file), else queues the work.
+ */
+void mvnet_ctrl_kick(struct mvnet_dev *dev)
+{
+	if (vmdev_as_atomic(&dev->vdev) && !in_hardirq() && !irqs_disabled()) {
+		if (!mvnet_ctrl_pass(dev))
+			return;
+	}
+	queue_work(mvnet_wq, &dev->ctrl_work);
 }

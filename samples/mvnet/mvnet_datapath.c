@@ -547,7 +547,8 @@ static void mvnet_dp_kick_rx(struct mvnet_dev *dev, u16 rxpair)
  * @idx: queue index, below the queue count
  *
  * Atomic context, possibly with interrupts off or under dev->lock (from one
- * of our callbacks): only queues work.
+ * of our callbacks): only queues work, but for the control queue of a
+ * kernel driver (mvnet_ctrl_kick()).
  */
 void mvnet_dp_kick(struct mvnet_dev *dev, u16 idx)
 {
@@ -555,7 +556,7 @@ void mvnet_dp_kick(struct mvnet_dev *dev, u16 idx)
 
 	if ((features & BIT_ULL(VIRTIO_NET_F_CTRL_VQ)) &&
 	    idx == mvnet_ctrl_vq_index(dev, features))
-		queue_work(mvnet_wq, &dev->ctrl_work);
+		mvnet_ctrl_kick(dev);
 	else if (idx & 1)
 		queue_work(mvnet_wq, &dev->pairs[idx / 2].work);
 	else if (idx / 2 < MVNET_MAX_VQ_PAIRS)
@@ -626,6 +627,8 @@ void mvnet_dp_quiesce(struct mvnet_dev *dev, bool cancel)
 	}
 	mutex_lock(&dev->ctrlq.lock);
 	mutex_unlock(&dev->ctrlq.lock);
+	spin_lock_bh(&dev->ctrl_atomic_lock);
+	spin_unlock_bh(&dev->ctrl_atomic_lock);
 	mvnet_dp_quiesce_rx(dev, 0);
 }
 
@@ -654,6 +657,7 @@ void mvnet_dp_init(struct mvnet_dev *dev)
 		mvnet_queue_init(&dev->rxq[i]);
 	}
 	mutex_init(&dev->ctrlq.lock);
+	spin_lock_init(&dev->ctrl_atomic_lock);
 	mvnet_queue_init(&dev->ctrlq);
 
 	for (i = 0; i < MVNET_MAX_VQ_PAIRS; i++) {
