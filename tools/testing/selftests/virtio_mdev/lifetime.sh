@@ -1,0 +1,127 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# virtio_mdev lifetime: removing a device while its interface carries a TCP
+# stream removes the interface cleanly; virtio_mdev and mvnet unload with
+# live interfaces, load again, and devices work after that. KTAP output.
+
+MDEV=/sys/bus/mdev/devices
+TYPE=/sys/class/mdev_bus/mvnet/mdev_supported_types/mvnet-virtio
+A=5a0f3e2c-0b1d-4c2e-9d7a-000000000c01
+B=5a0f3e2c-0b1d-4c2e-9d7a-000000000c02
+NSA=vmdev_la
+NSB=vmdev_lb
+n=0
+failed=0
+
+ok() {
+	n=$((n + 1))
+	echo "ok $n $1"
+}
+
+not_ok() {
+	n=$((n + 1))
+	failed=$((failed + 1))
+	echo "not ok $n $1"
+}
+
+check() {
+	name=$1
+	shift
+	if out=$("$@" 2>&1); then
+		ok "$name"
+	else
+		[ -n "$out" ] && echo "$out" | sed 's/^/# /'
+		not_ok "$name"
+	fi
+}
+
+iface() {
+	i=0
+	while [ $i -lt 50 ]; do
+		for d in "$MDEV/$1"/virtio*/net/*; do
+			[ -e "$d" ] && { basename "$d"; return 0; }
+		done
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# A linked pair in two namespaces, addressed; the interface names in ifa/ifb.
+pair_up() {
+	echo "$A" > "$TYPE/create" && echo "$B" > "$TYPE/create" &&
+	echo "$A" > "$MDEV/$B/peer" &&
+	ifa=$(iface "$A") && ifb=$(iface "$B") &&
+	ip netns add $NSA && ip netns add $NSB &&
+	ip link set "$ifa" netns $NSA && ip link set "$ifb" netns $NSB &&
+	ip -n $NSA addr add 10.99.1.1/24 dev "$ifa" &&
+	ip -n $NSB addr add 10.99.1.2/24 dev "$ifb" &&
+	ip -n $NSA link set "$ifa" up && ip -n $NSB link set "$ifb" up
+}
+
+splats() {
+	dmesg | grep -cE 'BUG|WARNING|Call Trace|lockdep'
+}
+
+cleanup() {
+	kill ${tx:-} ${rx:-} 2>/dev/null
+	rm -f /tmp/virtio_mdev.hold
+	ip netns del $NSA 2>/dev/null
+	ip netns del $NSB 2>/dev/null
+	for u in $A $B; do
+		[ -e "$MDEV/$u" ] && echo 1 > "$MDEV/$u/remove"
+	done
+	modprobe mvnet 2>/dev/null
+	modprobe virtio_mdev 2>/dev/null
+	[ -n "${vnet_loaded_here:-}" ] && rmmod virtio_net 2>/dev/null
+}
+trap cleanup EXIT
+
+echo "TAP version 13"
+# Unloaded again at the end if loaded here: bound, it would make the
+# attributes of virtio devices other tests create read-only.
+grep -q '^virtio_net ' /proc/modules || vnet_loaded_here=1
+if [ ! -d "$TYPE" ] || ! modprobe virtio_net 2>/dev/null ||
+   ! modprobe virtio_mdev 2>/dev/null; then
+	echo "1..0 # SKIP no mvnet-virtio type, virtio_net or virtio_mdev"
+	exit 0
+fi
+echo "1..9"
+base=$(splats)
+
+pair_up
+check "a linked pair carries ping" ip netns exec $NSA ping -c 2 -W 5 10.99.1.2
+
+# A stream that outlives the device. Both ends are the nc processes
+# themselves (ip netns exec execs), so they can be killed by pid, and
+# nothing of theirs holds this script's output open.
+mkfifo /tmp/virtio_mdev.hold
+exec 3<>/tmp/virtio_mdev.hold
+ip netns exec $NSB nc -l -p 5003 < /tmp/virtio_mdev.hold >/dev/null 2>&1 &
+rx=$!
+sleep 1
+ip netns exec $NSA nc 10.99.1.2 5003 < /dev/zero >/dev/null 2>&1 &
+tx=$!
+sleep 3
+check "the stream is running" \
+	sh -c "grep '^$A tx' /sys/kernel/debug/mvnet/stats | awk '\$3 > 1000 { f = 1 } END { exit !f }'"
+echo 1 > "$MDEV/$A/remove"
+check "removing the device during the stream removes the interface" \
+	sh -c "! ip -n $NSA link show $ifa 2>/dev/null && [ ! -e $MDEV/$A ]"
+check "the peer's interface stays" ip -n $NSB link show "$ifb"
+kill $tx $rx 2>/dev/null
+exec 3>&-
+rm -f /tmp/virtio_mdev.hold
+ip netns del $NSA
+ip netns del $NSB
+
+check "virtio_mdev unloads with a live interface" rmmod virtio_mdev
+check "mvnet unloads with its devices" rmmod mvnet
+check "both load again" sh -c "modprobe mvnet && modprobe virtio_mdev"
+pair_up
+check "a new pair carries ping" ip netns exec $NSA ping -c 2 -W 5 10.99.1.2
+[ "$(splats)" -eq "$base" ] && ok "no kernel warning" || not_ok "no kernel warning"
+
+echo "# Totals: pass:$((n - failed)) fail:$failed xfail:0 xpass:0 skip:0 error:0"
+[ "$failed" -eq 0 ]

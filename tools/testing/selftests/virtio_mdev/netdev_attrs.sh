@@ -1,0 +1,140 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# virtio_mdev: an mvnet-virtio device becomes a network interface carrying
+# the MAC and MTU of its attributes; the attributes are read-only while
+# virtio_net is bound, and change by unbinding, writing, binding again, or
+# by writing them while virtio_mdev is not loaded. KTAP output.
+
+MDEV=/sys/bus/mdev/devices
+TYPE=/sys/class/mdev_bus/mvnet/mdev_supported_types/mvnet-virtio
+VNET=/sys/bus/virtio/drivers/virtio_net
+A=5a0f3e2c-0b1d-4c2e-9d7a-000000000a01
+B=5a0f3e2c-0b1d-4c2e-9d7a-000000000a02
+n=0
+failed=0
+
+ok() {
+	n=$((n + 1))
+	echo "ok $n $1"
+}
+
+not_ok() {
+	n=$((n + 1))
+	failed=$((failed + 1))
+	echo "not ok $n $1"
+}
+
+# check NAME CMD...: one KTAP line, the command's output as diagnostics.
+check() {
+	name=$1
+	shift
+	if out=$("$@" 2>&1); then
+		ok "$name"
+	else
+		[ -n "$out" ] && echo "$out" | sed 's/^/# /'
+		not_ok "$name"
+	fi
+}
+
+# The interface of device $1 (virtio_net probes asynchronously to nothing,
+# but udev-less sysfs can lag a little: poll).
+iface() {
+	i=0
+	while [ $i -lt 50 ]; do
+		for d in "$MDEV/$1"/virtio*/net/*; do
+			[ -e "$d" ] && { basename "$d"; return 0; }
+		done
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+virtio_of() {
+	basename "$(ls -d "$MDEV/$1"/virtio* 2>/dev/null | head -n 1)"
+}
+
+# write_fails ERRTEXT FILE VALUE: the write fails with that error (through
+# busybox's shell: dash reports every write error as "I/O error").
+write_fails() {
+	if err=$(busybox sh -c 'echo "$1" > "$2"' - "$3" "$2" 2>&1); then
+		echo "write of $3 to $2 succeeded"
+		return 1
+	fi
+	echo "$err" | grep -q "$1" || { echo "$err"; return 1; }
+}
+
+cleanup() {
+	for u in $A $B; do
+		[ -e "$MDEV/$u" ] && echo 1 > "$MDEV/$u/remove"
+	done
+	[ -n "${modprobe_path:-}" ] &&
+		echo "$modprobe_path" > /proc/sys/kernel/modprobe
+	modprobe virtio_mdev 2>/dev/null
+	[ -n "${vnet_loaded_here:-}" ] && rmmod virtio_net 2>/dev/null
+}
+trap cleanup EXIT
+
+echo "TAP version 13"
+# Unloaded again at the end if loaded here: bound, it would make the
+# attributes of virtio devices other tests create read-only.
+grep -q '^virtio_net ' /proc/modules || vnet_loaded_here=1
+if [ ! -d "$TYPE" ] || ! modprobe virtio_net 2>/dev/null ||
+   ! modprobe virtio_mdev 2>/dev/null; then
+	echo "1..0 # SKIP no mvnet-virtio type, virtio_net or virtio_mdev"
+	exit 0
+fi
+echo "1..14"
+
+echo "$A" > "$TYPE/create"
+ifa=$(iface "$A") && ok "an mvnet-virtio device becomes a network interface" ||
+	not_ok "an mvnet-virtio device becomes a network interface"
+check "ethtool bus-info is the mdev UUID" \
+	sh -c "ethtool -i '$ifa' | grep -x 'bus-info: $A' || ethtool -i '$ifa'"
+# Bit 33 (ACCESS_PLATFORM) of the features the driver accepted.
+check "a software device hides VIRTIO_F_ACCESS_PLATFORM" \
+	sh -c "cut -c34 /sys/bus/virtio/devices/$(virtio_of "$A")/features | grep -qx 0"
+
+check "mac is busy while virtio_net is bound" \
+	write_fails "busy" "$MDEV/$A/mac" 02:00:00:00:0a:01
+check "mtu is busy while virtio_net is bound" \
+	write_fails "busy" "$MDEV/$A/mtu" 9000
+check "max_vq_pairs is busy while virtio_net is bound" \
+	write_fails "busy" "$MDEV/$A/max_vq_pairs" 2
+
+vd=$(virtio_of "$A")
+echo "$vd" > "$VNET/unbind"
+check "unbinding virtio_net removes the interface" \
+	sh -c "! ls '$MDEV/$A/$vd/net' >/dev/null 2>&1"
+check "attributes are writable once unbound" sh -c \
+	"echo 02:00:00:00:0a:01 > $MDEV/$A/mac && echo 9000 > $MDEV/$A/mtu"
+echo "$vd" > "$VNET/bind"
+ifa=$(iface "$A")
+check "rebinding shows the new MAC" \
+	sh -c "grep -qx 02:00:00:00:0a:01 /sys/class/net/$ifa/address"
+check "rebinding shows the new MTU" \
+	sh -c "grep -qx 9000 /sys/class/net/$ifa/mtu"
+check "attributes are busy again after rebinding" \
+	write_fails "busy" "$MDEV/$A/mtu" 1500
+
+# The other way: configure with no consumer at all, then load it. Creating
+# a device asks for its personality module: keep it from being loaded.
+check "virtio_mdev unloads with a bound device" rmmod virtio_mdev
+modprobe_path=$(cat /proc/sys/kernel/modprobe)
+echo /bin/true > /proc/sys/kernel/modprobe
+echo "$B" > "$TYPE/create"
+echo 02:00:00:00:0a:02 > "$MDEV/$B/mac"
+echo 4000 > "$MDEV/$B/mtu"
+echo "$modprobe_path" > /proc/sys/kernel/modprobe
+modprobe virtio_mdev
+ifb=$(iface "$B")
+check "loading virtio_mdev attaches a device configured meanwhile" sh -c \
+	"grep -qx 02:00:00:00:0a:02 /sys/class/net/$ifb/address &&
+	 grep -qx 4000 /sys/class/net/$ifb/mtu"
+ifa=$(iface "$A")
+check "and reattaches the earlier device with its attributes" \
+	sh -c "grep -qx 02:00:00:00:0a:01 /sys/class/net/$ifa/address"
+
+echo "# Totals: pass:$((n - failed)) fail:$failed xfail:0 xpass:0 skip:0 error:0"
+[ "$failed" -eq 0 ]
