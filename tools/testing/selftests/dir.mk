@@ -24,7 +24,8 @@ override CFLAGS := -static -O2 -g -Wall -Wextra -Werror \
 
 EXTRA := $(addprefix $(DIR)/,$(EXTRA_SOURCES))
 TESTS := $(patsubst $(DIR)/%.c,$(OUTPUT)/$(DIR)/%,$(filter-out $(EXTRA),$(wildcard $(DIR)/*.c)))
-SCRIPTS := $(patsubst %,$(OUTPUT)/%,$(shell find $(DIR) -maxdepth 1 -name '*.sh' -perm -u+x))
+# Executable scripts are tests; the others are helpers they source.
+SCRIPTS := $(patsubst %,$(OUTPUT)/%,$(wildcard $(DIR)/*.sh))
 LIB_ARCHIVES := $(foreach l,$(LIBS),$(OUTPUT)/lib/lib$(l).a)
 
 all: $(TESTS) $(SCRIPTS)

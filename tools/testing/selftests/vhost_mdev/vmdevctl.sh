@@ -6,30 +6,7 @@
 # for beside the selftests (the test VM's /extra) or in $VMDEVCTL.
 
 VMDEVCTL=${VMDEVCTL:-../../vmdevctl}
-n=0
-failed=0
-
-ok() {
-	n=$((n + 1))
-	echo "ok $n $1"
-}
-
-not_ok() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n $1"
-}
-
-check() {
-	name=$1
-	shift
-	if "$@" >/tmp/vmdevctl.out 2>&1; then
-		ok "$name"
-	else
-		sed 's/^/# /' /tmp/vmdevctl.out
-		not_ok "$name"
-	fi
-}
+. ../ktap.sh
 
 echo "TAP version 13"
 if [ ! -x "$VMDEVCTL" ] || [ ! -e /sys/class/mdev_bus/mvnet ]; then
@@ -79,5 +56,4 @@ check "destroy" sh -c "$VMDEVCTL destroy $a && $VMDEVCTL destroy $b"
 	ok "destroying a missing device fails with strerror" ||
 	not_ok "destroying a missing device fails with strerror"
 
-echo "# Totals: pass:$((n - failed)) fail:$failed xfail:0 xpass:0 skip:0 error:0"
-[ "$failed" -eq 0 ]
+ktap_totals

@@ -5,48 +5,12 @@
 # stream removes the interface cleanly; virtio_mdev and mvnet unload with
 # live interfaces, load again, and devices work after that. KTAP output.
 
-MDEV=/sys/bus/mdev/devices
-TYPE=/sys/class/mdev_bus/mvnet/mdev_supported_types/mvnet-virtio
 A=5a0f3e2c-0b1d-4c2e-9d7a-000000000c01
 B=5a0f3e2c-0b1d-4c2e-9d7a-000000000c02
 NSA=vmdev_la
 NSB=vmdev_lb
-n=0
-failed=0
-
-ok() {
-	n=$((n + 1))
-	echo "ok $n $1"
-}
-
-not_ok() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n $1"
-}
-
-check() {
-	name=$1
-	shift
-	if out=$("$@" 2>&1); then
-		ok "$name"
-	else
-		[ -n "$out" ] && echo "$out" | sed 's/^/# /'
-		not_ok "$name"
-	fi
-}
-
-iface() {
-	i=0
-	while [ $i -lt 50 ]; do
-		for d in "$MDEV/$1"/virtio*/net/*; do
-			[ -e "$d" ] && { basename "$d"; return 0; }
-		done
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
+. ../ktap.sh
+. ./virtio_mdev.sh
 
 # A linked pair in two namespaces, addressed; the interface names in ifa/ifb.
 pair_up() {
@@ -123,5 +87,4 @@ pair_up
 check "a new pair carries ping" ip netns exec $NSA ping -c 2 -W 5 10.99.1.2
 [ "$(splats)" -eq "$base" ] && ok "no kernel warning" || not_ok "no kernel warning"
 
-echo "# Totals: pass:$((n - failed)) fail:$failed xfail:0 xpass:0 skip:0 error:0"
-[ "$failed" -eq 0 ]
+ktap_totals

@@ -6,54 +6,10 @@
 # virtio_net is bound, and change by unbinding, writing, binding again, or
 # by writing them while virtio_mdev is not loaded. KTAP output.
 
-MDEV=/sys/bus/mdev/devices
-TYPE=/sys/class/mdev_bus/mvnet/mdev_supported_types/mvnet-virtio
-VNET=/sys/bus/virtio/drivers/virtio_net
 A=5a0f3e2c-0b1d-4c2e-9d7a-000000000a01
 B=5a0f3e2c-0b1d-4c2e-9d7a-000000000a02
-n=0
-failed=0
-
-ok() {
-	n=$((n + 1))
-	echo "ok $n $1"
-}
-
-not_ok() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n $1"
-}
-
-# check NAME CMD...: one KTAP line, the command's output as diagnostics.
-check() {
-	name=$1
-	shift
-	if out=$("$@" 2>&1); then
-		ok "$name"
-	else
-		[ -n "$out" ] && echo "$out" | sed 's/^/# /'
-		not_ok "$name"
-	fi
-}
-
-# The interface of device $1 (virtio_net probes asynchronously to nothing,
-# but udev-less sysfs can lag a little: poll).
-iface() {
-	i=0
-	while [ $i -lt 50 ]; do
-		for d in "$MDEV/$1"/virtio*/net/*; do
-			[ -e "$d" ] && { basename "$d"; return 0; }
-		done
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
-virtio_of() {
-	basename "$(ls -d "$MDEV/$1"/virtio* 2>/dev/null | head -n 1)"
-}
+. ../ktap.sh
+. ./virtio_mdev.sh
 
 # write_fails ERRTEXT FILE VALUE: the write fails with that error (through
 # busybox's shell: dash reports every write error as "I/O error").
@@ -136,5 +92,4 @@ ifa=$(iface "$A")
 check "and reattaches the earlier device with its attributes" \
 	sh -c "grep -qx 02:00:00:00:0a:01 /sys/class/net/$ifa/address"
 
-echo "# Totals: pass:$((n - failed)) fail:$failed xfail:0 xpass:0 skip:0 error:0"
-[ "$failed" -eq 0 ]
+ktap_totals

@@ -6,55 +6,17 @@
 # intact, jumbo frames, several queue pairs at once, and follow the link
 # attribute with their carrier. KTAP output.
 
-MDEV=/sys/bus/mdev/devices
-TYPE=/sys/class/mdev_bus/mvnet/mdev_supported_types/mvnet-virtio
-VNET=/sys/bus/virtio/drivers/virtio_net
-STATS=/sys/kernel/debug/mvnet/stats
 A=5a0f3e2c-0b1d-4c2e-9d7a-000000000b01
 B=5a0f3e2c-0b1d-4c2e-9d7a-000000000b02
 NSA=vmdev_a
 NSB=vmdev_b
 DATA=/tmp/virtio_mdev.data
-n=0
-failed=0
-
-ok() {
-	n=$((n + 1))
-	echo "ok $n $1"
-}
-
-not_ok() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n $1"
-}
-
-check() {
-	name=$1
-	shift
-	if out=$("$@" 2>&1); then
-		ok "$name"
-	else
-		[ -n "$out" ] && echo "$out" | sed 's/^/# /'
-		not_ok "$name"
-	fi
-}
-
-iface() {
-	i=0
-	while [ $i -lt 50 ]; do
-		for d in "$MDEV/$1"/virtio*/net/*; do
-			[ -e "$d" ] && { basename "$d"; return 0; }
-		done
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
+. ../ktap.sh
+. ./virtio_mdev.sh
 
 # configure UUID MTU: unbind virtio_net, set the attributes, bind again.
 configure() {
-	vd=$(basename "$(ls -d "$MDEV/$1"/virtio*)")
+	vd=$(virtio_of "$1")
 	echo "$vd" > "$VNET/unbind" &&
 	echo "$2" > "$MDEV/$1/mtu" &&
 	echo 4 > "$MDEV/$1/max_vq_pairs" &&
@@ -181,5 +143,4 @@ echo up > "$MDEV/$A/link"
 check "link up restores the carrier" wait_carrier $NSA "$ifa" 1
 check "ping works again" ip netns exec $NSA ping -c 3 -W 5 10.99.0.2
 
-echo "# Totals: pass:$((n - failed)) fail:$failed xfail:0 xpass:0 skip:0 error:0"
-[ "$failed" -eq 0 ]
+ktap_totals
