@@ -9,38 +9,15 @@ set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO"
 BUILD=$REPO/build
-passed=0 failed=0 skipped=0
-
-stage() { echo "=== $*"; }
-
-# Also kept in build/check-totals: .ci/run repeats it after make's own
-# "*** Error" line, so that it stays the last line.
-totals() {
-	mkdir -p "$BUILD"
-	echo "${passed} passed, ${failed} failed, ${skipped} skipped" | tee "$BUILD/check-totals"
-	[ "$failed" -eq 0 ]
-}
-
-# stage_run NAME CMD...: one pass or one failure.
-stage_run() {
-	local name=$1
-	shift
-	stage "$name"
-	if "$@"; then
-		passed=$((passed + 1))
-	else
-		echo "check: $name FAILED"
-		failed=$((failed + 1))
-		return 1
-	fi
-}
+LANE=check
+. scripts/check-lib.sh
 
 build_modules() {
 	make -s modules KDIR="$KDIR"
 }
 
 run_vm_tests() {
-	local out=$BUILD/vm/check-output.log log=$BUILD/vm/check-guest.log rc=0 sum
+	local out=$BUILD/vm/check-output.log log=$BUILD/vm/check-guest.log rc=0
 	mkdir -p "$BUILD/selftests"
 	stage "VM: load modules, run selftests"
 	VM_LOG=$log VM_OUTPUT=$out tools/testing/vm/run \
@@ -49,34 +26,24 @@ run_vm_tests() {
 		-- sh ./run-tests.sh selftests >/dev/null || rc=$?
 	# The VM run itself (boot, module load, no splat, runner finished) is
 	# one result; each KTAP result of each program is one more.
-	sum=$(scripts/ktap-summary "$out")
-	echo "$sum" | grep -v '^TOTALS' || true
-	if [ "$rc" -eq 0 ]; then
-		passed=$((passed + 1))
-		echo "PASS vm: boot, module load, no kernel splat"
-	else
-		failed=$((failed + 1))
-		echo "FAIL vm: exit status $rc (module load failure, kernel splat or timeout; see above)"
-	fi
-	set -- $(echo "$sum" | grep '^TOTALS')
-	passed=$((passed + $2)) failed=$((failed + $3)) skipped=$((skipped + $4))
+	count_vm "$rc" "$out" "boot, module load, no kernel splat"
 	echo "guest log: $log"
 	echo "test output: $out"
 }
 
 main() {
 	rm -f "$BUILD/check-totals"
-	stage_run deps scripts/deps.sh || { totals; exit 1; }
+	stage_run deps scripts/deps.sh || { totals "$BUILD/check-totals"; exit 1; }
 	# The VM boots the cached Debian kernel: build against its headers.
 	KDIR=$(scripts/kernel.sh kdir)
 	export VMDEV_KV=$(scripts/kernel.sh version)
-	stage_run build build_modules || { totals; exit 1; }
+	stage_run build build_modules || { totals "$BUILD/check-totals"; exit 1; }
 	stage_run lint scripts/lint.sh || true
 	# Drop binaries of tests that no longer exist.
 	rm -rf "$BUILD/selftests"
 	stage_run "selftests build" make -s selftests tools || true
 	run_vm_tests
-	totals
+	totals "$BUILD/check-totals"
 }
 
 main "$@"
