@@ -14,14 +14,8 @@ NSB=vmdev_lb
 
 # A linked pair in two namespaces, addressed; the interface names in ifa/ifb.
 pair_up() {
-	echo "$A" > "$TYPE/create" && echo "$B" > "$TYPE/create" &&
-	echo "$A" > "$MDEV/$B/peer" &&
-	ifa=$(iface "$A") && ifb=$(iface "$B") &&
-	ip netns add $NSA && ip netns add $NSB &&
-	ip link set "$ifa" netns $NSA && ip link set "$ifb" netns $NSB &&
-	ip -n $NSA addr add 10.99.1.1/24 dev "$ifa" &&
-	ip -n $NSB addr add 10.99.1.2/24 dev "$ifb" &&
-	ip -n $NSA link set "$ifa" up && ip -n $NSB link set "$ifb" up
+	linked_pair "$A" "$B" && ifa=$(iface "$A") && ifb=$(iface "$B") &&
+	into_netns $NSA "$ifa" 10.99.1.1/24 && into_netns $NSB "$ifb" 10.99.1.2/24
 }
 
 splats() {
@@ -38,20 +32,11 @@ cleanup() {
 	done
 	modprobe mvnet 2>/dev/null
 	modprobe virtio_mdev 2>/dev/null
-	[ -n "${vnet_loaded_here:-}" ] && rmmod virtio_net 2>/dev/null
+	virtio_mdev_done
 }
 trap cleanup EXIT
 
-echo "TAP version 13"
-# Unloaded again at the end if loaded here: bound, it would make the
-# attributes of virtio devices other tests create read-only.
-grep -q '^virtio_net ' /proc/modules || vnet_loaded_here=1
-if [ ! -d "$TYPE" ] || ! modprobe virtio_net 2>/dev/null ||
-   ! modprobe virtio_mdev 2>/dev/null; then
-	echo "1..0 # SKIP no mvnet-virtio type, virtio_net or virtio_mdev"
-	exit 0
-fi
-echo "1..9"
+virtio_mdev_start 9
 base=$(splats)
 
 pair_up

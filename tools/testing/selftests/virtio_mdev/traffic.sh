@@ -50,20 +50,11 @@ cleanup() {
 	done
 	exec 3>&-
 	rm -f "$DATA" "$DATA.rx" "$DATA.hold"
-	[ -n "${vnet_loaded_here:-}" ] && rmmod virtio_net 2>/dev/null
+	virtio_mdev_done
 }
 trap cleanup EXIT
 
-echo "TAP version 13"
-# Unloaded again at the end if loaded here: bound, it would make the
-# attributes of virtio devices other tests create read-only.
-grep -q '^virtio_net ' /proc/modules || vnet_loaded_here=1
-if [ ! -d "$TYPE" ] || ! modprobe virtio_net 2>/dev/null ||
-   ! modprobe virtio_mdev 2>/dev/null; then
-	echo "1..0 # SKIP no mvnet-virtio type, virtio_net or virtio_mdev"
-	exit 0
-fi
-echo "1..12"
+virtio_mdev_start 12
 
 echo "$A" > "$TYPE/create"
 echo "$B" > "$TYPE/create"
