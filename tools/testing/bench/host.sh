@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The host side of "make bench" (which builds the modules and the programs
-# first): boot the test VM with tools/testing/bench as /extra/bench and
-# build/bench/bin as /extra/bin, run run.sh there, and cut the JSON that it
-# prints between its markers into build/bench/results.json.  Extra
+# first): boot the test VM with tools/testing/bench as /extra/bench,
+# build/bench/bin as /extra/bin and tools/testing/selftests/virtio_mdev (the
+# helpers netns.sh sources) as /extra/virtio_mdev, run run.sh there, and cut
+# the JSON that it prints between its markers into
+# build/bench/results.json.  Extra
 # arguments go to the VM runner (--debug, say).  BENCH_* variables (run.sh's
 # knobs) are passed on to the guest: BENCH_REPEAT=1 make bench.
 set -euo pipefail
@@ -24,7 +26,8 @@ mkdir -p "$(dirname "$VM_OUTPUT")"
 # The guest's output but its JSON, which $VM_OUTPUT keeps whole.
 rc=0
 (cd "$REPO" && tools/testing/vm/run "$@" --file tools/testing/bench \
-	--file "$OUT/bin" -- env "${knobs[@]}" sh ./bench/run.sh) |
+	--file "$OUT/bin" --file tools/testing/selftests/virtio_mdev \
+	-- env "${knobs[@]}" sh ./bench/run.sh) |
 	sed -u '/^BENCH-JSON-BEGIN$/,/^BENCH-JSON-END$/d' || rc=$?
 if [ "$rc" -ne 0 ]; then
 	echo "bench: FAILED (exit $rc); guest output: $VM_OUTPUT" >&2

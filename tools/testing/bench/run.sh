@@ -7,25 +7,29 @@
 # {"benchmarks": [...]} between the BENCH-JSON markers, which host.sh cuts
 # into build/bench/results.json.
 #
-# Adding a benchmark: a bench_<name> function below that runs it and writes
-# its JSON object to the file given as $1, and its name in BENCHES.
+# Adding a benchmark: a bench_<name> function, below or in a <name>.sh
+# sourced here, that runs it and writes its JSON object to the file given as
+# $1, and its name in BENCHES.  What a benchmark creates goes in DEVICES
+# (mdev UUIDs) and NETNS (network namespaces), which teardown removes.
 #
 # Environment: BENCH_DURATION_MS (per measurement, default 1000),
 # BENCH_WARMUP_MS (200), BENCH_REPEAT (3; the median is reported),
 # BENCH_SIZES and BENCH_BATCHES (vhost_loopback's lists), BENCH_BIN (the
-# programs, default ../bin beside this directory); host.sh passes the
-# host's BENCH_* variables on.
+# programs, default ../bin beside this directory), BENCH_NET_* (netns.sh's),
+# BENCH_ONLY (the benchmarks to run, default all); host.sh passes the host's
+# BENCH_* variables on.
 #
 # shellcheck disable=SC2317 # the bench_* functions are called by name
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 BIN=${BENCH_BIN:-$HERE/../bin}
-BENCHES="vhost_loopback"
+BENCHES=${BENCH_ONLY:-vhost_loopback netns}
 TYPES=/sys/class/mdev_bus/mvnet/mdev_supported_types
 DEVS=/sys/bus/mdev/devices
 TMP=$(mktemp -d)
 DEVICES=""
+NETNS=""
 
 # Common options of the programs.
 opts() {
@@ -40,13 +44,26 @@ new_device() {
 	echo "$uuid"
 }
 
-cleanup() {
+# Removes the namespaces in NETNS, then the devices in DEVICES.
+teardown() {
+	for n in $NETNS; do
+		ip netns del "$n" 2>/dev/null || true
+	done
+	NETNS=""
 	for d in $DEVICES; do
 		[ ! -e "$DEVS/$d" ] || echo 1 >"$DEVS/$d/remove" || true
 	done
+	DEVICES=""
+}
+
+cleanup() {
+	teardown
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
+
+# bench_netns
+. "$HERE/netns.sh"
 
 # (Called as a condition: set -e does not apply inside, so say every
 # status.)

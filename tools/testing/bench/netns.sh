@@ -1,0 +1,273 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The netns benchmark, sourced by run.sh (POSIX sh, set -eu): iperf3 between
+# two network namespaces, each holding one end of a pair of interfaces.
+# Every target is a way of making that pair, every case one iperf3 run; the
+# targets take turns case by case, BENCH_NET_REPEAT times (the median is
+# reported), and each target is compared with the last one, the baseline.
+#
+#   mvnet  two mvnet-virtio devices linked as peers, virtio_net bound
+#          through virtio_mdev: the kernel personality
+#   veth   the baseline, a veth pair
+#
+#   tcp    TCP throughput, one stream, as the receiver counted it (bits/s)
+#   udp64  UDP datagrams of BENCH_NET_UDP_LEN (18) bytes, 60-byte frames
+#          (64 with the FCS that Ethernet would add), sent as fast as
+#          iperf3 can (one sendmsg() each): datagrams/s that reached the
+#          receiving socket
+#
+# Adding a target: net_up_<id> (its pair, one end in each of the two
+# namespaces net_pair gives it), NET_NAME_<id>, NET_WHAT_<id>, and <id> in
+# NET_TARGETS before veth.  Adding a case: net_case_<id> (runs net_iperf
+# and prints the number), NET_UNIT_<id>, NET_WHAT_<id>, <id> in NET_CASES.
+#
+# Environment: BENCH_NET_SECONDS (per measurement, default 5),
+# BENCH_NET_REPEAT (1), BENCH_NET_UDP_LEN (18), BENCH_NET_CASES ("tcp
+# udp64"), BENCH_VIRTIO_LIB (the selftests' helpers, default
+# ../virtio_mdev/virtio_mdev.sh beside this directory).
+#
+# shellcheck disable=SC2317 # the net_up_* and net_case_* are called by name
+# shellcheck disable=SC2034 # NET_<KIND>_<ID> are read through net_get
+
+# shellcheck source=../selftests/virtio_mdev/virtio_mdev.sh
+. "${BENCH_VIRTIO_LIB:-$HERE/../virtio_mdev/virtio_mdev.sh}"
+
+NET_TARGETS="mvnet veth"
+NET_NAME_mvnet=mvnet-virtio
+NET_WHAT_mvnet="two linked mvnet-virtio devices (virtio_net on virtio_mdev)"
+NET_NAME_veth=veth
+NET_WHAT_veth="the baseline: a veth pair"
+NET_CASES=${BENCH_NET_CASES:-tcp udp64}
+NET_UNIT_tcp=bits/s
+NET_WHAT_tcp="TCP throughput, one stream"
+NET_UNIT_udp64=datagrams/s
+NET_WHAT_udp64="${BENCH_NET_UDP_LEN:-18}-byte UDP datagrams received"
+NET_SECONDS=${BENCH_NET_SECONDS:-5}
+NET_REPEAT=${BENCH_NET_REPEAT:-1}
+# Test-only addresses; every pair has them, each in its own namespaces.
+NET_ADDR_A=10.98.0.1
+NET_ADDR_B=10.98.0.2
+
+# net_get KIND ID: the value of NET_<KIND>_<ID>.
+net_get() {
+	eval "printf '%s' \"\$NET_$1_$2\""
+}
+
+# net_pair ID IF_A IF_B: IF_A into namespace bench_<ID>_a, IF_B into
+# bench_<ID>_b, addressed and up; IF_A's name in NET_IF_<ID>.
+net_pair() {
+	NETNS="$NETNS bench_$1_a bench_$1_b"
+	eval "NET_IF_$1=\$2"
+	into_netns "bench_$1_a" "$2" "$NET_ADDR_A/24" &&
+	into_netns "bench_$1_b" "$3" "$NET_ADDR_B/24"
+}
+
+net_up_mvnet() {
+	a=$(cat /proc/sys/kernel/random/uuid)
+	b=$(cat /proc/sys/kernel/random/uuid)
+	DEVICES="$DEVICES $a $b"
+	linked_pair "$a" "$b" && ifa=$(iface "$a") && ifb=$(iface "$b") &&
+	net_pair mvnet "$ifa" "$ifb"
+}
+
+net_up_veth() {
+	ip link add bench_veth_a type veth peer name bench_veth_b &&
+	net_pair veth bench_veth_a bench_veth_b
+}
+
+# net_iperf ID ARG...: iperf3 for NET_SECONDS from bench_<ID>_a to a server
+# in bench_<ID>_b; its JSON report in $TMP/iperf.json.
+net_iperf() {
+	id=$1
+	shift
+	timeout $((NET_SECONDS + 60)) \
+		ip netns exec "bench_${id}_b" iperf3 -s -1 >/dev/null 2>&1 &
+	srv=$!
+	i=0
+	until ip netns exec "bench_${id}_b" ss -Hltn 'sport = :5201' |
+	      grep -q .; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || { kill "$srv"; echo "iperf3 -s: not listening"; return 1; }
+		sleep 0.1
+	done
+	if ! timeout $((NET_SECONDS + 30)) ip netns exec "bench_${id}_a" \
+		iperf3 -c $NET_ADDR_B -t "$NET_SECONDS" -J "$@" >"$TMP/iperf.json"; then
+		kill "$srv" 2>/dev/null || true
+		grep '"error"' "$TMP/iperf.json" || echo "iperf3 -c failed"
+		return 1
+	fi
+	wait "$srv" || true
+}
+
+# net_json KEY SECTION: the first number named KEY after the name SECTION
+# in iperf.json (iperf3 -J writes one member a line).
+net_json() {
+	awk -v k="\"$1\":" -v s="\"$2\":" '
+		index($0, s) { f = 1 }
+		f && index($0, k) { v = $NF; sub(/,$/, "", v); print v; exit }
+	' "$TMP/iperf.json"
+}
+
+net_case_tcp() {
+	net_iperf "$1" || return 1
+	printf '%.0f\n' "$(net_json bits_per_second sum_received)"
+}
+
+net_case_udp64() {
+	len=${BENCH_NET_UDP_LEN:-18}
+	net_iperf "$1" -u -b 0 -l "$len" || return 1
+	bytes=$(net_json bytes sum_received)
+	secs=$(net_json seconds sum_received)
+	sent=$(net_json packets sum_sent)
+	awk -v b="$bytes" -v l="$len" -v s="$secs" -v n="$sent" 'BEGIN {
+		printf "%.0f\n", b / l / s
+		printf "(of %.0f/s sent)\n", n / s > "/dev/stderr"
+	}'
+}
+
+# The median of the numbers in file $1.
+net_median() {
+	sort -n "$1" | awk '{ v[NR] = $1 } END {
+		m = int((NR + 1) / 2)
+		printf "%.0f\n", ((NR % 2) ? v[m] : (v[m] + v[m + 1]) / 2) }'
+}
+
+# Offloads of interface $2 in namespace $1, for the log: what a TCP stream
+# could use there.
+net_offloads() {
+	ip netns exec "$1" ethtool -k "$2" |
+		awk -F': ' '/^(tx-checksumming|scatter-gather|tcp-segmentation-offload|generic-receive-offload):/ {
+			printf "%s%s %s", sep, $1, $2; sep = ", " } END { print "" }'
+}
+
+net_table() {
+	base=$1
+	printf '\n%-6s %-12s' case unit
+	for t in $NET_TARGETS; do
+		printf ' %14s' "$(net_get NAME "$t")"
+	done
+	for t in $NET_TARGETS; do
+		[ "$t" = "$base" ] ||
+			printf '  %s/%s' "$(net_get NAME "$t")" "$(net_get NAME "$base")"
+	done
+	echo
+	for c in $NET_CASES; do
+		printf '%-6s %-12s' "$c" "$(net_get UNIT "$c")"
+		for t in $NET_TARGETS; do
+			printf ' %14.0f' "$(net_median "$TMP/net.$c.$t")"
+		done
+		for t in $NET_TARGETS; do
+			[ "$t" = "$base" ] && continue
+			w=$(net_get NAME "$t")/$(net_get NAME "$base")
+			printf "  %${#w}.2f" "$(net_ratio "$c" "$t" "$base")"
+		done
+		echo
+	done
+}
+
+# net_ratio CASE TARGET BASE: TARGET's median over BASE's.
+net_ratio() {
+	awk -v a="$(net_median "$TMP/net.$1.$2")" \
+		-v b="$(net_median "$TMP/net.$1.$3")" \
+		'BEGIN { printf "%.3f\n", (b > 0 ? a / b : 0) }'
+}
+
+# "[1, 2, 3]" from the lines of file $1.
+net_list() {
+	awk '{ printf "%s%s", (NR > 1 ? ", " : "["), $1 } END { print "]" }' "$1"
+}
+
+net_write_json() {
+	base=$1
+	{
+		printf '{\n  "benchmark": "netns",\n  "kernel": "%s",\n' "$(uname -r)"
+		printf '  "cpus": %s,\n  "duration_s": %s,\n' "$(nproc)" "$NET_SECONDS"
+		printf '  "repeat": %s,\n  "targets": [\n' "$NET_REPEAT"
+		sep=""
+		for t in $NET_TARGETS; do
+			printf '%s    {"name": "%s", "what": "%s", "baseline": ' \
+				"$sep" "$(net_get NAME "$t")" "$(net_get WHAT "$t")"
+			if [ "$t" = "$base" ]; then printf 'null}'; else
+				printf '"%s"}' "$(net_get NAME "$base")"; fi
+			sep=",
+"
+		done
+		printf '\n  ],\n  "results": [\n'
+		sep=""
+		for c in $NET_CASES; do
+			for t in $NET_TARGETS; do
+				f=$TMP/net.$c.$t
+				printf '%s    {"case": "%s", "what": "%s", "unit": "%s", ' \
+					"$sep" "$c" "$(net_get WHAT "$c")" \
+					"$(net_get UNIT "$c")"
+				printf '"target": "%s", "median": %s, "runs": %s' \
+					"$(net_get NAME "$t")" "$(net_median "$f")" \
+					"$(net_list "$f")"
+				[ "$t" = "$base" ] ||
+					printf ', "baseline": "%s", "baseline_median": %s, "ratio": %s' \
+						"$(net_get NAME "$base")" \
+						"$(net_median "$TMP/net.$c.$base")" \
+						"$(net_ratio "$c" "$t" "$base")"
+				printf '}'
+				sep=",
+"
+			done
+		done
+		printf '\n  ]\n}\n'
+	}
+}
+
+# The pairs of every target, measured in turns case by case; the table on
+# stdout, the JSON into file $1.
+net_run() {
+	base=""
+	for t in $NET_TARGETS; do
+		"net_up_$t" || { echo "netns: $t: setup failed" >&2; return 1; }
+		base=$t
+	done
+	echo "netns: iperf3 between two network namespaces, $NET_SECONDS s" \
+		"per run, median of $NET_REPEAT run(s)"
+	for t in $NET_TARGETS; do
+		printf '  %-14s %s\n' "$(net_get NAME "$t")" "$(net_get WHAT "$t")"
+	done
+	for c in $NET_CASES; do
+		printf '  %-14s %s (%s)\n' "$c" "$(net_get WHAT "$c")" \
+			"$(net_get UNIT "$c")"
+	done
+	printf '  <target>/%s: its median over the baseline'"'"'s (above 1: faster)\n' \
+		"$(net_get NAME "$base")"
+	for t in $NET_TARGETS; do
+		ifn=$(net_get IF "$t")
+		echo "  offloads of $ifn: $(net_offloads "bench_${t}_a" "$ifn")"
+	done
+	r=0
+	while [ $r -lt "$NET_REPEAT" ]; do
+		r=$((r + 1))
+		for c in $NET_CASES; do
+			for t in $NET_TARGETS; do
+				v=$("net_case_$c" "$t" 2>"$TMP/net.err") || {
+					cat "$TMP/net.err" >&2
+					echo "netns: $c over $t failed" >&2
+					return 1
+				}
+				echo "$v" >>"$TMP/net.$c.$t"
+				echo "  run $r: $c over $(net_get NAME "$t"): $v" \
+					"$(net_get UNIT "$c") $(cat "$TMP/net.err")"
+			done
+		done
+	done
+	net_table "$base"
+	net_write_json "$base" >"$1"
+}
+
+# (Called as a condition, as every bench_*: set -e does not apply inside.)
+bench_netns() {
+	if [ ! -d "$TYPE" ] || ! modprobe virtio_net || ! modprobe virtio_mdev; then
+		echo "netns: no mvnet-virtio type, virtio_net or virtio_mdev" >&2
+		return 1
+	fi
+	ret=0
+	net_run "$1" || ret=1
+	teardown
+	return $ret
+}
