@@ -145,13 +145,21 @@ static void vmdev_detach(struct vmdev_device *vdev)
 	mutex_unlock(&vdev->ops_lock);
 }
 
+/*
+ * Defaults for what the vendor left unset: a hardware function presets what
+ * its own config space reports.
+ */
 static void vmdev_init_attrs(struct vmdev_device *vdev)
 {
 	struct vmdev_parent *parent = vdev->parent;
 
-	eth_random_addr(vdev->attrs.mac);
-	vdev->attrs.mtu = min_t(u16, ETH_DATA_LEN, parent->max_mtu);
-	vdev->attrs.max_vq_pairs = parent->max_vq_pairs;
+	if (!is_valid_ether_addr(vdev->attrs.mac))
+		eth_random_addr(vdev->attrs.mac);
+	if (!vdev->attrs.mtu || vdev->attrs.mtu > parent->max_mtu)
+		vdev->attrs.mtu = min_t(u16, ETH_DATA_LEN, parent->max_mtu);
+	if (!vdev->attrs.max_vq_pairs ||
+	    vdev->attrs.max_vq_pairs > parent->max_vq_pairs)
+		vdev->attrs.max_vq_pairs = parent->max_vq_pairs;
 }
 
 static int vmdev_mdev_probe(struct mdev_device *mdev)

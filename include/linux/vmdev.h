@@ -238,8 +238,10 @@ struct vmdev_config_ops {
 /**
  * struct vmdev_parent_ops - device lifecycle, implemented by a vendor driver
  * @dev_create: Allocate a device with vmdev_alloc_device() and prepare it;
- *	the device starts in reset state. Its dev, mdev and attrs fields are
- *	filled in by the core after this returns. Called in process context
+ *	the device starts in reset state. Its dev and mdev fields are filled
+ *	in by the core after this returns, and so is every field of attrs
+ *	the vendor left zero (or invalid): a hardware function presets the
+ *	MAC, MTU and queue pairs its config space reports. Process context
  *	with no core lock held; may sleep. Returns the device or an ERR_PTR().
  * @dev_destroy: Release what @dev_create set up. The device has been reset,
  *	has no consumer and no callbacks; the core frees the memory after this
