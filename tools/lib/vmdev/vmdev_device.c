@@ -58,16 +58,25 @@ unsigned int vmdev_vq_num_max(const struct vmdev *dev)
 	return dev->num_max;
 }
 
-/* /sys/bus/mdev/devices/$UUID/iommu_group -> /dev/vfio/$N */
+/*
+ * /sys/bus/mdev/devices/$UUID/iommu_group -> /dev/vfio/$N. A software
+ * parent's device has its own (emulated) group there; a hardware parent's
+ * device uses the group of the function it was created on, its sysfs
+ * parent: $UUID/../iommu_group.
+ */
 static int vmdev_group_path(const char *uuid, char *path, size_t size)
 {
+	static const char * const links[] = { "iommu_group", "../iommu_group", NULL };
 	char link[PATH_MAX], target[PATH_MAX];
 	const char *group;
-	ssize_t n;
+	ssize_t n = -1;
+	size_t i;
 
-	snprintf(link, sizeof(link), VMDEV_SYSFS_DEVICES "/%s/iommu_group",
-		 uuid);
-	n = readlink(link, target, sizeof(target) - 1);
+	for (i = 0; links[i] && n < 0; i++) {
+		snprintf(link, sizeof(link), VMDEV_SYSFS_DEVICES "/%s/%s",
+			 uuid, links[i]);
+		n = readlink(link, target, sizeof(target) - 1);
+	}
 	if (n < 0)
 		return errno == ENOENT ? -ENODEV : -errno;
 	target[n] = '\0';
