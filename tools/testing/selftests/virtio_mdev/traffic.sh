@@ -10,8 +10,8 @@ A=5a0f3e2c-0b1d-4c2e-9d7a-000000000b01
 B=5a0f3e2c-0b1d-4c2e-9d7a-000000000b02
 NSA=vmdev_a
 NSB=vmdev_b
-DATA=/tmp/virtio_mdev.data
 . ../ktap.sh
+. ../net.sh
 . ./virtio_mdev.sh
 
 # configure UUID MTU: unbind virtio_net, set the attributes, bind again.
@@ -42,14 +42,12 @@ tx_packets() {
 }
 
 cleanup() {
-	kill ${rx:-} ${srv:-} 2>/dev/null
+	kill ${tcp_rx_pid:-} ${srv:-} 2>/dev/null
 	ip netns del $NSA 2>/dev/null
 	ip netns del $NSB 2>/dev/null
 	for u in $A $B; do
 		[ -e "$MDEV/$u" ] && echo 1 > "$MDEV/$u/remove"
 	done
-	exec 3>&-
-	rm -f "$DATA" "$DATA.rx" "$DATA.hold"
 	virtio_mdev_done
 }
 trap cleanup EXIT
@@ -82,28 +80,8 @@ check "ping from B to A" ip netns exec $NSB ping -c 3 -W 5 10.99.0.1
 check "ping with 8000-byte payloads" \
 	ip netns exec $NSA ping -c 3 -W 5 -s 8000 10.99.0.2
 
-# 64 MiB of random data from tmpfs, checksummed at both ends.
-dd if=/dev/urandom of="$DATA" bs=1M count=64 2>/dev/null
-sent=$(sha256sum < "$DATA" | cut -d' ' -f1)
-# busybox nc quits at EOF on its stdin: the receiver's is a FIFO this shell
-# holds open, so it quits only when the sender closes the connection.
-mkfifo "$DATA.hold"
-exec 3<>"$DATA.hold"
-ip netns exec $NSB nc -l -p 5001 < "$DATA.hold" > "$DATA.rx" 2>/dev/null &
-rx=$!
-sleep 1
-ip netns exec $NSA nc 10.99.0.2 5001 < "$DATA"
-wait $rx
-exec 3>&-
-received=$(sha256sum < "$DATA.rx" | cut -d' ' -f1)
-echo "# received $(wc -c < "$DATA.rx") bytes"
-rm -f "$DATA.rx" "$DATA.hold"
-if [ -n "$received" ] && [ "$sent" = "$received" ]; then
-	ok "64 MiB over TCP arrive with the same sha256"
-else
-	echo "# sent $sent received $received"
-	not_ok "64 MiB over TCP arrive with the same sha256"
-fi
+check "64 MiB over TCP arrive with the same sha256" \
+	tcp_transfer $NSA $NSB 10.99.0.2 64
 
 ip netns exec $NSA ethtool -L "$ifa" combined 4
 ip netns exec $NSB ethtool -L "$ifb" combined 4
