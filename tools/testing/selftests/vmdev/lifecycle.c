@@ -8,6 +8,7 @@
  * teardown does so too when a test fails half-way, so every test starts
  * and ends with vmdev and mvnet loaded and mvnet at its default limit.
  */
+#include <dirent.h>
 #include <stdlib.h>
 
 #include "kselftest_harness.h"
@@ -300,24 +301,48 @@ TEST_F_TIMEOUT(mvnet_module, reload_cycles_with_devices, 300)
 	EXPECT_MVNET_READY(max);
 }
 
-/* Modules that use vmdev's symbols besides mvnet: they must go first. */
-static const char *const personality_modules[] = {
-	"vhost_mdev",
-	"virtio_mdev",
-};
+#define VMDEV_HOLDERS	"/sys/module/vmdev/holders"
+#define MAX_HOLDERS	8
+
+/*
+ * The modules besides mvnet that use vmdev's symbols (personalities, other
+ * vendor drivers), which must go first: up to MAX_HOLDERS names, each to
+ * free(), into @names. Returns how many, or -errno.
+ */
+static int vmdev_holders(char *names[MAX_HOLDERS])
+{
+	struct dirent *e;
+	int n = 0;
+	DIR *d;
+
+	d = opendir(VMDEV_HOLDERS);
+	if (!d)
+		return -errno;
+	while ((e = readdir(d)) && n < MAX_HOLDERS) {
+		if (e->d_name[0] == '.' || !strcmp(e->d_name, "mvnet"))
+			continue;
+		names[n] = strdup(e->d_name);
+		if (!names[n])
+			break;
+		n++;
+	}
+	closedir(d);
+	return n;
+}
 
 TEST_F(mvnet_module, rmmod_and_modprobe_vmdev)
 {
-	bool was_loaded[ARRAY_SIZE(personality_modules)];
+	char *holders[MAX_HOLDERS];
+	bool vhost_was_loaded = module_loaded("vhost_mdev");
 	char buf[VAL_BUF];
-	size_t i;
+	int i, n;
 
 	ASSERT_EQ(0, create(&self->devs, MVNET_VIRTIO));
-	for (i = 0; i < ARRAY_SIZE(personality_modules); i++) {
-		was_loaded[i] = module_loaded(personality_modules[i]);
-		if (was_loaded[i])
-			ASSERT_EQ(0, module_unload(personality_modules[i]));
-	}
+	n = vmdev_holders(holders);
+	ASSERT_LE(0, n);
+	ASSERT_GT(MAX_HOLDERS, n);
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(0, module_unload(holders[i])) TH_LOG("%s", holders[i]);
 	ASSERT_EQ(0, module_unload("mvnet"));
 	ASSERT_EQ(0, module_unload("vmdev"));
 	EXPECT_FALSE(module_loaded("vmdev"));
@@ -334,13 +359,15 @@ TEST_F(mvnet_module, rmmod_and_modprobe_vmdev)
 			      sizeof(buf)));
 	EXPECT_STREQ("vhost", buf);
 	/* Creating the device loaded its personality module on demand. */
-	if (was_loaded[0])
-		EXPECT_TRUE(module_loaded(personality_modules[0]));
+	if (vhost_was_loaded)
+		EXPECT_TRUE(module_loaded("vhost_mdev"));
 	EXPECT_EQ(0, mdev_remove(last(&self->devs)));
 
-	for (i = 0; i < ARRAY_SIZE(personality_modules); i++) {
-		if (was_loaded[i] && !module_loaded(personality_modules[i]))
-			EXPECT_EQ(0, module_load(personality_modules[i], NULL));
+	for (i = 0; i < n; i++) {
+		if (!module_loaded(holders[i]))
+			EXPECT_EQ(0, module_load(holders[i], NULL))
+				TH_LOG("%s", holders[i]);
+		free(holders[i]);
 	}
 }
 
