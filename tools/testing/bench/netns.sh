@@ -2,13 +2,22 @@
 #
 # The netns benchmark, sourced by run.sh (POSIX sh, set -eu): iperf3 between
 # two network namespaces, each holding one end of a pair of interfaces.
-# Every target is a way of making that pair, every case one iperf3 run; the
-# targets take turns case by case, BENCH_NET_REPEAT times (the median is
-# reported), and each target is compared with the last one, the baseline.
+# Every target is a way of making that pair, every case one iperf3 run;
+# BENCH_NET_REPEAT rounds (the median is reported), and a target is
+# compared with its baseline (NET_BASE_<id>).  Targets that can exist at
+# once stay up for the whole run and take turns case by case; a target
+# with a net_down_<id> needs what another one uses (the test VM's two
+# NICs), so it is brought up, measured on every case and torn down in each
+# round, after the others.
 #
 #   mvnet  two mvnet-virtio devices linked as peers, virtio_net bound
 #          through virtio_mdev: the kernel personality
-#   veth   the baseline, a veth pair
+#   veth   mvnet's baseline, a veth pair
+#   vf     the test VM's two virtio-net-pci functions (one wire, a QEMU
+#          hub) bound to vmdev_vf, a vmdev_vf-virtio device on each:
+#          virtio_net through virtio_mdev on real (emulated) hardware
+#   pci    vf's baseline: the same two functions on Debian's virtio_pci,
+#          virtio_net bound the stock way
 #
 #   tcp    TCP throughput, one stream, as the receiver counted it (bits/s)
 #   udp64  UDP datagrams of BENCH_NET_UDP_LEN (18) bytes, 60-byte frames
@@ -17,26 +26,41 @@
 #          receiving socket
 #
 # Adding a target: net_up_<id> (its pair, one end in each of the two
-# namespaces net_pair gives it), NET_NAME_<id>, NET_WHAT_<id>, and <id> in
-# NET_TARGETS before veth.  Adding a case: net_case_<id> (runs net_iperf
-# and prints the number), NET_UNIT_<id>, NET_WHAT_<id>, <id> in NET_CASES.
+# namespaces net_pair gives it), NET_NAME_<id>, NET_WHAT_<id>, NET_BASE_<id>
+# (its baseline's <id>, or empty for a baseline), <id> in NET_TARGETS, and
+# net_down_<id> if it cannot coexist with another target (it undoes
+# net_up_<id>, namespaces included: net_unpair).  Adding a case:
+# net_case_<id> (runs net_iperf and prints the number), NET_UNIT_<id>,
+# NET_WHAT_<id>, <id> in NET_CASES.
 #
 # Environment: BENCH_NET_SECONDS (per measurement, default 5),
 # BENCH_NET_REPEAT (1), BENCH_NET_UDP_LEN (18), BENCH_NET_CASES ("tcp
-# udp64"), BENCH_VIRTIO_LIB (the selftests' helpers, default
-# ../virtio_mdev/virtio_mdev.sh beside this directory).
+# udp64"), BENCH_NET_TARGETS ("mvnet veth vf pci"), BENCH_VIRTIO_LIB and
+# BENCH_VF_LIB (the selftests' helpers, default
+# ../virtio_mdev/virtio_mdev.sh and ../vmdev_vf/vmdev_vf.sh beside this
+# directory).
 #
 # shellcheck disable=SC2317 # the net_up_* and net_case_* are called by name
 # shellcheck disable=SC2034 # NET_<KIND>_<ID> are read through net_get
 
 # shellcheck source=../selftests/virtio_mdev/virtio_mdev.sh
 . "${BENCH_VIRTIO_LIB:-$HERE/../virtio_mdev/virtio_mdev.sh}"
+# shellcheck source=../selftests/vmdev_vf/vmdev_vf.sh
+. "${BENCH_VF_LIB:-$HERE/../vmdev_vf/vmdev_vf.sh}"
 
-NET_TARGETS="mvnet veth"
+NET_TARGETS=${BENCH_NET_TARGETS:-mvnet veth vf pci}
 NET_NAME_mvnet=mvnet-virtio
 NET_WHAT_mvnet="two linked mvnet-virtio devices (virtio_net on virtio_mdev)"
+NET_BASE_mvnet=veth
 NET_NAME_veth=veth
-NET_WHAT_veth="the baseline: a veth pair"
+NET_WHAT_veth="mvnet-virtio's baseline: a veth pair"
+NET_BASE_veth=
+NET_NAME_vf=vmdev_vf-virtio
+NET_WHAT_vf="the two NICs on vmdev_vf, a vmdev_vf-virtio device each"
+NET_BASE_vf=pci
+NET_NAME_pci=virtio_pci
+NET_WHAT_pci="vmdev_vf-virtio's baseline: the two NICs on virtio_pci"
+NET_BASE_pci=
 NET_CASES=${BENCH_NET_CASES:-tcp udp64}
 NET_UNIT_tcp=bits/s
 NET_WHAT_tcp="TCP throughput, one stream"
@@ -73,6 +97,79 @@ net_up_mvnet() {
 net_up_veth() {
 	ip link add bench_veth_a type veth peer name bench_veth_b &&
 	net_pair veth bench_veth_a bench_veth_b
+}
+
+# net_unpair ID: remove what net_pair ID made (the interfaces of a device
+# go back to the initial namespace).
+net_unpair() {
+	ip netns del "bench_$1_a" 2>/dev/null
+	ip netns del "bench_$1_b" 2>/dev/null
+	NETNS=$(for n in $NETNS; do
+		case $n in bench_"$1"_[ab]) ;; *) echo "$n" ;; esac
+	done)
+}
+
+# The test VM's two NICs: NET_F1 and NET_F2 (their BDFs).
+net_functions() {
+	# shellcheck disable=SC2046 # one BDF a word
+	set -- $(vf_functions)
+	[ $# -ge 2 ] || { echo "netns: needs two virtio-net-pci functions" >&2; return 1; }
+	NET_F1=$1 NET_F2=$2
+}
+
+# net_nic_pair ID: the interfaces virtio_net gave NET_F1 and NET_F2, to
+# net_pair.
+net_nic_pair() {
+	ifa=$(vf_iface "$NET_F1") && ifb=$(vf_iface "$NET_F2") &&
+	net_pair "$1" "$ifa" "$ifb"
+}
+
+# Both functions unbound, driver_override cleared.
+net_nic_release() {
+	vf_release "$NET_F1"
+	vf_release "$NET_F2"
+}
+
+net_up_vf() {
+	net_functions || return 1
+	a=$(cat /proc/sys/kernel/random/uuid)
+	b=$(cat /proc/sys/kernel/random/uuid)
+	NET_VF_DEVICES="$a $b"
+	DEVICES="$DEVICES $a $b"
+	vf_bind "$NET_F1" && vf_bind "$NET_F2" &&
+	vf_create "$NET_F1" virtio "$a" && vf_create "$NET_F2" virtio "$b" &&
+	net_nic_pair vf
+}
+
+net_down_vf() {
+	net_unpair vf
+	for d in $NET_VF_DEVICES; do
+		[ ! -e "$DEVS/$d" ] || echo 1 >"$DEVS/$d/remove" || return 1
+	done
+	net_nic_release
+}
+
+net_up_pci() {
+	net_functions && modprobe virtio_pci &&
+	vf_bind "$NET_F1" virtio-pci && vf_bind "$NET_F2" virtio-pci &&
+	net_nic_pair pci
+}
+
+net_down_pci() {
+	net_unpair pci
+	net_nic_release
+}
+
+# Whether target $1 is brought up and down around its own measurements.
+net_exclusive() {
+	command -v "net_down_$1" >/dev/null
+}
+
+# net_base ID: the target's baseline, if it is measured in this run.
+net_base() {
+	b=$(net_get BASE "$1")
+	case " $NET_TARGETS " in *" $b "*) [ -n "$b" ] && echo "$b" ;; esac
+	return 0
 }
 
 # net_iperf ID ARG...: iperf3 for NET_SECONDS from bench_<ID>_a to a server
@@ -141,25 +238,26 @@ net_offloads() {
 }
 
 net_table() {
-	base=$1
 	printf '\n%-6s %-12s' case unit
 	for t in $NET_TARGETS; do
-		printf ' %14s' "$(net_get NAME "$t")"
+		printf ' %16s' "$(net_get NAME "$t")"
 	done
 	for t in $NET_TARGETS; do
-		[ "$t" = "$base" ] ||
-			printf '  %s/%s' "$(net_get NAME "$t")" "$(net_get NAME "$base")"
+		b=$(net_base "$t")
+		[ -z "$b" ] ||
+			printf '  %s/%s' "$(net_get NAME "$t")" "$(net_get NAME "$b")"
 	done
 	echo
 	for c in $NET_CASES; do
 		printf '%-6s %-12s' "$c" "$(net_get UNIT "$c")"
 		for t in $NET_TARGETS; do
-			printf ' %14.0f' "$(net_median "$TMP/net.$c.$t")"
+			printf ' %16.0f' "$(net_median "$TMP/net.$c.$t")"
 		done
 		for t in $NET_TARGETS; do
-			[ "$t" = "$base" ] && continue
-			w=$(net_get NAME "$t")/$(net_get NAME "$base")
-			printf "  %${#w}.2f" "$(net_ratio "$c" "$t" "$base")"
+			b=$(net_base "$t")
+			[ -n "$b" ] || continue
+			w=$(net_get NAME "$t")/$(net_get NAME "$b")
+			printf "  %${#w}.2f" "$(net_ratio "$c" "$t" "$b")"
 		done
 		echo
 	done
@@ -178,86 +276,108 @@ net_list() {
 }
 
 net_write_json() {
-	base=$1
-	{
-		printf '{\n  "benchmark": "netns",\n  "kernel": "%s",\n' "$(uname -r)"
-		printf '  "cpus": %s,\n  "duration_s": %s,\n' "$(nproc)" "$NET_SECONDS"
-		printf '  "repeat": %s,\n  "targets": [\n' "$NET_REPEAT"
-		sep=""
+	printf '{\n  "benchmark": "netns",\n  "kernel": "%s",\n' "$(uname -r)"
+	printf '  "cpus": %s,\n  "duration_s": %s,\n' "$(nproc)" "$NET_SECONDS"
+	printf '  "repeat": %s,\n  "targets": [\n' "$NET_REPEAT"
+	sep=""
+	for t in $NET_TARGETS; do
+		b=$(net_base "$t")
+		printf '%s    {"name": "%s", "what": "%s", "baseline": ' \
+			"$sep" "$(net_get NAME "$t")" "$(net_get WHAT "$t")"
+		if [ -z "$b" ]; then printf 'null}'; else
+			printf '"%s"}' "$(net_get NAME "$b")"; fi
+		sep=",
+"
+	done
+	printf '\n  ],\n  "results": [\n'
+	sep=""
+	for c in $NET_CASES; do
 		for t in $NET_TARGETS; do
-			printf '%s    {"name": "%s", "what": "%s", "baseline": ' \
-				"$sep" "$(net_get NAME "$t")" "$(net_get WHAT "$t")"
-			if [ "$t" = "$base" ]; then printf 'null}'; else
-				printf '"%s"}' "$(net_get NAME "$base")"; fi
+			f=$TMP/net.$c.$t
+			b=$(net_base "$t")
+			printf '%s    {"case": "%s", "what": "%s", "unit": "%s", ' \
+				"$sep" "$c" "$(net_get WHAT "$c")" \
+				"$(net_get UNIT "$c")"
+			printf '"target": "%s", "median": %s, "runs": %s' \
+				"$(net_get NAME "$t")" "$(net_median "$f")" \
+				"$(net_list "$f")"
+			[ -z "$b" ] ||
+				printf ', "baseline": "%s", "baseline_median": %s, "ratio": %s' \
+					"$(net_get NAME "$b")" \
+					"$(net_median "$TMP/net.$c.$b")" \
+					"$(net_ratio "$c" "$t" "$b")"
+			printf '}'
 			sep=",
 "
 		done
-		printf '\n  ],\n  "results": [\n'
-		sep=""
-		for c in $NET_CASES; do
-			for t in $NET_TARGETS; do
-				f=$TMP/net.$c.$t
-				printf '%s    {"case": "%s", "what": "%s", "unit": "%s", ' \
-					"$sep" "$c" "$(net_get WHAT "$c")" \
-					"$(net_get UNIT "$c")"
-				printf '"target": "%s", "median": %s, "runs": %s' \
-					"$(net_get NAME "$t")" "$(net_median "$f")" \
-					"$(net_list "$f")"
-				[ "$t" = "$base" ] ||
-					printf ', "baseline": "%s", "baseline_median": %s, "ratio": %s' \
-						"$(net_get NAME "$base")" \
-						"$(net_median "$TMP/net.$c.$base")" \
-						"$(net_ratio "$c" "$t" "$base")"
-				printf '}'
-				sep=",
-"
-			done
-		done
-		printf '\n  ]\n}\n'
-	}
+	done
+	printf '\n  ]\n}\n'
 }
 
-# The pairs of every target, measured in turns case by case; the table on
-# stdout, the JSON into file $1.
+# net_start ID: bring the target up and log its interface's offloads.
+net_start() {
+	"net_up_$1" || { echo "netns: $1: setup failed" >&2; return 1; }
+	ifn=$(net_get IF "$1")
+	echo "  offloads of $ifn ($(net_get NAME "$1")):" \
+		"$(net_offloads "bench_$1_a" "$ifn")"
+}
+
+# net_measure ROUND CASE ID: one run of the case over the target.
+net_measure() {
+	v=$("net_case_$2" "$3" 2>"$TMP/net.err") || {
+		cat "$TMP/net.err" >&2
+		echo "netns: $2 over $3 failed" >&2
+		return 1
+	}
+	echo "$v" >>"$TMP/net.$2.$3"
+	echo "  run $1: $2 over $(net_get NAME "$3"): $v" \
+		"$(net_get UNIT "$2") $(cat "$TMP/net.err")"
+}
+
+# The pairs of every target, measured in turns case by case (the
+# exclusive ones each on its own); the table on stdout, the JSON into file
+# $1.
 net_run() {
-	base=""
+	shared="" exclusive=""
 	for t in $NET_TARGETS; do
-		"net_up_$t" || { echo "netns: $t: setup failed" >&2; return 1; }
-		base=$t
+		if net_exclusive "$t"; then exclusive="$exclusive $t"; else
+			shared="$shared $t"; fi
 	done
 	echo "netns: iperf3 between two network namespaces, $NET_SECONDS s" \
 		"per run, median of $NET_REPEAT run(s)"
 	for t in $NET_TARGETS; do
-		printf '  %-14s %s\n' "$(net_get NAME "$t")" "$(net_get WHAT "$t")"
+		printf '  %-16s %s\n' "$(net_get NAME "$t")" "$(net_get WHAT "$t")"
 	done
 	for c in $NET_CASES; do
-		printf '  %-14s %s (%s)\n' "$c" "$(net_get WHAT "$c")" \
+		printf '  %-16s %s (%s)\n' "$c" "$(net_get WHAT "$c")" \
 			"$(net_get UNIT "$c")"
 	done
-	printf '  <target>/%s: its median over the baseline'"'"'s (above 1: faster)\n' \
-		"$(net_get NAME "$base")"
-	for t in $NET_TARGETS; do
-		ifn=$(net_get IF "$t")
-		echo "  offloads of $ifn: $(net_offloads "bench_${t}_a" "$ifn")"
+	echo "  <target>/<baseline>: the target's median over its baseline's" \
+		"(above 1: faster)"
+	[ -z "$exclusive" ] || echo "  brought up and torn down in each" \
+		"round, one after the other:$exclusive"
+	for t in $shared; do
+		net_start "$t" || return 1
 	done
 	r=0
 	while [ $r -lt "$NET_REPEAT" ]; do
 		r=$((r + 1))
 		for c in $NET_CASES; do
-			for t in $NET_TARGETS; do
-				v=$("net_case_$c" "$t" 2>"$TMP/net.err") || {
-					cat "$TMP/net.err" >&2
-					echo "netns: $c over $t failed" >&2
-					return 1
-				}
-				echo "$v" >>"$TMP/net.$c.$t"
-				echo "  run $r: $c over $(net_get NAME "$t"): $v" \
-					"$(net_get UNIT "$c") $(cat "$TMP/net.err")"
+			for t in $shared; do
+				net_measure $r "$c" "$t" || return 1
 			done
 		done
+		for t in $exclusive; do
+			net_start "$t" || return 1
+			for c in $NET_CASES; do
+				net_measure $r "$c" "$t" || return 1
+			done
+			"net_down_$t" ||
+				{ echo "netns: $t: teardown failed" >&2; return 1; }
+		done
 	done
-	net_table "$base"
-	net_write_json "$base" >"$1"
+	net_table
+	net_write_json >"$1"
 }
 
 # (Called as a condition, as every bench_*: set -e does not apply inside.)

@@ -16,15 +16,15 @@
 # BENCH_WARMUP_MS (200), BENCH_REPEAT (3; the median is reported),
 # BENCH_SIZES and BENCH_BATCHES (vhost_loopback's lists), BENCH_BIN (the
 # programs, default ../bin beside this directory), BENCH_NET_* (netns.sh's),
-# BENCH_ONLY (the benchmarks to run, default all); host.sh passes the host's
-# BENCH_* variables on.
+# BENCH_MAP_* (dma_map.sh's), BENCH_ONLY (the benchmarks to run, default
+# all); host.sh passes the host's BENCH_* variables on.
 #
 # shellcheck disable=SC2317 # the bench_* functions are called by name
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 BIN=${BENCH_BIN:-$HERE/../bin}
-BENCHES=${BENCH_ONLY:-vhost_loopback netns}
+BENCHES=${BENCH_ONLY:-vhost_loopback netns dma_map}
 TYPES=/sys/class/mdev_bus/mvnet/mdev_supported_types
 DEVS=/sys/bus/mdev/devices
 TMP=$(mktemp -d)
@@ -64,6 +64,8 @@ trap cleanup EXIT
 
 # bench_netns
 . "$HERE/netns.sh"
+# bench_dma_map
+. "$HERE/dma_map.sh"
 
 # (Called as a condition: set -e does not apply inside, so say every
 # status.)

@@ -17,12 +17,14 @@ vf_functions() {
 	done
 }
 
-# vf_bind BDF: bind the function to vmdev_vf, whatever drove it before.
+# vf_bind BDF [DRIVER]: bind the function to DRIVER (default vmdev_vf;
+# virtio-pci, as virtio_pci names itself, for the stock one), whatever
+# drove it before.
 vf_bind() {
 	[ -e "$PCI/$1/driver" ] && echo "$1" > "$PCI/$1/driver/unbind"
-	echo vmdev_vf > "$PCI/$1/driver_override" &&
+	echo "${2:-vmdev_vf}" > "$PCI/$1/driver_override" &&
 		echo "$1" > /sys/bus/pci/drivers_probe &&
-		[ "$(basename "$(readlink "$PCI/$1/driver")")" = vmdev_vf ]
+		[ "$(basename "$(readlink "$PCI/$1/driver")")" = "${2:-vmdev_vf}" ]
 }
 
 # vf_release BDF: unbind it and forget the override.
