@@ -3,12 +3,17 @@
 # Network helpers for the shell selftests, sourced (not run) after
 # ../ktap.sh as ". ../net.sh". POSIX sh.
 #
+#   TCP_MIB                        the size of the transfers the tests make
+#                                  (64 MiB; the debug lane, whose kernel is
+#                                  many times slower, asks for less)
 #   tcp_transfer FROM TO ADDR MIB  MIB MiB of random data from tmpfs over TCP,
 #                                  from network namespace FROM to ADDR (port
 #                                  5001) in namespace TO; succeeds when what
 #                                  arrives has the same sha256. The receiver's
 #                                  pid is in tcp_rx_pid while it runs, for a
 #                                  caller's cleanup.
+
+TCP_MIB=${VMDEV_TEST_TCP_MIB:-64}
 
 tcp_transfer() {
 	_tcp_data=/tmp/tcp_transfer.$$

@@ -52,9 +52,19 @@ rx=$!
 sleep 1
 ip netns exec $NSA nc 10.99.1.2 5003 < /dev/zero >/dev/null 2>&1 &
 tx=$!
-sleep 3
-check "the stream is running" \
-	sh -c "grep '^$A tx' /sys/kernel/debug/mvnet/stats | awk '\$3 > 1000 { f = 1 } END { exit !f }'"
+# streaming: device $1 has sent over 1000 packets, within 60 s.
+streaming() {
+	i=0
+	while [ $i -lt 600 ]; do
+		grep "^$1 tx" "$STATS" | awk '$3 > 1000 { f = 1 } END { exit !f }' &&
+			return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	grep "^$1 tx" "$STATS"
+	return 1
+}
+check "the stream is running" streaming $A
 echo 1 > "$MDEV/$A/remove"
 check "removing the device during the stream removes the interface" \
 	sh -c "! ip -n $NSA link show $ifa 2>/dev/null && [ ! -e $MDEV/$A ]"

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # virtio_mdev datapath: two linked mvnet-virtio devices, one per network
-# namespace, carry ping both ways, a 64 MiB TCP transfer that arrives
+# namespace, carry ping both ways, a 64 MiB (TCP_MIB) TCP transfer that arrives
 # intact, jumbo frames, several queue pairs at once, and follow the link
 # attribute with their carrier. KTAP output.
 
@@ -80,8 +80,8 @@ check "ping from B to A" ip netns exec $NSB ping -c 3 -W 5 10.99.0.1
 check "ping with 8000-byte payloads" \
 	ip netns exec $NSA ping -c 3 -W 5 -s 8000 10.99.0.2
 
-check "64 MiB over TCP arrive with the same sha256" \
-	tcp_transfer $NSA $NSB 10.99.0.2 64
+check "$TCP_MIB MiB over TCP arrive with the same sha256" \
+	tcp_transfer $NSA $NSB 10.99.0.2 "$TCP_MIB"
 
 ip netns exec $NSA ethtool -L "$ifa" combined 4
 ip netns exec $NSB ethtool -L "$ifb" combined 4

@@ -10,10 +10,10 @@ VNET=/sys/bus/virtio/drivers/virtio_net
 STATS=/sys/kernel/debug/mvnet/stats
 
 # The interface of device $1. Without udev, sysfs can lag a little behind
-# virtio_net's probe: poll for up to 5 s.
+# virtio_net's probe: poll for up to 30 s (the debug kernel is slow).
 iface() {
 	i=0
-	while [ $i -lt 50 ]; do
+	while [ $i -lt 300 ]; do
 		for d in "$MDEV/$1"/virtio*/net/*; do
 			[ -e "$d" ] && { basename "$d"; return 0; }
 		done

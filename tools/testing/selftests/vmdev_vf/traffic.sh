@@ -4,7 +4,7 @@
 # vmdev_vf datapath: the test VM's two virtio-net-pci functions (one wire,
 # a QEMU hub) bound to vmdev_vf, each with a vmdev_vf-virtio device, one per
 # network namespace: the devices report the functions' own MAC and carry
-# ping both ways and a 64 MiB TCP transfer that arrives intact, with rings
+# ping both ways and a 64 MiB (TCP_MIB) TCP transfer that arrives intact, with rings
 # and buffers in memory the functions reach through the IOMMU (the DMA API
 # on the function). KTAP output.
 
@@ -52,8 +52,8 @@ vf_netns "$F1" $NSA 10.98.0.1
 vf_netns "$F2" $NSB 10.98.0.2
 check "ping from A to B" ip netns exec $NSA ping -c 3 -W 5 10.98.0.2
 check "ping from B to A" ip netns exec $NSB ping -c 3 -W 5 10.98.0.1
-check "64 MiB over TCP arrive with the same sha256" \
-	tcp_transfer $NSA $NSB 10.98.0.2 64
+check "$TCP_MIB MiB over TCP arrive with the same sha256" \
+	tcp_transfer $NSA $NSB 10.98.0.2 "$TCP_MIB"
 check "the first queue's MSI-X vector counted interrupts" \
 	sh -c "grep 'vmdev_vf-$F1-0\$' /proc/interrupts | awk '{ exit !(\$2 > 0) }'"
 

@@ -41,10 +41,10 @@ vf_create() {
 
 # vf_iface BDF: the interface virtio_net gives the function's virtio
 # device, which hangs off the function itself (its DMA device). Polls for
-# up to 5 s: without udev, sysfs can lag behind virtio_net's probe.
+# up to 30 s: without udev, sysfs can lag behind virtio_net's probe.
 vf_iface() {
 	i=0
-	while [ $i -lt 50 ]; do
+	while [ $i -lt 300 ]; do
 		for d in "$PCI/$1"/virtio*/net/*; do
 			[ -e "$d" ] && { basename "$d"; return 0; }
 		done
@@ -63,10 +63,10 @@ vf_netns() {
 		ip -n "$2" link set "$_if" up
 }
 
-# gone PATH: PATH disappears within 5 s.
+# gone PATH: PATH disappears within 30 s.
 gone() {
 	i=0
-	while [ $i -lt 50 ]; do
+	while [ $i -lt 300 ]; do
 		[ -e "$1" ] || return 0
 		sleep 0.1
 		i=$((i + 1))
