@@ -104,7 +104,9 @@ run: vm-modules tools
 vm-run: vm-modules
 	@$(VM_RUN) $(foreach f,$(FILES),--file $(f)) -- sh -c '$(subst ','\'',$(CMD))'
 
-# Benchmarks, once tools/testing/bench/ exists: its run.sh runs in the VM.
+# Benchmarks, once tools/testing/bench/ exists: its run.sh runs in the VM
+# (host.sh), its programs are built into build/bench/, and the results land
+# in build/bench/results.json.
 bench: vm-modules
 	@if [ -x tools/testing/bench/run.sh ]; then \
 		$(MAKE) -s -C tools/testing/bench OUTPUT=$(REPO)/build/bench && \

@@ -1,5 +1,7 @@
 #!/bin/bash
-# Install the Debian 12 packages the build, lint and test VM need.
+# Install the Debian 12 packages the build, lint and test VM need; with
+# --debug, also those that building the debug kernel needs (make
+# check-debug: scripts/debug-kernel.sh).
 # Idempotent: asks dpkg first and only runs apt-get when something is missing,
 # so a warm machine pays nothing and needs no network.
 set -euo pipefail
@@ -15,6 +17,12 @@ PACKAGES=(
 	apt xz-utils cpio gzip util-linux coreutils findutils
 	qemu-system-x86 iproute2 ethtool iperf3
 )
+# The debug kernel: a full kernel build from linux-source-6.1 (kconfig needs
+# bison and flex; objtool libelf; certs and sign-file libssl; patch for
+# tools/testing/vm/debug-kernel-patches/).
+DEBUG_PACKAGES=(
+	bison flex libelf-dev libssl-dev bc patch perl xz-utils
+)
 
 missing_packages() {
 	local p
@@ -25,6 +33,9 @@ missing_packages() {
 
 main() {
 	local missing
+	if [ "${1:-}" = --debug ]; then
+		PACKAGES+=("${DEBUG_PACKAGES[@]}")
+	fi
 	missing=$(missing_packages)
 	[ -z "$missing" ] && return 0
 

@@ -11,6 +11,7 @@
 #   scripts/kernel.sh harness      dir with kselftest_harness.h, kselftest.h
 #   scripts/kernel.sh checkpatch   checkpatch.pl (with its data files beside)
 #   scripts/kernel.sh source       full linux-source-6.1 tree (big, on demand)
+#   scripts/kernel.sh source-version  Debian version of that linux-source deb
 #   scripts/kernel.sh dir          cache directory of the version
 #
 # Each prints one path on stdout; progress goes to stderr.  Every step is
@@ -170,6 +171,17 @@ source_tarball() {
 	echo "$t"
 }
 
+# The Debian version of the cached linux-source deb (e.g. 6.1.192-2): what
+# the source tree of "source" was unpacked from.
+source_version() {
+	local deb v
+	deb=$(deb_of "linux-source-$KBRANCH")
+	[ -n "$deb" ] || die "no linux-source-$KBRANCH deb in $DIR/debs"
+	v=$(dpkg-deb -f "$deb" Version)
+	[ -n "$v" ] || die "cannot read the version of $deb"
+	echo "$v"
+}
+
 # Only the few members lint and the selftests need, not the whole tree.
 step_source_bits() {
 	local tar top=linux-source-$KBRANCH tmp=$DIR/bits.tmp
@@ -229,6 +241,10 @@ main() {
 		run_step download-source step_download_source
 		run_step source-tree step_source_tree
 		echo "$DIR/linux-source"
+		;;
+	source-version)
+		run_step download-source step_download_source
+		source_version
 		;;
 	*) usage ;;
 	esac

@@ -22,7 +22,15 @@
  *
  * Locks: @unmap_lock, then @pin_lock, never the session mutex (dma_unmap
  * runs under VFIO's container locks, which the session's own path reaches
- * when it resets a device whose datapath is pinning).
+ * when it resets a device whose datapath is pinning). VFIO's locks nest
+ * inside ours: type1 calls dma_unmap with its device_list_lock held, and
+ * vfio_pin_pages()/vfio_unpin_pages() take its iommu->lock. Stock 6.1 also
+ * takes device_list_lock under iommu->lock (vfio_notify_dma_unmap(),
+ * device registration), which makes any driver that unpins from dma_unmap,
+ * as VFIO requires, part of an AB-BA deadlock between two concurrent
+ * unmaps of one container; it is VFIO's to fix (the debug lane's kernel
+ * carries a fix, tools/testing/vm/debug-kernel-patches/, so that lockdep
+ * keeps watching ours).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt

@@ -1,0 +1,243 @@
+#!/bin/sh
+# In the test VM, debug kernel ("make check-debug"): the fault-injection pass.
+#
+#   sh ./fault-inject.sh [SELFTESTS [ITERATIONS [PROBABILITY [BUDGET]]]]
+#
+# For each of our modules that is loaded (/vm/modules), failslab is aimed at
+# that module alone: require-start/require-end is its address range from
+# /proc/modules (an allocation fails only when a frame of that module is on
+# its stack), task-filter limits it to the test processes (make-it-fail is set
+# in the shell that execs each test, and inherited), PROBABILITY percent
+# (default 20) of those allocations fail.  The module's tests run
+# ITERATIONS times (default 20) or until BUDGET seconds (default 90) have
+# passed: the binaries of SELFTESTS/<module>/ (default SELFTESTS=selftests),
+# or, for a module without a directory of its own (a parent such as mvnet,
+# whose devices every core test creates), those of SELFTESTS/vmdev/.  Their
+# verdicts are ignored: injected faults make them fail by design.
+#
+# Then, faults off, the module passes when: the kernel log has no splat
+# (/vm/splat-re), kmemleak has no report in our modules, every mdev device
+# can be removed, all our modules unload (no leaked reference) and load
+# again, a clean run of each of the binaries passes, and at least one fault
+# was injected (a pass that injected nothing tested nothing).  The count is
+# failslab's own: "times" starts high and drops by one per injected fault.
+#
+# Output: one KTAP program per module, framed as run-tests.sh frames them
+# ("### test fault-inject/<module>" ... "### end ... exit N"), so that
+# scripts/ktap-summary counts one result per module.
+#
+# failslab only: fail_page_alloc's failures print a "page allocation failure"
+# warning with a call trace (6.1's warn_alloc) that no splat check can tell
+# from a real one; verbose=0 for the same reason (verbose=1 dumps a stack per
+# fault).
+top=${1:-selftests}
+iterations=${2:-20}
+probability=${3:-20}
+budget=${4:-90}
+FS=/sys/kernel/debug/failslab
+TIMES=1000000000
+PER_RUN=60	# seconds a test may take under faults
+
+splat_re=$(cat /vm/splat-re 2>/dev/null || echo 'BUG:|WARNING:|Call Trace')
+not_splat_re=$(cat /vm/not-splat-re 2>/dev/null || echo '^$')
+why=""
+
+fail() { why="${why:+$why; }$*"; }
+norm() { tr - _; }
+
+# Our module names in load order, '-' as '_'.
+our_modules() { norm </vm/modules; }
+
+loaded() { grep -q "^$1 " /proc/modules; }
+
+# "0x<start> 0x<end>" of a loaded module's core (text and data) from
+# /proc/modules (size, then address).  dash's arithmetic is signed 64-bit:
+# add the size to the low 32 bits and carry by hand.
+module_range() {
+	local size addr hi lo end
+	awk -v m="$1" '$1 == m { print $2, $6 }' /proc/modules | {
+		read -r size addr
+		addr=${addr#0x}
+		hi=$(echo "$addr" | cut -c1-8)
+		lo=$(echo "$addr" | cut -c9-16)
+		end=$((0x$lo + size))
+		if [ "$end" -gt 4294967295 ]; then
+			end=$((end - 4294967296))
+			hi=$(printf '%x' $((0x$hi + 1)))
+		fi
+		printf '0x%s 0x%s%08x\n' "$addr" "$hi" "$end"
+	}
+}
+
+# The test binaries exercising module $1.
+tests_for() {
+	local dir=$top/$1
+	[ -d "$dir" ] || dir=$top/vmdev
+	[ -d "$dir" ] || return 0
+	find "$dir" -maxdepth 1 -type f -perm -u+x | sort
+}
+
+faults_off() { echo 0 >$FS/probability; }
+
+faults_on() {
+	echo 0 >$FS/probability
+	echo 1 >$FS/interval
+	echo $TIMES >$FS/times
+	echo 0 >$FS/space
+	echo 0 >$FS/verbose
+	echo Y >$FS/task-filter
+	# GFP_KERNEL allocations too (failslab skips them by default).
+	echo N >$FS/ignore-gfp-wait
+	echo N >$FS/cache-filter
+	echo 32 >$FS/stacktrace-depth
+	echo 0 >$FS/reject-start
+	echo 0 >$FS/reject-end
+	echo "$probability" >$FS/probability
+}
+
+# Aim at module $1 where it is now: tests that unload and reload modules
+# (the lifecycle tests do) move it, so this runs before every test run, and
+# puts back any of our modules a test left unloaded.
+aim() {
+	local mod
+	for mod in $(our_modules); do
+		loaded "$mod" || modprobe "$mod" 2>/dev/null
+	done
+	set -- $(module_range "$1")
+	# Widen first, then narrow: start is never above end in between.
+	echo 0 >$FS/require-start
+	echo "$2" >$FS/require-end
+	echo "$1" >$FS/require-start
+}
+
+injected() { echo $((TIMES - $(cat $FS/times))); }
+
+# dash's "local": every helper below keeps its variables to itself (a loop
+# over modules in a helper must not change the caller's module).
+
+# One run of a test with make-it-fail set on the process (and its children).
+run_faulty() {
+	(cd "$(dirname "$1")" &&
+		sh -c 'echo 1 >/proc/self/make-it-fail && exec timeout -k 5 '"$PER_RUN"' "$0"' \
+			"./$(basename "$1")") >/dev/null 2>&1
+}
+
+remove_devices() {
+	local d
+	for d in /sys/bus/mdev/devices/*; do
+		[ -e "$d/remove" ] || continue
+		echo 1 >"$d/remove" 2>/dev/null || fail "cannot remove mdev $(basename "$d")"
+	done
+}
+
+# rmmod our modules until none is left (dependents first, whatever order
+# /vm/modules has); a module that stays has a reference somebody leaked.
+unload_ours() {
+	local mod
+	for _ in 1 2 3 4 5; do
+		for mod in $(our_modules); do
+			loaded "$mod" && rmmod "$mod" 2>/dev/null
+		done
+	done
+	for mod in $(our_modules); do
+		loaded "$mod" && fail "rmmod $mod: still loaded (refcnt $(cat /sys/module/"$mod"/refcnt 2>/dev/null))"
+	done
+}
+
+reload_ours() {
+	local mod
+	for mod in $(our_modules); do
+		modprobe "$mod" || fail "modprobe $mod failed after the pass"
+	done
+}
+
+# New splats since the log was cleared at the start of the pass.
+check_log() {
+	local s
+	s=$(dmesg | grep -E "$splat_re" | grep -vE "$not_splat_re" | head -n 5)
+	[ -z "$s" ] || { fail "kernel splat"; echo "$s" | sed 's/^/# /'; }
+}
+
+check_leaks() {
+	local n
+	n=$(sh /vm/kmemleak-ours.sh /tmp/kmemleak-fi)
+	[ "$n" -eq 0 ] || { fail "kmemleak: $n report(s)"; sed 's/^/# /' /tmp/kmemleak-fi; }
+}
+
+clean_run() {
+	local t rc
+	for t in $1; do
+		(cd "$(dirname "$t")" && timeout 600 "./$(basename "$t")") >/tmp/fi-clean.log 2>&1
+		rc=$?
+		case $rc in
+		0|4) ;;
+		*) fail "clean run of $t: exit $rc"; grep '^not ok' /tmp/fi-clean.log | sed 's/^/# /' | head -n 5 ;;
+		esac
+	done
+}
+
+# The pass for module $1: KTAP on stdout.
+pass_module() {
+	local m=$1 runs=0 n=0 tests start i t
+	why=""
+	echo "### test fault-inject/$m"
+	echo "1..1"
+	tests=$(tests_for "$m")
+	if ! loaded "$m"; then
+		echo "ok 1 $m # SKIP not loaded"
+		echo "### end fault-inject/$m exit 0"
+		return
+	fi
+	if [ -z "$tests" ]; then
+		echo "ok 1 $m # SKIP no selftests for it"
+		echo "### end fault-inject/$m exit 0"
+		return
+	fi
+	set -- $(module_range "$m")
+	echo "# $m at $1-$2, probability $probability%, tests:" $tests
+	dmesg -c >/dev/null
+	[ -w /sys/kernel/debug/kmemleak ] && echo clear >/sys/kernel/debug/kmemleak
+	faults_on
+	start=$(date +%s)
+	i=0
+	while [ "$i" -lt "$iterations" ] && [ $(($(date +%s) - start)) -lt "$budget" ]; do
+		for t in $tests; do
+			aim "$m"
+			run_faulty "$t"
+			runs=$((runs + 1))
+		done
+		i=$((i + 1))
+	done
+	n=$(injected)
+	faults_off
+	echo "# $i round(s), $runs run(s), $n fault(s) injected in $(($(date +%s) - start)) s"
+	[ "$n" -gt 0 ] || fail "no fault injected"
+	remove_devices
+	check_leaks
+	unload_ours
+	reload_ours
+	clean_run "$tests"
+	check_log
+	if [ -z "$why" ]; then
+		echo "ok 1 $m: $n faults injected in $runs runs"
+	else
+		echo "not ok 1 $m: $why ($n faults injected in $runs runs)"
+	fi
+	echo "### end fault-inject/$m exit 0"
+}
+
+main() {
+	if [ ! -e $FS/require-start ]; then
+		echo "fault-inject: no $FS/require-start (the kernel lacks" \
+			"CONFIG_FAULT_INJECTION_STACKTRACE_FILTER)"
+		for m in $(our_modules); do
+			printf '### test fault-inject/%s\n1..1\nnot ok 1 %s: no stacktrace filter\n### end fault-inject/%s exit 1\n' "$m" "$m" "$m"
+		done
+		return 1
+	fi
+	for m in $(our_modules); do
+		pass_module "$m"
+	done
+}
+
+main
