@@ -446,6 +446,12 @@ static int net_open(const char *uuid, unsigned int pairs, struct vmdev **devp,
 		vmdev_close(dev);
 		return fail("config", uuid, ret);
 	}
+	/* Waits then end as soon as the device is removed or breaks. */
+	ret = vmdev_config_eventfd(dev);
+	if (ret < 0) {
+		vmdev_close(dev);
+		return fail("config eventfd", uuid, ret);
+	}
 	memcpy(mac, cfg.mac, 6);
 	*devp = dev;
 	return 0;

@@ -7,6 +7,7 @@
  * driver does; each head descriptor remembers the caller's token.
  */
 #include <endian.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 #include <linux/vfio.h>
 #include <linux/vhost_mdev.h>
+#include <linux/virtio_config.h>
 
 #include "vmdev_internal.h"
 
@@ -294,11 +296,33 @@ static long vmdev_ms_since(const struct timespec *start)
 	       (now.tv_nsec - start->tv_nsec) / 1000000;
 }
 
+/*
+ * A device that was removed or broke never uses another chain: a caller
+ * that bound the config eventfd learns that there instead of waiting out
+ * its timeout. The config eventfd is only polled, never read, so the
+ * caller still sees the event; once the device proved healthy, the rest of
+ * the wait ignores it.
+ */
+static int vmdev_vq_check_device(struct vmdev *dev)
+{
+	int status = vmdev_get_status(dev);
+
+	if (status < 0)
+		return status;
+	return status & VIRTIO_CONFIG_S_NEEDS_RESET ? -EIO : 0;
+}
+
 int vmdev_vq_wait(struct vmdev_vq *vq, int timeout_ms)
 {
+	struct pollfd pfd[2] = {
+		{ .fd = vq->call_fd, .events = POLLIN },
+		{ .fd = vq->dev->config_fd, .events = POLLIN },
+	};
+	nfds_t nfds = vq->dev->config_fd >= 0 ? 2 : 1;
 	struct timespec start;
 	long left = timeout_ms;
-	int64_t ret;
+	uint64_t val;
+	int ret;
 
 	if (!vq->num)
 		return -EINVAL;
@@ -312,9 +336,17 @@ int vmdev_vq_wait(struct vmdev_vq *vq, int timeout_ms)
 				return 0;
 		}
 		/* Short slices: a device may update the ring without a call. */
-		ret = vmdev_wait_eventfd(vq->call_fd,
-					 left < 0 || left > 100 ? 100 : left);
+		ret = poll(pfd, nfds, left < 0 || left > 100 ? 100 : left);
 		if (ret < 0)
-			return ret;
+			return -errno;
+		if (nfds == 2 && (pfd[1].revents & POLLIN)) {
+			ret = vmdev_vq_check_device(vq->dev);
+			if (ret)
+				return ret;
+			nfds = 1;
+		}
+		if ((pfd[0].revents & POLLIN) &&
+		    read(vq->call_fd, &val, sizeof(val)) < 0 && errno != EAGAIN)
+			return -errno;
 	}
 }

@@ -654,9 +654,12 @@ void *vmdev_vq_get_used(struct vmdev_vq *vq, uint32_t *len);
  * @timeout_ms: milliseconds (-1: forever)
  *
  * Checks the used ring, then waits for the call eventfd, until chains are
- * used or the time is up.
+ * used or the time is up. When the handle has a config eventfd
+ * (vmdev_config_eventfd()), a signal there ends the wait early if the
+ * device is gone or needs a reset (the eventfd is left for the caller).
  *
- * Return: 1 when used chains are there, 0 on timeout, -errno on error.
+ * Return: 1 when used chains are there, 0 on timeout, -errno on error:
+ * -ENODEV the device was removed, -EIO it needs a reset.
  */
 int vmdev_vq_wait(struct vmdev_vq *vq, int timeout_ms);
 
