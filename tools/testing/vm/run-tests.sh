@@ -4,13 +4,15 @@
 # markers that scripts/ktap-summary reads:
 #   ### test <dir>/<test>
 #   ...the test's own KTAP output...
-#   ### end <dir>/<test> exit <status>
+#   ### end <dir>/<test> exit <status> <seconds>s
 # VM_TEST_TIMEOUT (seconds, default 600) bounds each test.
 top=${1:-selftests}
 limit=${VM_TEST_TIMEOUT:-600}
 cd "$top" || exit 1
 for t in $(find . -type f -perm -u+x | sed 's#^\./##' | sort); do
 	echo "### test $t"
+	start=$(date +%s)
 	(cd "$(dirname "$t")" && timeout "$limit" "./$(basename "$t")" 2>&1)
-	echo "### end $t exit $?"
+	rc=$?
+	echo "### end $t exit $rc $(($(date +%s) - start))s"
 done
