@@ -34,7 +34,7 @@ KBUILD_ARGS := M=$(REPO) $(foreach c,$(VMDEV_CONFIGS),CONFIG_$(c)=m) \
 # Module files of this tree (what "install" and the VM load).
 our-modules = $(shell find drivers samples -name '*.ko' 2>/dev/null)
 
-.PHONY: all modules clean install lint selftests tools check check-debug \
+.PHONY: all modules clean install lint selftests tools check check-debug check-interop \
 	debug-modules vm-run-debug run vm-run bench deps help
 
 all: modules
@@ -57,7 +57,7 @@ install: modules
 	depmod -a $$($(MAKE) -s -C $(KDIR) kernelrelease)
 
 deps:
-	@scripts/deps.sh --debug
+	@scripts/deps.sh --debug --interop
 
 lint:
 	@scripts/lint.sh
@@ -80,6 +80,12 @@ check:
 # fault-injection pass; the last line is its totals.  See README.
 check-debug:
 	@scripts/check-debug.sh
+
+# Unmodified DPDK and a nested QEMU against upstream vhost-vdpa (the peer,
+# built from Debian's linux-source) and against ours; the last line is its
+# totals.  See tools/testing/interop/README.
+check-interop:
+	@scripts/check-interop.sh
 
 # Our modules for the debug kernel, built in a copy under build/debug/ (the
 # .ko files in the tree stay Debian's).
@@ -119,13 +125,15 @@ help:
 	@echo '  clean         remove build products'
 	@echo '  install       modules_install into updates/ of the running kernel + depmod'
 	@echo '                (a real host needs linux-headers-$$(uname -r))'
-	@echo '  deps          install the Debian packages build, tests and the debug kernel need'
+	@echo '  deps          install the Debian packages build, tests, the debug kernel and'
+	@echo '                the interop clients need'
 	@echo '  lint          checkpatch --strict, sparse (C=2) and W=1: zero findings'
 	@echo '  selftests     build the kselftests into build/selftests/'
 	@echo '  tools         build libvmdev and vmdevctl into build/tools/'
 	@echo '  check         deps, build, lint, selftests run in the test VM'
 	@echo '  check-debug   selftests + kmemleak + fault injection on the debug kernel'
 	@echo '                (KASAN, lockdep; built once into the cache, see README)'
+	@echo '  check-interop DPDK testpmd and nested QEMU against upstream vhost-vdpa and ours'
 	@echo '  debug-modules build the modules for the debug kernel into build/debug/'
 	@echo '  run           boot the test VM, run the demo, then a shell (on a tty)'
 	@echo "  vm-run        run CMD='...' in the test VM with FILES='...' in /extra"

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Install the Debian 12 packages the build, lint and test VM need; with
 # --debug, also those that building the debug kernel needs (make
-# check-debug: scripts/debug-kernel.sh).
+# check-debug: scripts/debug-kernel.sh); with --interop, the real clients
+# that make check-interop runs in the VM (tools/testing/interop/bundle.sh).
 # Idempotent: asks dpkg first and only runs apt-get when something is missing,
 # so a warm machine pays nothing and needs no network.
 set -euo pipefail
@@ -23,6 +24,13 @@ PACKAGES=(
 DEBUG_PACKAGES=(
 	bison flex libelf-dev libssl-dev bc patch perl xz-utils
 )
+# The real clients: Debian's dpdk-testpmd (in dpdk-dev, ~170 MB with the
+# libraries it pulls) with the virtio_user PMD and the ring mempool
+# driver, loaded as plugins; QEMU (already above) with the firmware of a
+# -kernel boot.
+INTEROP_PACKAGES=(
+	dpdk-dev librte-net-virtio23 librte-mempool-ring23 seabios
+)
 
 missing_packages() {
 	local p
@@ -32,10 +40,14 @@ missing_packages() {
 }
 
 main() {
-	local missing
-	if [ "${1:-}" = --debug ]; then
-		PACKAGES+=("${DEBUG_PACKAGES[@]}")
-	fi
+	local missing arg
+	for arg in "$@"; do
+		case $arg in
+		--debug) PACKAGES+=("${DEBUG_PACKAGES[@]}") ;;
+		--interop) PACKAGES+=("${INTEROP_PACKAGES[@]}") ;;
+		*) echo "deps: unknown option $arg" >&2; exit 2 ;;
+		esac
+	done
 	missing=$(missing_packages)
 	[ -z "$missing" ] && return 0
 

@@ -1,0 +1,83 @@
+#!/bin/bash
+# make check-interop: unmodified real clients (Debian's dpdk-testpmd and a
+# nested QEMU) against vhost-vdpa character devices, in one boot of the
+# test VM: first upstream vhost_vdpa over vdpa_sim_net, the peer, then ours
+# (tools/testing/interop/run.sh says which cases and how each is counted).
+# The last line printed is the totals, "N passed, N failed, N skipped";
+# the exit status is non-zero on any failure.  A stage that fails counts
+# as one failure; a failed preparation stops before the VM.
+#
+# Stages: deps (scripts/deps.sh --interop: DPDK, ~1.5 min cold), our
+# modules, upstream vDPA (scripts/upstream-vdpa.sh: linux-source unpacked
+# and five modules built, ~1 min cold), the clients' archive
+# (tools/testing/interop/bundle.sh, ~30 s cold), then the VM (~4.5 min, of
+# which ~3 min is the nested guest's boot per target).  Each stage's time
+# is printed.
+#
+# Environment: INTEROP_TARGETS, INTEROP_CASES, INTEROP_SECONDS and
+# L2_TIMEOUT go to the guest (run.sh); VM_* to the runner.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+cd "$REPO"
+BUILD=$REPO/build
+LANE=check-interop
+. scripts/check-lib.sh
+
+# NAME CMD...: stage_run, and how long it took.
+timed_stage() {
+	local start=$SECONDS rc=0
+	stage_run "$@" || rc=$?
+	echo "$LANE: $1: $((SECONDS - start)) s"
+	return $rc
+}
+
+build_modules() {
+	make -s modules KDIR="$KDIR"
+}
+
+# Both print a path, for run_vm to ask again (cached) when it needs it.
+build_upstream() {
+	scripts/upstream-vdpa.sh build >/dev/null
+}
+
+pack_clients() {
+	tools/testing/interop/bundle.sh >/dev/null
+}
+
+run_vm() {
+	local out=$BUILD/vm/check-interop-output.log log=$BUILD/vm/check-interop-guest.log
+	local rc=0 start=$SECONDS knobs ko bundle
+	mapfile -t knobs < <(env | grep -E '^(INTEROP_[A-Z_]+|L2_TIMEOUT)=' || true)
+	ko=$(scripts/upstream-vdpa.sh ko | tr '\n' ' ')
+	bundle=$(tools/testing/interop/bundle.sh)
+	stage "VM: the clients against each target"
+	# 2 GiB: the clients' archive unpacked (~130 MiB), DPDK's 128 MiB of
+	# huge pages, the nested guest's 256 MiB.
+	VM_MEM=${VM_MEM:-2G} VM_TIMEOUT=${VM_TIMEOUT:-2400} VM_EXTRA_KO=$ko \
+		VM_LOG=$log VM_OUTPUT=$out tools/testing/vm/run \
+		--cpio "$bundle" --file tools/testing/interop \
+		--file tools/testing/selftests/ktap.sh \
+		-- env ${knobs[@]+"${knobs[@]}"} sh ./interop/run.sh >/dev/null || rc=$?
+	count_vm "$rc" "$out" "boot, module load, no kernel splat"
+	echo "$LANE: VM: $((SECONDS - start)) s"
+	echo "guest log: $log"
+	echo "test output: $out"
+}
+
+main() {
+	local totals=$BUILD/check-interop-totals
+	rm -f "$totals"
+	timed_stage deps scripts/deps.sh --interop || { totals "$totals"; exit 1; }
+	# The VM boots the cached Debian kernel: build against its headers.
+	KDIR=$(scripts/kernel.sh kdir)
+	export VMDEV_KV
+	VMDEV_KV=$(scripts/kernel.sh version)
+	timed_stage build build_modules || { totals "$totals"; exit 1; }
+	timed_stage "upstream vDPA" build_upstream || { totals "$totals"; exit 1; }
+	timed_stage "clients' archive" pack_clients || { totals "$totals"; exit 1; }
+	run_vm
+	totals "$totals"
+}
+
+main "$@"

@@ -1,0 +1,176 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The real clients of a vhost-vdpa node, driven in the test VM; sourced (not
+# run) by run.sh, and by whatever else wants them (the benchmarks).  Needs
+# the archive of bundle.sh (tools/testing/vm/run --cpio).  POSIX sh.
+#
+#   hugepages N                   N 2 MiB huge pages on /dev/hugepages
+#
+#   DPDK's dpdk-testpmd, one virtio_user port on the node, interactive,
+#   commands sent through a FIFO, each waited for (its next prompt):
+#   testpmd_start NODE [ARG]...   start it (ARGs: more testpmd options);
+#                                 fails if the port does not come up
+#   testpmd_cmd CMD...            one command; its output on stdout
+#   testpmd_mac                   the port's MAC address (the device's)
+#   testpmd_stats                 "show port stats 0" as one line of
+#                                 "name value" pairs: rx_packets,
+#                                 rx_missed, rx_bytes, rx_errors,
+#                                 rx_nombuf, tx_packets, tx_errors,
+#                                 tx_bytes
+#   testpmd_quit                  quit and wait; fails if it did not exit 0
+#   testpmd_log                   its whole output so far
+#
+#   QEMU, nested: a guest (L2) whose virtio-net-pci NIC has the node as its
+#   vhost-vdpa backend, booting bundle.sh's kernel and l2-init:
+#   l2_boot NODE [KEY=VALUE]...   boot it, wait until it powers off (at
+#                                 most L2_TIMEOUT s, default 900); the
+#                                 KEY=VALUEs go to l2-init's command line
+#                                 as interop.KEY=VALUE; its console is in
+#                                 $L2_LOG, the seconds it took in l2_secs
+#   l2_report WHAT                a value l2-init reported: "driver",
+#                                 "mac", "transmitted", "received",
+#                                 "tx_packets", "rx_packets", "tx_bytes",
+#                                 "rx_bytes"; empty if it did not
+#
+# DPDK picks its vhost-vdpa backend for a character device whose major is
+# that of the first /proc/devices entry named vhost-vdpa*: only one
+# provider of such nodes should be loaded while it runs.  Both clients pin
+# the memory they map (DPDK its huge pages, QEMU all the L2's RAM): the
+# functions lift RLIMIT_MEMLOCK for them.
+
+TESTPMD_DIR=/tmp/testpmd
+L2_LOG=/tmp/l2-console.log
+L2_DIR=/interop/l2
+
+hugepages() {
+	mkdir -p /dev/hugepages
+	grep -q ' /dev/hugepages ' /proc/mounts ||
+		mount -t hugetlbfs nodev /dev/hugepages || return 1
+	echo "$1" >/proc/sys/vm/nr_hugepages
+	[ "$(cat /proc/sys/vm/nr_hugepages)" -ge "$1" ]
+}
+
+# How many prompts testpmd has printed: one per command done, plus the
+# first.
+_testpmd_prompts() {
+	grep -o 'testpmd> ' "$TESTPMD_DIR/out" 2>/dev/null | wc -l
+}
+
+# Wait until more than $1 prompts (at most $2 s), or testpmd is gone.
+_testpmd_wait() {
+	_tw_end=$(($(date +%s) + $2))
+	while [ "$(_testpmd_prompts)" -le "$1" ]; do
+		kill -0 "$testpmd_pid" 2>/dev/null || return 1
+		[ "$(date +%s)" -lt "$_tw_end" ] || return 1
+		sleep 0.2
+	done
+}
+
+# One lcore for the command line and one forwarding, both on CPU 0 (the
+# test VM has one vCPU); mbufs and descriptors for one 256-entry queue
+# pair, so 64 huge pages are plenty; loop topology: the one port forwards
+# to itself.
+testpmd_start() {
+	_ts_node=$1
+	shift
+	rm -rf "$TESTPMD_DIR"
+	mkdir -p "$TESTPMD_DIR"
+	mkfifo "$TESTPMD_DIR/in"
+	# EAL's runtime directory is /var/run/dpdk: the VM has /run only.
+	[ -e /var/run ] || { mkdir -p /var && ln -s /run /var/run; }
+	ulimit -l unlimited
+	stdbuf -oL dpdk-testpmd --lcores=0@0,1@0 --no-pci --iova-mode=va -m 128 \
+		--file-prefix=interop --log-level=lib.eal:warning \
+		--vdev "net_virtio_user0,path=$_ts_node,queue_size=256" -- \
+		-i --port-topology=loop --nb-cores=1 --rxd=256 --txd=256 \
+		--total-num-mbufs=2048 "$@" \
+		<"$TESTPMD_DIR/in" >"$TESTPMD_DIR/out" 2>&1 &
+	testpmd_pid=$!
+	# Held open for writing, so that testpmd sees no end of input
+	# between commands.
+	exec 7>"$TESTPMD_DIR/in"
+	if ! _testpmd_wait 0 120; then
+		testpmd_quit
+		return 1
+	fi
+	# The port is up when it has a link (virtio_user reads the status
+	# from the device's config space).
+	testpmd_cmd "show port info 0" | grep -q 'Link status: up'
+}
+
+testpmd_cmd() {
+	_tc_n=$(_testpmd_prompts)
+	_tc_from=$(wc -c <"$TESTPMD_DIR/out")
+	echo "$*" >&7
+	_testpmd_wait "$_tc_n" 60 || return 1
+	tail -c +$((_tc_from + 1)) "$TESTPMD_DIR/out"
+}
+
+testpmd_mac() {
+	testpmd_cmd "show port info 0" |
+		sed -n 's/^MAC address: *\([0-9A-Fa-f:]*\).*/\1/p'
+}
+
+testpmd_stats() {
+	testpmd_cmd "show port stats 0" | tr -s ' ' '\n' | awk '
+		/^[RT]X-[a-z]+:$/ { k = tolower($0); sub(/:$/, "", k); sub(/-/, "_", k); next }
+		k != "" && /^[0-9]+$/ { printf "%s %s ", k, $0; k = "" }
+		END { print "" }'
+}
+
+testpmd_quit() {
+	_tq_rc=0
+	# Not into a FIFO nobody reads: that is a SIGPIPE.
+	kill -0 "$testpmd_pid" 2>/dev/null && echo quit >&7
+	exec 7>&-
+	# testpmd quits within a few seconds; a hung one is killed.
+	_tq_end=$(($(date +%s) + 30))
+	while kill -0 "$testpmd_pid" 2>/dev/null; do
+		if [ "$(date +%s)" -ge "$_tq_end" ]; then
+			kill -9 "$testpmd_pid"
+			_tq_rc=1
+			break
+		fi
+		sleep 0.2
+	done
+	wait "$testpmd_pid" || _tq_rc=1
+	return $_tq_rc
+}
+
+testpmd_log() { cat "$TESTPMD_DIR/out"; }
+
+# The value after NAME in "name value ..." pairs ($2).
+pair() {
+	echo "$2" | tr ' ' '\n' | awk -v k="$1" 'f { print; exit } $0 == k { f = 1 }'
+}
+
+# Debian's vmlinux by PVH, one vCPU, q35 with a modern virtio-net-pci
+# whose backend is the node; console on a file.
+l2_boot() {
+	_lb_node=$1
+	shift
+	_lb_args=
+	for _lb_kv in "$@"; do
+		_lb_args="$_lb_args interop.$_lb_kv"
+	done
+	ulimit -l unlimited
+	_lb_start=$(date +%s)
+	: >"$L2_LOG"
+	timeout "${L2_TIMEOUT:-900}" qemu-system-x86_64 -accel tcg -cpu max \
+		-m 256M -smp 1 -machine q35 -nodefaults -no-user-config \
+		-display none -no-reboot \
+		-kernel "$L2_DIR/vmlinux" -initrd "$L2_DIR/initrd" \
+		-append "console=ttyS0 loglevel=4 panic=-1 no_timer_check$_lb_args" \
+		-netdev "vhost-vdpa,vhostdev=$_lb_node,id=vdpa0" \
+		-device virtio-net-pci,netdev=vdpa0,romfile= \
+		-serial "file:$L2_LOG"
+	_lb_rc=$?
+	l2_secs=$(($(date +%s) - _lb_start))
+	return $_lb_rc
+}
+
+l2_report() {
+	tr -d '\r' <"$L2_LOG" | awk -v k="$1" '
+		/^l2: / { for (i = 2; i < NF; i++) if ($i == k) v = $(i + 1) }
+		END { print v }'
+}
