@@ -568,7 +568,6 @@ static void vmdev_vf_free_irqs(void *data)
 {
 	struct vmdev_vf *vf = data;
 	struct pci_dev *pdev = vf_to_pci(vf);
-
 	unsigned int i;
 
 	for (i = 0; i < vf->nr_vectors; i++)
@@ -714,13 +713,27 @@ static void vmdev_vf_modern_remove(void *data)
 	vp_modern_remove(data);
 }
 
+static void vmdev_vf_disable_device(void *data)
+{
+	pci_disable_device(data);
+}
+
 static int vmdev_vf_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct device *dev = &pdev->dev;
 	struct vmdev_vf *vf;
 	int ret;
 
-	ret = pcim_enable_device(pdev);
+	/*
+	 * Not pcim_enable_device(): vp_modern_remove() releases the regions
+	 * vp_modern_probe() requested, and on a managed device devres would
+	 * release them a second time (it unlinks its own record before
+	 * calling the release actions, so the first release cannot clear it).
+	 */
+	ret = pci_enable_device(pdev);
+	if (ret)
+		return ret;
+	ret = devm_add_action_or_reset(dev, vmdev_vf_disable_device, pdev);
 	if (ret)
 		return ret;
 	vf = devm_kzalloc(dev, sizeof(*vf), GFP_KERNEL);
