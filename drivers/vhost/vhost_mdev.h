@@ -2,11 +2,12 @@
 /*
  * vhost_mdev: definitions shared by the files of the vhost personality.
  *
- * vhost_mdev_uapi.c holds the vhost/vhost-vdpa ioctl set as front-end
- * neutral session state (struct vhost_mdev), so that any front end (the
- * VFIO device fd in vhost_mdev_vfio.c, a vhost-vdpa character device later)
- * reuses it unchanged. vhost_mdev_iova.c translates IOVAs through VFIO for
- * software parents.
+ * vhost_mdev_main.c is the personality: one session per device and its
+ * front ends. vhost_mdev_uapi.c holds the vhost/vhost-vdpa ioctl set as
+ * front-end neutral session state (struct vhost_mdev), so that any front
+ * end (the VFIO device fd in vhost_mdev_vfio.c, a vhost-vdpa character
+ * device later) reuses it unchanged. vhost_mdev_iova.c translates IOVAs
+ * through VFIO for software parents.
  */
 #ifndef _VHOST_MDEV_H
 #define _VHOST_MDEV_H
@@ -24,6 +25,7 @@
 
 struct vfio_device;
 struct vhost_mdev;
+struct vhost_mdev_vfio;
 
 /**
  * struct vhost_mdev_mem_ops - the front end's view of device memory
@@ -146,9 +148,12 @@ struct vhost_mdev_iova {
 /* vhost_mdev_iova.c */
 extern const struct vmdev_as_ops vhost_mdev_iova_as_ops;
 extern const struct vhost_mdev_mem_ops vhost_mdev_iova_mem_ops;
-int vhost_mdev_iova_init(struct vhost_mdev_iova *t, struct vfio_device *vfio,
-			 struct vhost_mdev *vm);
+int vhost_mdev_iova_init(struct vhost_mdev_iova *t, struct vfio_device *vfio);
 void vhost_mdev_iova_destroy(struct vhost_mdev_iova *t);
 void vhost_mdev_iova_unmap(struct vhost_mdev_iova *t, u64 iova, u64 length);
+
+/* vhost_mdev_vfio.c: the VFIO front end */
+struct vhost_mdev_vfio *vhost_mdev_vfio_create(struct vhost_mdev *vm);
+void vhost_mdev_vfio_destroy(struct vhost_mdev_vfio *mv);
 
 #endif /* _VHOST_MDEV_H */
