@@ -19,6 +19,7 @@
 #include <linux/spinlock.h>
 #include <linux/srcu.h>
 #include <linux/types.h>
+#include <linux/vhost_types.h>
 #include <linux/vmdev.h>
 #include <linux/wait.h>
 #include <linux/xarray.h>
@@ -29,20 +30,37 @@ struct vhost_mdev_vfio;
 
 /**
  * struct vhost_mdev_mem_ops - the front end's view of device memory
- * @reset: Drop every translation and forget any breakage: the device has
- *	just been reset, so it no longer uses any of them. May sleep.
- * @broken: Whether memory the running device used was taken away (the
- *	device must then report VIRTIO_CONFIG_S_NEEDS_RESET). Any context.
- * @set_running: Tell the translator whether the device may touch memory
- *	(DRIVER_OK with at least one ring enabled). May sleep.
+ * @backend_features: VHOST_BACKEND_F_* bits of the front end's own memory
+ *	protocol (IOTLB messages), offered while the front end has the
+ *	session open
+ * @reset: Drop the translations a device reset invalidates and forget any
+ *	breakage: the device has just been reset, so it no longer uses any
+ *	of them. Called with the session mutex held. May sleep.
+ * @release: Optional. The owner is gone (VHOST_RESET_OWNER, or the session
+ *	closes), the device is reset: drop every mapping the owner made,
+ *	whatever was negotiated. Same context as @reset.
+ * @broken: Optional. Whether memory the running device used was taken
+ *	away (the device must then report VIRTIO_CONFIG_S_NEEDS_RESET). Any
+ *	context.
+ * @set_running: Optional. Tell the translator whether the device may touch
+ *	memory (DRIVER_OK with at least one ring enabled). May sleep.
+ * @iova_range: Optional. Narrow @range, the device's own IOVA range, to
+ *	what the front end can map. Same context as @reset.
+ * @iotlb_msg: Optional. Apply an IOTLB message of the owner (UPDATE,
+ *	INVALIDATE, BATCH_BEGIN, BATCH_END). Same context as @reset. Returns
+ *	0 or a negative errno, with nothing changed on error.
  *
  * All optional as a whole: a hardware parent whose DMA goes through its
  * own IOMMU domain has no translator and no ops.
  */
 struct vhost_mdev_mem_ops {
+	u64 backend_features;
 	void (*reset)(void *priv);
+	void (*release)(void *priv);
 	bool (*broken)(void *priv);
 	void (*set_running)(void *priv, bool running);
+	void (*iova_range)(void *priv, struct vmdev_iova_range *range);
+	int (*iotlb_msg)(void *priv, const struct vhost_iotlb_msg *msg);
 };
 
 /**
@@ -80,8 +98,8 @@ struct vhost_mdev_vq {
  * @dead: the device is going away: every ioctl fails with -ENODEV
  * @owner: mm of the process that did VHOST_SET_OWNER, or NULL
  * @backend_features: accepted VHOST_BACKEND_F_* bits
- * @extra_backend_features: VHOST_BACKEND_F_* bits the front end supports
- *	itself (IOTLB messages, for a character device front end)
+ * @extra_backend_features: VHOST_BACKEND_F_* bits the open front end
+ *	supports itself (&vhost_mdev_mem_ops.backend_features)
  * @driver_ok: DRIVER_OK was set and no reset happened since
  * @nvqs: number of rings, fixed while open (the device is claimed)
  * @vqs: per-ring state, @nvqs entries while open
@@ -119,6 +137,10 @@ int vhost_mdev_device_reset(struct vhost_mdev *vm);
 void vhost_mdev_config_notify(struct vhost_mdev *vm);
 long vhost_mdev_ioctl(struct vhost_mdev *vm, unsigned int cmd,
 		      void __user *argp);
+int vhost_mdev_iotlb_msg(struct vhost_mdev *vm,
+			 const struct vhost_iotlb_msg *msg);
+int vhost_mdev_mmap_doorbell(struct vhost_mdev *vm, unsigned long index,
+			     struct vm_area_struct *vma);
 
 /**
  * struct vhost_mdev_iova - IOVA translation through VFIO (software parents)

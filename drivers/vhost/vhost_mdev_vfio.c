@@ -16,10 +16,8 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/module.h>
-#include <linux/pfn.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/vfio.h>
@@ -200,34 +198,15 @@ static ssize_t vhost_mdev_vfio_write(struct vfio_device *vfio,
 	return count;
 }
 
-/*
- * Not under the session mutex: mmap_lock is held here, and the ioctls take
- * it (user copies) under the mutex. What it reads is fixed while open.
- */
+/* Region N is the doorbell of queue N, offered when every queue has one. */
 static int vhost_mdev_vfio_mmap(struct vfio_device *vfio,
 				struct vm_area_struct *vma)
 {
 	struct vhost_mdev_vfio *mv = vfio_to_vhost_mdev(vfio);
-	struct vmdev_notification_area area;
-	unsigned long index = vma->vm_pgoff;
 
-	if (vma->vm_end - vma->vm_start != PAGE_SIZE)
+	if (vma->vm_pgoff >= mv->nr_doorbells)
 		return -EINVAL;
-	/* A doorbell is written, never read, and shared with the device. */
-	if (!(vma->vm_flags & VM_SHARED) || (vma->vm_flags & VM_READ))
-		return -EINVAL;
-	if (index >= mv->nr_doorbells)
-		return -EINVAL;
-	if (READ_ONCE(mv->vm->dead))
-		return -ENODEV;
-	if (vmdev_get_vq_notification(mv->vdev, index, &area) ||
-	    !PAGE_ALIGNED(area.addr) || area.size != PAGE_SIZE)
-		return -EINVAL;
-
-	vma->vm_flags |= VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP;
-	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
-	return io_remap_pfn_range(vma, vma->vm_start, PHYS_PFN(area.addr),
-				  PAGE_SIZE, vma->vm_page_prot);
+	return vhost_mdev_mmap_doorbell(mv->vm, vma->vm_pgoff, vma);
 }
 
 /*
