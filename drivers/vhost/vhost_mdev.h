@@ -4,10 +4,11 @@
  *
  * vhost_mdev_main.c is the personality: one session per device and its
  * front ends. vhost_mdev_uapi.c holds the vhost/vhost-vdpa ioctl set as
- * front-end neutral session state (struct vhost_mdev), so that any front
- * end (the VFIO device fd in vhost_mdev_vfio.c, a vhost-vdpa character
- * device later) reuses it unchanged. vhost_mdev_iova.c translates IOVAs
- * through VFIO for software parents.
+ * front-end neutral session state (struct vhost_mdev), which both front
+ * ends reuse unchanged: the VFIO device fd (vhost_mdev_vfio.c, with
+ * vhost_mdev_iova.c translating IOVAs through VFIO for software parents)
+ * and the vhost-vdpa compatible character device (vhost_mdev_cdev.c, with
+ * vhost_mdev_iotlb.c holding the memory mapped by IOTLB messages).
  */
 #ifndef _VHOST_MDEV_H
 #define _VHOST_MDEV_H
@@ -19,13 +20,17 @@
 #include <linux/spinlock.h>
 #include <linux/srcu.h>
 #include <linux/types.h>
+#include <linux/vhost_iotlb.h>
 #include <linux/vhost_types.h>
 #include <linux/vmdev.h>
 #include <linux/wait.h>
 #include <linux/xarray.h>
 
+struct iommu_domain;
+struct iommu_group;
 struct vfio_device;
 struct vhost_mdev;
+struct vhost_mdev_cdev;
 struct vhost_mdev_vfio;
 
 /**
@@ -173,6 +178,55 @@ extern const struct vhost_mdev_mem_ops vhost_mdev_iova_mem_ops;
 int vhost_mdev_iova_init(struct vhost_mdev_iova *t, struct vfio_device *vfio);
 void vhost_mdev_iova_destroy(struct vhost_mdev_iova *t);
 void vhost_mdev_iova_unmap(struct vhost_mdev_iova *t, u64 iova, u64 length);
+
+/**
+ * struct vhost_mdev_iotlb - memory mapped with IOTLB messages
+ * @vm: the session
+ * @vdev: the device
+ * @iotlb: the mapped IOVAs, as runs of physically contiguous pinned
+ *	pages: each entry maps [start, last] to the physical address of its
+ *	first page (addr) with its permission; opaque marks an entry being
+ *	removed (VHOST_MDEV_IOTLB_DEAD), NULL otherwise
+ * @lock: datapath lookups (any context) against changes of @iotlb, which
+ *	come from one writer at a time: the session mutex is held for them
+ * @srcu: datapath pointers (vmdev_as_lock() sections) against unpinning
+ * @mm: the mm charged for the pinned pages, held while there are any
+ * @pinned: pages pinned and charged to @mm
+ * @range: the IOVAs that may be mapped; fixed while open
+ * @in_batch: between a BATCH_BEGIN and its BATCH_END
+ * @group: hardware parents: the function's IOMMU group, while open
+ * @domain: hardware parents: our IOMMU domain, attached to @group while
+ *	open; every entry of @iotlb is mapped there as one mapping
+ * @prot: IOMMU_CACHE when the IOMMU keeps DMA coherent, else 0
+ */
+struct vhost_mdev_iotlb {
+	struct vhost_mdev *vm;
+	struct vmdev_device *vdev;
+	struct vhost_iotlb iotlb;
+	rwlock_t lock;			/* protects iotlb against lookups */
+	struct srcu_struct srcu;
+	struct mm_struct *mm;
+	unsigned long pinned;
+	struct vmdev_iova_range range;
+	bool in_batch;
+	struct iommu_group *group;
+	struct iommu_domain *domain;
+	int prot;
+};
+
+/* vhost_mdev_iotlb.c: memory of the character device front end */
+extern const struct vmdev_as_ops vhost_mdev_iotlb_as_ops;
+extern const struct vhost_mdev_mem_ops vhost_mdev_iotlb_mem_ops;
+int vhost_mdev_iotlb_init(struct vhost_mdev_iotlb *t, struct vhost_mdev *vm);
+void vhost_mdev_iotlb_destroy(struct vhost_mdev_iotlb *t);
+int vhost_mdev_iotlb_open(struct vhost_mdev_iotlb *t);
+void vhost_mdev_iotlb_close(struct vhost_mdev_iotlb *t);
+
+/* vhost_mdev_cdev.c: the vhost-vdpa compatible character device */
+int vhost_mdev_cdev_init(void);
+void vhost_mdev_cdev_exit(void);
+struct vhost_mdev_cdev *vhost_mdev_cdev_create(struct vhost_mdev *vm);
+void vhost_mdev_cdev_destroy(struct vhost_mdev_cdev *c);
 
 /* vhost_mdev_vfio.c: the VFIO front end */
 struct vhost_mdev_vfio *vhost_mdev_vfio_create(struct vhost_mdev *vm);

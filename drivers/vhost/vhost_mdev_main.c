@@ -4,8 +4,9 @@
  *
  * Every device created with a "*-vhost" mdev type gets one vhost session
  * (vhost_mdev_uapi.c) and the front ends userspace reaches it through: a
- * VFIO device (vhost_mdev_vfio.c). The session admits one front end at a
- * time; the others see the device busy.
+ * VFIO device (vhost_mdev_vfio.c) and a vhost-vdpa compatible character
+ * device (vhost_mdev_cdev.c). The session admits one front end at a time;
+ * the other sees the device busy.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -19,10 +20,12 @@
  * struct vhost_mdev_device - the vhost personality of one device
  * @vm: the session the front ends share
  * @vfio: the VFIO front end
+ * @cdev: the character device front end
  */
 struct vhost_mdev_device {
 	struct vhost_mdev vm;
 	struct vhost_mdev_vfio *vfio;
+	struct vhost_mdev_cdev *cdev;
 };
 
 /*
@@ -44,9 +47,16 @@ static int vhost_mdev_attach(struct vmdev_device *vdev)
 		ret = PTR_ERR(d->vfio);
 		goto err_free;
 	}
+	d->cdev = vhost_mdev_cdev_create(&d->vm);
+	if (IS_ERR(d->cdev)) {
+		ret = PTR_ERR(d->cdev);
+		goto err_vfio;
+	}
 	vdev->consumer_priv = d;
 	return 0;
 
+err_vfio:
+	vhost_mdev_vfio_destroy(d->vfio);
 err_free:
 	vhost_mdev_destroy(&d->vm);
 	kfree(d);
@@ -61,6 +71,7 @@ static void vhost_mdev_detach(struct vmdev_device *vdev)
 {
 	struct vhost_mdev_device *d = vdev->consumer_priv;
 
+	vhost_mdev_cdev_destroy(d->cdev);
 	vhost_mdev_vfio_destroy(d->vfio);
 	vhost_mdev_destroy(&d->vm);
 	kfree(d);
@@ -76,12 +87,21 @@ static const struct vmdev_personality vhost_mdev_personality = {
 
 static int __init vhost_mdev_module_init(void)
 {
-	return vmdev_register_personality(&vhost_mdev_personality);
+	int ret;
+
+	ret = vhost_mdev_cdev_init();
+	if (ret)
+		return ret;
+	ret = vmdev_register_personality(&vhost_mdev_personality);
+	if (ret)
+		vhost_mdev_cdev_exit();
+	return ret;
 }
 
 static void __exit vhost_mdev_module_exit(void)
 {
 	vmdev_unregister_personality(&vhost_mdev_personality);
+	vhost_mdev_cdev_exit();
 }
 
 module_init(vhost_mdev_module_init);
@@ -89,5 +109,5 @@ module_exit(vhost_mdev_module_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("vhost-mdev developers");
-MODULE_DESCRIPTION("vhost personality of vmdev devices: vhost ioctls on a VFIO device fd");
+MODULE_DESCRIPTION("vhost personality of vmdev devices: vhost ioctls on a VFIO device fd or a vhost-vdpa character device");
 MODULE_ALIAS("vmdev-personality-vhost");
