@@ -2,8 +2,8 @@
 /*
  * The vhost-personality device fd: every vhost and vhost-vdpa ioctl of
  * Documentation/userspace-api/vhost-mdev.rst, with upstream vhost-vdpa's
- * meaning and errnos (drivers/vhost/vdpa.c), and the VFIO device info of a
- * device without doorbells.
+ * meaning and errnos (drivers/vhost/vdpa.c), through either front end, and
+ * the VFIO device info of a device without doorbells.
  */
 #include <stddef.h>
 #include <sys/eventfd.h>
@@ -23,11 +23,18 @@ FIXTURE(vhost) {
 	uint16_t num_max;
 };
 
+FIXTURE_VARIANT(vhost) {
+	unsigned int open_flags;	/* the front end: vhost_mdev_test.h */
+};
+
+FIXTURE_VARIANT_ADD(vhost, vfio) { .open_flags = 0 };
+FIXTURE_VARIANT_ADD(vhost, cdev) { .open_flags = VMDEV_OPEN_CDEV };
+
 FIXTURE_SETUP(vhost)
 {
 	require_vhost_mdev(_metadata);
 	ASSERT_EQ(0, vhost_create(self->uuid, 0, NULL));
-	ASSERT_EQ(0, vmdev_open(&self->dev, self->uuid, NULL));
+	ASSERT_EQ(0, vhost_open(&self->dev, self->uuid, variant->open_flags));
 	self->fd = vmdev_fd(self->dev);
 	self->nvqs = vmdev_vq_count(self->dev);
 	self->num_max = vmdev_vq_num_max(self->dev);
@@ -200,6 +207,24 @@ TEST_F(vhost, backend_features_offer_suspend_and_resume)
 	EXPECT_EQ(0, IOCTL(VHOST_SET_BACKEND_FEATURES, &want));
 	want = 0;
 	EXPECT_EQ(0, IOCTL(VHOST_SET_BACKEND_FEATURES, &want));
+}
+
+/* The character device's own: its IOTLB message protocol. */
+#define CDEV_BACKEND_FEATURES	(BIT64(VHOST_BACKEND_F_IOTLB_MSG_V2) |	\
+				 BIT64(VHOST_BACKEND_F_IOTLB_BATCH) |	\
+				 BIT64(VHOST_BACKEND_F_IOTLB_PERSIST))
+
+TEST_F(vhost, backend_features_offer_iotlb_only_on_the_cdev)
+{
+	uint64_t offered = 0;
+
+	ASSERT_EQ(0, IOCTL(VHOST_GET_BACKEND_FEATURES, &offered));
+	if (variant->open_flags & VMDEV_OPEN_CDEV) {
+		EXPECT_EQ(CDEV_BACKEND_FEATURES,
+			  offered & CDEV_BACKEND_FEATURES);
+	} else {
+		EXPECT_EQ(0, offered & CDEV_BACKEND_FEATURES);
+	}
 }
 
 TEST_F(vhost, backend_features_reject_others)
@@ -465,6 +490,12 @@ TEST_F(vhost, vfio_info_has_no_regions_or_irqs)
 		.index = 0,
 	};
 
+	/* The character device is not a VFIO device. */
+	if (variant->open_flags & VMDEV_OPEN_CDEV) {
+		EXPECT_ERRNO(ENOTTY, IOCTL(VFIO_DEVICE_GET_INFO, &info));
+		EXPECT_ERRNO(ENOTTY, IOCTL(VFIO_DEVICE_RESET, NULL));
+		return;
+	}
 	ASSERT_EQ(0, IOCTL(VFIO_DEVICE_GET_INFO, &info));
 	EXPECT_EQ(0, info.num_irqs);
 	EXPECT_EQ(0, info.num_regions);

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Helpers shared by the vhost_mdev selftests: a vhost-personality mvnet
- * device opened through libvmdev, raw ioctls that return -errno, and the
- * skip logic for machines without VFIO or the vhost_mdev module.
+ * device opened through libvmdev, through either front end (every fixture
+ * runs twice: the VFIO device fd, and the vhost-vdpa compatible character
+ * device), raw ioctls that return -errno, and the skip logic for machines
+ * without VFIO or the vhost_mdev module.
  *
  * Include kselftest_harness.h first.
  */
@@ -92,10 +94,28 @@ static inline int vhost_create(char *uuid, unsigned int pairs,
 	return ret;
 }
 
-/* Open with a bigger arena when many queue pairs will be set up. */
-static inline int vhost_open(struct vmdev **dev, const char *uuid)
+/*
+ * Every test of a vhost device runs through both front ends, as two
+ * fixture variants whose open_flags say which: "vfio" (0: the VFIO device
+ * fd) and "cdev" (VMDEV_OPEN_CDEV: the character device
+ * /dev/vhost-mdev/<uuid>), declared in each test file as
+ *
+ *	FIXTURE_VARIANT(name) {
+ *		unsigned int open_flags;
+ *	};
+ *
+ *	FIXTURE_VARIANT_ADD(name, vfio) { .open_flags = 0 };
+ *	FIXTURE_VARIANT_ADD(name, cdev) { .open_flags = VMDEV_OPEN_CDEV };
+ */
+
+/*
+ * Open through the front end @flags names (VMDEV_OPEN_*), with a bigger
+ * arena when many queue pairs will be set up.
+ */
+static inline int vhost_open(struct vmdev **dev, const char *uuid,
+			     unsigned int flags)
 {
-	struct vmdev_open_opts opts = { .arena_size = 2 << 20 };
+	struct vmdev_open_opts opts = { .flags = flags, .arena_size = 2 << 20 };
 
 	return vmdev_open(dev, uuid, &opts);
 }

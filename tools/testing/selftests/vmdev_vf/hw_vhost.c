@@ -3,15 +3,17 @@
  * vmdev_vf, both personalities over one wire: the test VM's two modern
  * virtio-net functions (a QEMU hub between them, an emulated IOMMU in
  * front) are bound to vmdev_vf, the first with a vmdev_vf-vhost device
- * that this test drives with libvmdev through the function's own IOMMU
- * group, the second with a vmdev_vf-virtio device whose kernel interface
- * has an IPv4 address. We are the host at the first function's end of the
- * wire: the kernel answers our ARP and ICMP echo requests, byte for byte,
- * whether we kick the queues through their eventfds or by writing the
- * mmapped doorbells; and a descriptor pointing at an IOVA that is not
- * mapped in the container reaches no memory: the IOMMU stops the
- * function, which reports the error (NEEDS_RESET, a config interrupt),
- * sends nothing, and works again after a reset.
+ * that this test drives with libvmdev (through the function's own IOMMU
+ * group with VFIO, or through the device's character device, whose IOMMU
+ * domain then sits on the function's group), the second with a
+ * vmdev_vf-virtio device whose kernel interface has an IPv4 address. We
+ * are the host at the first function's end of the wire: the kernel
+ * answers our ARP and ICMP echo requests, byte for byte, whether we kick
+ * the queues through their eventfds or by writing the mmapped doorbells;
+ * and a descriptor pointing at an IOVA that is not mapped (in the
+ * container, or through the character device) reaches no memory: the
+ * IOMMU stops the function, which reports the error (NEEDS_RESET, a
+ * config interrupt), sends nothing, and works again after a reset.
  *
  * The functions are bound through driver_override, as vmdev_vf.sh does,
  * and left unbound without an override by the teardown, as the other
@@ -60,6 +62,7 @@ struct hw {
 	char virtio[UUID_BUF];
 	char ifname[IF_NAMESIZE];
 	bool vnet_loaded_here;
+	unsigned int open_flags;
 	int kmsg_fd;
 	struct vmdev_net_opts net;	/* for vmdev_net_start() */
 	struct net_peer p;
@@ -68,6 +71,13 @@ struct hw {
 FIXTURE(hw) {
 	struct hw h;
 };
+
+FIXTURE_VARIANT(hw) {
+	unsigned int open_flags;	/* the front end: vhost_mdev_test.h */
+};
+
+FIXTURE_VARIANT_ADD(hw, vfio) { .open_flags = 0 };
+FIXTURE_VARIANT_ADD(hw, cdev) { .open_flags = VMDEV_OPEN_CDEV };
 
 /* /sys/bus/pci/devices/@fn/@attr */
 static void fn_path(char *path, const char *fn, const char *attr)
@@ -221,6 +231,7 @@ FIXTURE_SETUP(hw)
 	struct hw *h = &self->h;
 
 	h->kmsg_fd = -1;
+	h->open_flags = variant->open_flags;
 	if (geteuid())
 		SETUP_SKIP("needs root");
 	if (!path_exists(VF_DRIVER_DIR))
@@ -264,15 +275,15 @@ FIXTURE_TEARDOWN(hw)
 
 /*
  * Both functions bound, one device each; the interface with its address,
- * up; the vhost side opened with @flags (VMDEV_OPEN_*) and started with
- * h->net, with the function's own MAC as ours. Called from the tests rather than the
- * setup, so that the teardown removes whatever was built when an
- * assertion fails midway.
+ * up; the vhost side opened with @flags (VMDEV_OPEN_*) through the
+ * variant's front end and started with h->net, with the function's own MAC
+ * as ours. Called from the tests rather than the setup, so that the
+ * teardown removes whatever was built when an assertion fails midway.
  */
 static void bring_up(struct __test_metadata *_metadata, struct hw *h,
 		     unsigned int flags)
 {
-	struct vmdev_open_opts opts = { .flags = flags };
+	struct vmdev_open_opts opts = { .flags = flags | h->open_flags };
 	struct net_peer *p = &h->p;
 	struct vmdev_net_config cfg;
 	uint8_t attr_mac[6];
