@@ -8,11 +8,9 @@
  * a process-independent measure; locked_vm is per mm and would die with
  * the process whatever the driver did.
  */
-#include <limits.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <linux/capability.h>
 
 #include "kselftest_harness.h"
 #include "vhost_mdev_test.h"
@@ -40,45 +38,6 @@ FIXTURE_VARIANT(life) {
 
 FIXTURE_VARIANT_ADD(life, vfio) { .open_flags = 0 };
 FIXTURE_VARIANT_ADD(life, cdev) { .open_flags = VMDEV_OPEN_CDEV };
-
-/* What pinned_pages() returns when /proc/vmstat cannot tell. */
-#define PINS_UNKNOWN	LONG_MIN
-
-/*
- * FOLL_PIN pins taken minus pins released system-wide, or PINS_UNKNOWN.
- * Only differences mean anything: the two counters start wherever boot
- * left them, so the value itself may well be negative. Per-CPU deltas are
- * folded in first so that two reads compare exactly.
- */
-static long pinned_pages(void)
-{
-	long acquired = -1, released = -1, val;
-	char name[64];
-	FILE *f;
-
-	write_str("/proc/sys/vm/stat_refresh", "1");
-	f = fopen("/proc/vmstat", "r");
-	if (!f)
-		return PINS_UNKNOWN;
-	while (fscanf(f, "%63s %ld", name, &val) == 2) {
-		if (!strcmp(name, "nr_foll_pin_acquired"))
-			acquired = val;
-		else if (!strcmp(name, "nr_foll_pin_released"))
-			released = val;
-	}
-	fclose(f);
-	if (acquired < 0 || released < 0)
-		return PINS_UNKNOWN;
-	return acquired - released;
-}
-
-static long module_refcnt(const char *name)
-{
-	char path[PATH_BUF];
-
-	snprintf(path, sizeof(path), "/sys/module/%s/refcnt", name);
-	return read_long(path);
-}
 
 FIXTURE_SETUP(life)
 {
@@ -198,24 +157,6 @@ TEST_F(life, close_allows_rmmod)
 	ASSERT_EQ(0, vhost_open(&self->dev, self->uuid, variant->open_flags));
 	ASSERT_EQ(0, vmdev_net_start(self->dev, NULL));
 	EXPECT_EQ(0, loopback(self->dev, self->mac, 2));
-}
-
-/* Drop CAP_IPC_LOCK so that RLIMIT_MEMLOCK binds the pinning. */
-static int drop_ipc_lock(void)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2];
-
-	if (syscall(SYS_capget, &hdr, data))
-		return -errno;
-	data[CAP_IPC_LOCK / 32].effective &= ~(1U << (CAP_IPC_LOCK % 32));
-	data[CAP_IPC_LOCK / 32].permitted &= ~(1U << (CAP_IPC_LOCK % 32));
-	data[CAP_IPC_LOCK / 32].inheritable &= ~(1U << (CAP_IPC_LOCK % 32));
-	if (syscall(SYS_capset, &hdr, data))
-		return -errno;
-	return 0;
 }
 
 /*
