@@ -197,6 +197,8 @@ void vhost_mdev_iova_unmap(struct vhost_mdev_iova *t, u64 iova, u64 length);
  * @group: hardware parents: the function's IOMMU group, while open
  * @domain: hardware parents: our IOMMU domain, attached to @group while
  *	open; every entry of @iotlb is mapped there as one mapping
+ * @resv: hardware parents: the group's reserved IOVA regions (struct
+ *	iommu_resv_region), which nothing may be mapped over
  * @prot: IOMMU_CACHE when the IOMMU keeps DMA coherent, else 0
  */
 struct vhost_mdev_iotlb {
@@ -211,6 +213,7 @@ struct vhost_mdev_iotlb {
 	bool in_batch;
 	struct iommu_group *group;
 	struct iommu_domain *domain;
+	struct list_head resv;
 	int prot;
 };
 

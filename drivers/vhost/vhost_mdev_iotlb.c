@@ -406,6 +406,25 @@ static void vhost_mdev_iotlb_remove_all(struct vhost_mdev_iotlb *t)
 
 /* IOTLB messages */
 
+/*
+ * Whether [@first, @last] meets a reserved region of the function's IOMMU
+ * group (the MSI window, firmware's direct mappings): the function's DMA
+ * there does not reach memory, whatever we map. VFIO refuses those too.
+ */
+static bool vhost_mdev_iotlb_reserved(struct vhost_mdev_iotlb *t, u64 first,
+				      u64 last)
+{
+	struct iommu_resv_region *r;
+
+	list_for_each_entry(r, &t->resv, list) {
+		if (r->type == IOMMU_RESV_DIRECT_RELAXABLE || !r->length)
+			continue;
+		if (first <= r->start + r->length - 1 && r->start <= last)
+			return true;
+	}
+	return false;
+}
+
 /* The last byte of a range: not empty, not wrapping. */
 static int vhost_mdev_iotlb_last(u64 iova, u64 size, u64 *last)
 {
@@ -431,7 +450,8 @@ static int vhost_mdev_iotlb_update(struct vhost_mdev_iotlb *t,
 	    !PAGE_ALIGNED(msg->uaddr) ||
 	    check_add_overflow(msg->uaddr, msg->size - 1, &ulast))
 		return -EINVAL;
-	if (msg->iova < t->range.first || last > t->range.last)
+	if (msg->iova < t->range.first || last > t->range.last ||
+	    vhost_mdev_iotlb_reserved(t, msg->iova, last))
 		return -EINVAL;
 	/* As upstream: an UPDATE never replaces what is mapped. */
 	if (vhost_iotlb_itree_first(&t->iotlb, msg->iova, last))
@@ -593,6 +613,9 @@ static int vhost_mdev_iotlb_attach(struct vhost_mdev_iotlb *t)
 	ret = iommu_attach_group(domain, group);
 	if (ret)
 		goto err_release;
+	ret = iommu_get_group_resv_regions(group, &t->resv);
+	if (ret)
+		goto err_detach;
 
 	t->prot = device_iommu_capable(dma_dev, IOMMU_CAP_CACHE_COHERENCY) ?
 		  IOMMU_CACHE : 0;
@@ -606,6 +629,10 @@ static int vhost_mdev_iotlb_attach(struct vhost_mdev_iotlb *t)
 	t->domain = domain;
 	return 0;
 
+err_detach:
+	iommu_put_resv_regions(dma_dev, &t->resv);
+	INIT_LIST_HEAD(&t->resv);
+	iommu_detach_group(domain, group);
 err_release:
 	iommu_group_release_dma_owner(group);
 err_free:
@@ -617,6 +644,8 @@ err_put:
 
 static void vhost_mdev_iotlb_detach(struct vhost_mdev_iotlb *t)
 {
+	iommu_put_resv_regions(t->vdev->dma_dev, &t->resv);
+	INIT_LIST_HEAD(&t->resv);
 	iommu_detach_group(t->domain, t->group);
 	iommu_group_release_dma_owner(t->group);
 	iommu_domain_free(t->domain);
@@ -677,6 +706,7 @@ int vhost_mdev_iotlb_init(struct vhost_mdev_iotlb *t, struct vhost_mdev *vm)
 	t->vdev = vm->vdev;
 	vhost_iotlb_init(&t->iotlb, VHOST_MDEV_IOTLB_LIMIT, 0);
 	rwlock_init(&t->lock);
+	INIT_LIST_HEAD(&t->resv);
 	return 0;
 }
 
