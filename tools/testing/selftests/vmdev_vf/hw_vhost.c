@@ -607,10 +607,39 @@ TEST_F_TIMEOUT(hw, the_other_front_end_is_refused, 180)
 }
 
 /*
- * The character device maps into an IOMMU domain of its own: its IOVA
- * range is the domain's aperture, and an UPDATE beyond is refused before
- * anything is pinned. Through VFIO the range is the device's own (all of
- * it for vmdev_vf): the container has its own ranges and checks its maps.
+ * Map @page at the first MSI window among the reserved regions of the
+ * vhost function's group: what vmdev_map() says, or -ENOENT.
+ */
+static int map_at_msi_window(struct hw *h, void *page)
+{
+	char path[PATH_BUF], line[128], type[32];
+	unsigned long long first, last;
+	int ret = -ENOENT;
+	FILE *f;
+
+	fn_path(path, h->fn[0], "iommu_group/reserved_regions");
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %llx %31s", &first, &last, type) == 3 &&
+		    !strcmp(type, "msi")) {
+			ret = vmdev_map(h->p.dev, page, first, 4096,
+					VMDEV_MAP_RW);
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+/*
+ * What a front end can map on a function. Through the character device,
+ * an IOMMU domain of its own: GET_IOVA_RANGE is the domain's aperture,
+ * and an UPDATE beyond is refused before anything is pinned. Through VFIO
+ * the range is the device's own (all of it for vmdev_vf): the container
+ * has its own ranges and checks its maps. Either way the group's MSI
+ * window cannot be mapped.
  */
 TEST_F_TIMEOUT(hw, iova_range_is_what_the_front_end_can_map, 180)
 {
@@ -625,6 +654,10 @@ TEST_F_TIMEOUT(hw, iova_range_is_what_the_front_end_can_map, 180)
 	void *page;
 
 	bring_up(_metadata, h, 0);
+	page = vmdev_arena_alloc(h->p.dev, 4096, 4096, NULL);
+	ASSERT_NE(NULL, page);
+	EXPECT_EQ(-EINVAL, map_at_msi_window(h, page));
+
 	ASSERT_EQ(0, vmdev_ioctl(h->p.dev, VHOST_VDPA_GET_IOVA_RANGE, &range));
 	if (!(h->open_flags & VMDEV_OPEN_CDEV)) {
 		EXPECT_EQ(0, range.first);
@@ -633,8 +666,6 @@ TEST_F_TIMEOUT(hw, iova_range_is_what_the_front_end_can_map, 180)
 	}
 	ASSERT_GT(UINT64_MAX, range.last)
 		TH_LOG("no aperture: is the IOMMU on?");
-	page = vmdev_arena_alloc(h->p.dev, 4096, 4096, NULL);
-	ASSERT_NE(NULL, page);
 	msg.iotlb.uaddr = (uintptr_t)page;
 	msg.iotlb.iova = range.last + 1;
 	EXPECT_EQ(-1, write(vmdev_fd(h->p.dev), &msg, sizeof(msg)));
