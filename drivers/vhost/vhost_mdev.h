@@ -2,11 +2,13 @@
 /*
  * vhost_mdev: definitions shared by the files of the vhost personality.
  *
- * vhost_mdev_uapi.c holds the vhost/vhost-vdpa ioctl set as front-end
- * neutral session state (struct vhost_mdev), so that any front end (the
- * VFIO device fd in vhost_mdev_vfio.c, a vhost-vdpa character device later)
- * reuses it unchanged. vhost_mdev_iova.c translates IOVAs through VFIO for
- * software parents.
+ * vhost_mdev_main.c is the personality: one session per device and its
+ * front ends. vhost_mdev_uapi.c holds the vhost/vhost-vdpa ioctl set as
+ * front-end neutral session state (struct vhost_mdev), which both front
+ * ends reuse unchanged: the VFIO device fd (vhost_mdev_vfio.c, with
+ * vhost_mdev_iova.c translating IOVAs through VFIO for software parents)
+ * and the vhost-vdpa compatible character device (vhost_mdev_cdev.c, with
+ * vhost_mdev_iotlb.c holding the memory mapped by IOTLB messages).
  */
 #ifndef _VHOST_MDEV_H
 #define _VHOST_MDEV_H
@@ -18,29 +20,52 @@
 #include <linux/spinlock.h>
 #include <linux/srcu.h>
 #include <linux/types.h>
+#include <linux/vhost_iotlb.h>
+#include <linux/vhost_types.h>
 #include <linux/vmdev.h>
 #include <linux/wait.h>
 #include <linux/xarray.h>
 
+struct iommu_domain;
+struct iommu_group;
 struct vfio_device;
 struct vhost_mdev;
+struct vhost_mdev_cdev;
+struct vhost_mdev_vfio;
 
 /**
  * struct vhost_mdev_mem_ops - the front end's view of device memory
- * @reset: Drop every translation and forget any breakage: the device has
- *	just been reset, so it no longer uses any of them. May sleep.
- * @broken: Whether memory the running device used was taken away (the
- *	device must then report VIRTIO_CONFIG_S_NEEDS_RESET). Any context.
- * @set_running: Tell the translator whether the device may touch memory
- *	(DRIVER_OK with at least one ring enabled). May sleep.
+ * @backend_features: VHOST_BACKEND_F_* bits of the front end's own memory
+ *	protocol (IOTLB messages), offered while the front end has the
+ *	session open
+ * @reset: Drop the translations a device reset invalidates and forget any
+ *	breakage: the device has just been reset, so it no longer uses any
+ *	of them. Called with the session mutex held. May sleep.
+ * @release: Optional. The owner is gone (VHOST_RESET_OWNER, or the session
+ *	closes), the device is reset: drop every mapping the owner made,
+ *	whatever was negotiated. Same context as @reset.
+ * @broken: Optional. Whether memory the running device used was taken
+ *	away (the device must then report VIRTIO_CONFIG_S_NEEDS_RESET). Any
+ *	context.
+ * @set_running: Optional. Tell the translator whether the device may touch
+ *	memory (DRIVER_OK with at least one ring enabled). May sleep.
+ * @iova_range: Optional. Narrow @range, the device's own IOVA range, to
+ *	what the front end can map. Same context as @reset.
+ * @iotlb_msg: Optional. Apply an IOTLB message of the owner (UPDATE,
+ *	INVALIDATE, BATCH_BEGIN, BATCH_END). Same context as @reset. Returns
+ *	0 or a negative errno, with nothing changed on error.
  *
  * All optional as a whole: a hardware parent whose DMA goes through its
  * own IOMMU domain has no translator and no ops.
  */
 struct vhost_mdev_mem_ops {
+	u64 backend_features;
 	void (*reset)(void *priv);
+	void (*release)(void *priv);
 	bool (*broken)(void *priv);
 	void (*set_running)(void *priv, bool running);
+	void (*iova_range)(void *priv, struct vmdev_iova_range *range);
+	int (*iotlb_msg)(void *priv, const struct vhost_iotlb_msg *msg);
 };
 
 /**
@@ -78,8 +103,8 @@ struct vhost_mdev_vq {
  * @dead: the device is going away: every ioctl fails with -ENODEV
  * @owner: mm of the process that did VHOST_SET_OWNER, or NULL
  * @backend_features: accepted VHOST_BACKEND_F_* bits
- * @extra_backend_features: VHOST_BACKEND_F_* bits the front end supports
- *	itself (IOTLB messages, for a character device front end)
+ * @extra_backend_features: VHOST_BACKEND_F_* bits the open front end
+ *	supports itself (&vhost_mdev_mem_ops.backend_features)
  * @driver_ok: DRIVER_OK was set and no reset happened since
  * @nvqs: number of rings, fixed while open (the device is claimed)
  * @vqs: per-ring state, @nvqs entries while open
@@ -117,6 +142,10 @@ int vhost_mdev_device_reset(struct vhost_mdev *vm);
 void vhost_mdev_config_notify(struct vhost_mdev *vm);
 long vhost_mdev_ioctl(struct vhost_mdev *vm, unsigned int cmd,
 		      void __user *argp);
+int vhost_mdev_iotlb_msg(struct vhost_mdev *vm,
+			 const struct vhost_iotlb_msg *msg);
+int vhost_mdev_mmap_doorbell(struct vhost_mdev *vm, unsigned long index,
+			     struct vm_area_struct *vma);
 
 /**
  * struct vhost_mdev_iova - IOVA translation through VFIO (software parents)
@@ -146,9 +175,64 @@ struct vhost_mdev_iova {
 /* vhost_mdev_iova.c */
 extern const struct vmdev_as_ops vhost_mdev_iova_as_ops;
 extern const struct vhost_mdev_mem_ops vhost_mdev_iova_mem_ops;
-int vhost_mdev_iova_init(struct vhost_mdev_iova *t, struct vfio_device *vfio,
-			 struct vhost_mdev *vm);
+int vhost_mdev_iova_init(struct vhost_mdev_iova *t, struct vfio_device *vfio);
 void vhost_mdev_iova_destroy(struct vhost_mdev_iova *t);
 void vhost_mdev_iova_unmap(struct vhost_mdev_iova *t, u64 iova, u64 length);
+
+/**
+ * struct vhost_mdev_iotlb - memory mapped with IOTLB messages
+ * @vm: the session
+ * @vdev: the device
+ * @iotlb: the mapped IOVAs, as runs of physically contiguous pinned
+ *	pages: each entry maps [start, last] to the physical address of its
+ *	first page (addr) with its permission; opaque marks an entry being
+ *	removed (VHOST_MDEV_IOTLB_DEAD), NULL otherwise
+ * @lock: datapath lookups (any context) against changes of @iotlb, which
+ *	come from one writer at a time: the session mutex is held for them
+ * @srcu: datapath pointers (vmdev_as_lock() sections) against unpinning
+ * @mm: the mm charged for the pinned pages, held while there are any
+ * @pinned: pages pinned and charged to @mm
+ * @range: the IOVAs that may be mapped; fixed while open
+ * @in_batch: between a BATCH_BEGIN and its BATCH_END
+ * @group: hardware parents: the function's IOMMU group, while open
+ * @domain: hardware parents: our IOMMU domain, attached to @group while
+ *	open; every entry of @iotlb is mapped there as one mapping
+ * @resv: hardware parents: the group's reserved IOVA regions (struct
+ *	iommu_resv_region), which nothing may be mapped over
+ * @prot: IOMMU_CACHE when the IOMMU keeps DMA coherent, else 0
+ */
+struct vhost_mdev_iotlb {
+	struct vhost_mdev *vm;
+	struct vmdev_device *vdev;
+	struct vhost_iotlb iotlb;
+	rwlock_t lock;			/* protects iotlb against lookups */
+	struct srcu_struct srcu;
+	struct mm_struct *mm;
+	unsigned long pinned;
+	struct vmdev_iova_range range;
+	bool in_batch;
+	struct iommu_group *group;
+	struct iommu_domain *domain;
+	struct list_head resv;
+	int prot;
+};
+
+/* vhost_mdev_iotlb.c: memory of the character device front end */
+extern const struct vmdev_as_ops vhost_mdev_iotlb_as_ops;
+extern const struct vhost_mdev_mem_ops vhost_mdev_iotlb_mem_ops;
+int vhost_mdev_iotlb_init(struct vhost_mdev_iotlb *t, struct vhost_mdev *vm);
+void vhost_mdev_iotlb_destroy(struct vhost_mdev_iotlb *t);
+int vhost_mdev_iotlb_open(struct vhost_mdev_iotlb *t);
+void vhost_mdev_iotlb_close(struct vhost_mdev_iotlb *t);
+
+/* vhost_mdev_cdev.c: the vhost-vdpa compatible character device */
+int vhost_mdev_cdev_init(void);
+void vhost_mdev_cdev_exit(void);
+struct vhost_mdev_cdev *vhost_mdev_cdev_create(struct vhost_mdev *vm);
+void vhost_mdev_cdev_destroy(struct vhost_mdev_cdev *c);
+
+/* vhost_mdev_vfio.c: the VFIO front end */
+struct vhost_mdev_vfio *vhost_mdev_vfio_create(struct vhost_mdev *vm);
+void vhost_mdev_vfio_destroy(struct vhost_mdev_vfio *mv);
 
 #endif /* _VHOST_MDEV_H */

@@ -311,12 +311,12 @@ const struct vhost_mdev_mem_ops vhost_mdev_iova_mem_ops = {
  * vhost_mdev_iova_init - set up a translator
  * @t: the translator
  * @vfio: the VFIO device (open whenever the translator is in use)
- * @vm: the session to tell when the device breaks
+ *
+ * The caller sets @t->vm before the translator is used.
  *
  * Return: 0 or -ENOMEM.
  */
-int vhost_mdev_iova_init(struct vhost_mdev_iova *t, struct vfio_device *vfio,
-			 struct vhost_mdev *vm)
+int vhost_mdev_iova_init(struct vhost_mdev_iova *t, struct vfio_device *vfio)
 {
 	int ret;
 
@@ -324,7 +324,6 @@ int vhost_mdev_iova_init(struct vhost_mdev_iova *t, struct vfio_device *vfio,
 	if (ret)
 		return ret;
 	t->vfio = vfio;
-	t->vm = vm;
 	xa_init(&t->pages);
 	mutex_init(&t->pin_lock);
 	mutex_init(&t->unmap_lock);

@@ -17,7 +17,10 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/file.h>
+#include <linux/io.h>
+#include <linux/mm.h>
 #include <linux/nospec.h>
+#include <linux/pfn.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
@@ -110,7 +113,7 @@ static void vhost_mdev_update_running(struct vhost_mdev *vm)
 	bool running = false;
 	u16 i;
 
-	if (!vm->mem_ops)
+	if (!vm->mem_ops || !vm->mem_ops->set_running)
 		return;
 	if (vm->driver_ok)
 		for (i = 0; i < vm->nvqs; i++)
@@ -300,8 +303,15 @@ static struct eventfd_ctx *vhost_mdev_ctx_fdget(int fd)
 	return fd == VHOST_FILE_UNBIND ? NULL : eventfd_ctx_fdget(fd);
 }
 
+/*
+ * The owner goes: whatever memory it mapped through the front end goes with
+ * it, so that the next owner cannot reach it. Called with @mutex held, the
+ * device reset.
+ */
 static void vhost_mdev_drop_owner(struct vhost_mdev *vm)
 {
+	if (vm->mem_ops && vm->mem_ops->release)
+		vm->mem_ops->release(vm->mem_priv);
 	if (vm->owner) {
 		mmdrop(vm->owner);
 		vm->owner = NULL;
@@ -393,7 +403,8 @@ static long vhost_mdev_get_status(struct vhost_mdev *vm, u8 __user *argp)
 	u8 status = vmdev_get_status(vm->vdev);
 
 	/* Memory the running device used was unmapped: it must be reset. */
-	if (vm->mem_ops && vm->mem_ops->broken(vm->mem_priv))
+	if (vm->mem_ops && vm->mem_ops->broken &&
+	    vm->mem_ops->broken(vm->mem_priv))
 		status |= VIRTIO_CONFIG_S_NEEDS_RESET;
 	return copy_to_user(argp, &status, sizeof(status)) ? -EFAULT : 0;
 }
@@ -503,11 +514,12 @@ static long vhost_mdev_get_iova_range(struct vhost_mdev *vm,
 				      struct vhost_vdpa_iova_range __user *argp)
 {
 	struct vmdev_iova_range r = vmdev_get_iova_range(vm->vdev);
-	struct vhost_vdpa_iova_range range = {
-		.first = r.first,
-		.last = r.last,
-	};
+	struct vhost_vdpa_iova_range range;
 
+	if (vm->mem_ops && vm->mem_ops->iova_range)
+		vm->mem_ops->iova_range(vm->mem_priv, &r);
+	range.first = r.first;
+	range.last = r.last;
 	return copy_to_user(argp, &range, sizeof(range)) ? -EFAULT : 0;
 }
 
@@ -864,6 +876,78 @@ out:
 }
 
 /**
+ * vhost_mdev_iotlb_msg - an IOTLB message of the session's owner
+ * @vm: an open session
+ * @msg: the message, already copied in and checked for its envelope
+ *
+ * For front ends whose memory protocol is upstream vhost's IOTLB messages:
+ * the session checks who sends it, as upstream does for its memory, and
+ * the front end's &vhost_mdev_mem_ops.iotlb_msg applies it. Process
+ * context; may sleep.
+ *
+ * Return: 0; -ENODEV once the device is going away; -EPERM unless the
+ * caller is the owner; -EOPNOTSUPP if the front end takes no messages; or
+ * the front end's error.
+ */
+int vhost_mdev_iotlb_msg(struct vhost_mdev *vm,
+			 const struct vhost_iotlb_msg *msg)
+{
+	int ret;
+
+	mutex_lock(&vm->mutex);
+	if (vm->dead || !vm->open)
+		ret = -ENODEV;
+	else if (vm->owner != current->mm)
+		ret = -EPERM;
+	else if (!vm->mem_ops || !vm->mem_ops->iotlb_msg)
+		ret = -EOPNOTSUPP;
+	else
+		ret = vm->mem_ops->iotlb_msg(vm->mem_priv, msg);
+	mutex_unlock(&vm->mutex);
+	return ret;
+}
+
+/**
+ * vhost_mdev_mmap_doorbell - map a queue's doorbell into userspace
+ * @vm: an open session, held open by the caller (its fd is being mapped)
+ * @index: the queue
+ * @vma: one page, shared, write-only
+ *
+ * The doorbell must sit alone in its page, so that the mapping exposes
+ * nothing else of the device (the rule upstream vhost-vdpa applies).
+ * Called with mmap_lock held, so never under @mutex (the ioctls take
+ * mmap_lock under it); what it reads is fixed while the session is open.
+ *
+ * Return: 0; -EINVAL for a mapping that is not one shared, unreadable
+ * page, or a queue index out of range; -EOPNOTSUPP when the queue has no
+ * such doorbell; -ENODEV once the device is going away; or the remapping
+ * error.
+ */
+int vhost_mdev_mmap_doorbell(struct vhost_mdev *vm, unsigned long index,
+			     struct vm_area_struct *vma)
+{
+	struct vmdev_notification_area area;
+
+	if (vma->vm_end - vma->vm_start != PAGE_SIZE)
+		return -EINVAL;
+	/* A doorbell is written, never read, and shared with the device. */
+	if (!(vma->vm_flags & VM_SHARED) || (vma->vm_flags & VM_READ))
+		return -EINVAL;
+	if (index >= vm->nvqs)
+		return -EINVAL;
+	if (READ_ONCE(vm->dead))
+		return -ENODEV;
+	if (vmdev_get_vq_notification(vm->vdev, index, &area) ||
+	    !PAGE_ALIGNED(area.addr) || area.size != PAGE_SIZE)
+		return -EOPNOTSUPP;
+
+	vma->vm_flags |= VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP;
+	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
+	return io_remap_pfn_range(vma, vma->vm_start, PHYS_PFN(area.addr),
+				  PAGE_SIZE, vma->vm_page_prot);
+}
+
+/**
  * vhost_mdev_init - set up a session for a device
  * @vm: the session
  * @vdev: the device
@@ -894,10 +978,12 @@ void vhost_mdev_destroy(struct vhost_mdev *vm)
  * @mem_priv: argument for @mem_ops
  *
  * Claims the device (its attributes become read-only), resets it and
- * listens for config changes. May sleep.
+ * listens for config changes. One front end at a time: the session is
+ * shared by all of a device's front ends. May sleep.
  *
- * Return: 0; -ENODEV if the device is going away; -EBUSY if another
- * consumer claimed the device; -ENOMEM; or the device's reset error.
+ * Return: 0; -ENODEV if the device is going away; -EBUSY if another front
+ * end has the session open or another consumer claimed the device;
+ * -ENOMEM; or the device's reset error.
  */
 int vhost_mdev_open(struct vhost_mdev *vm,
 		    const struct vhost_mdev_mem_ops *mem_ops, void *mem_priv)
@@ -911,10 +997,9 @@ int vhost_mdev_open(struct vhost_mdev *vm,
 	int ret;
 
 	mutex_lock(&vm->mutex);
-	if (vm->dead || WARN_ON(vm->open)) {
-		ret = -ENODEV;
+	ret = vm->dead ? -ENODEV : vm->open ? -EBUSY : 0;
+	if (ret)
 		goto err_unlock;
-	}
 	ret = vmdev_claim(vm->vdev);
 	if (ret)
 		goto err_unlock;
@@ -938,6 +1023,7 @@ int vhost_mdev_open(struct vhost_mdev *vm,
 	vm->nvqs = nvqs;
 	vm->mem_ops = mem_ops;
 	vm->mem_priv = mem_priv;
+	vm->extra_backend_features = mem_ops ? mem_ops->backend_features : 0;
 	vm->backend_features = 0;
 	vm->driver_ok = false;
 	vmdev_set_config_cb(vm->vdev, &cb);
@@ -986,6 +1072,7 @@ void vhost_mdev_close(struct vhost_mdev *vm)
 	vm->nvqs = 0;
 	vm->mem_ops = NULL;
 	vm->mem_priv = NULL;
+	vm->extra_backend_features = 0;
 	vm->open = false;
 	vmdev_unclaim(vm->vdev);
 out:

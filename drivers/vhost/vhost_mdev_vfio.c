@@ -2,7 +2,7 @@
 /*
  * vhost_mdev: the vhost personality's VFIO front end.
  *
- * Every device created with a "*-vhost" mdev type becomes a VFIO device. A
+ * Every device created with a "*-vhost" mdev type is also a VFIO device. A
  * software parent's device gets an emulated IOMMU group (VFIO creates it
  * for the mdev), and its memory accesses are translated through the VFIO
  * container (vhost_mdev_iova.c). A hardware parent's device is registered
@@ -16,10 +16,8 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/module.h>
-#include <linux/pfn.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/vfio.h>
@@ -31,14 +29,14 @@
  * struct vhost_mdev_vfio - one vhost-personality device
  * @vfio: the VFIO device; first, as vfio_alloc_device() requires
  * @vdev: the vmdev device
- * @vm: the vhost session
+ * @vm: the vhost session, shared with the other front ends of the device
  * @iova: the IOVA translator, used for software parents only
  * @nr_doorbells: number of mappable doorbell regions, fixed while open
  */
 struct vhost_mdev_vfio {
 	struct vfio_device vfio;
 	struct vmdev_device *vdev;
-	struct vhost_mdev vm;
+	struct vhost_mdev *vm;
 	struct vhost_mdev_iova iova;
 	u16 nr_doorbells;
 };
@@ -63,13 +61,13 @@ static u16 vhost_mdev_vfio_count_doorbells(struct vhost_mdev_vfio *mv)
 	struct vmdev_notification_area area;
 	u16 i;
 
-	for (i = 0; i < mv->vm.nvqs; i++) {
+	for (i = 0; i < mv->vm->nvqs; i++) {
 		if (vmdev_get_vq_notification(mv->vdev, i, &area))
 			return 0;
 		if (!PAGE_ALIGNED(area.addr) || area.size != PAGE_SIZE)
 			return 0;
 	}
-	return mv->vm.nvqs;
+	return mv->vm->nvqs;
 }
 
 static int vhost_mdev_vfio_open_device(struct vfio_device *vfio)
@@ -90,7 +88,7 @@ static int vhost_mdev_vfio_open_device(struct vfio_device *vfio)
 		goto err_put_self;
 	}
 
-	ret = vhost_mdev_open(&mv->vm,
+	ret = vhost_mdev_open(mv->vm,
 			      software ? &vhost_mdev_iova_mem_ops : NULL,
 			      software ? &mv->iova : NULL);
 	if (ret)
@@ -115,7 +113,7 @@ static void vhost_mdev_vfio_close_device(struct vfio_device *vfio)
 	struct vmdev_device *vdev = mv->vdev;
 
 	/* Resets the device and drops every eventfd and translation. */
-	vhost_mdev_close(&mv->vm);
+	vhost_mdev_close(mv->vm);
 	if (vhost_mdev_vfio_is_software(mv))
 		vmdev_set_as(vdev, NULL, NULL);
 	mv->nr_doorbells = 0;
@@ -171,9 +169,9 @@ static long vhost_mdev_vfio_ioctl(struct vfio_device *vfio, unsigned int cmd,
 	case VFIO_DEVICE_GET_REGION_INFO:
 		return vhost_mdev_vfio_get_region_info(mv, argp);
 	case VFIO_DEVICE_RESET:
-		return vhost_mdev_device_reset(&mv->vm);
+		return vhost_mdev_device_reset(mv->vm);
 	}
-	return vhost_mdev_ioctl(&mv->vm, cmd, argp);
+	return vhost_mdev_ioctl(mv->vm, cmd, argp);
 }
 
 /*
@@ -194,40 +192,21 @@ static ssize_t vhost_mdev_vfio_write(struct vfio_device *vfio,
 	index = pos >> PAGE_SHIFT;
 	if (index >= mv->nr_doorbells)
 		return -EINVAL;
-	if (READ_ONCE(mv->vm.dead))
+	if (READ_ONCE(mv->vm->dead))
 		return -ENODEV;
 	vmdev_kick_vq(mv->vdev, index);
 	return count;
 }
 
-/*
- * Not under the session mutex: mmap_lock is held here, and the ioctls take
- * it (user copies) under the mutex. What it reads is fixed while open.
- */
+/* Region N is the doorbell of queue N, offered when every queue has one. */
 static int vhost_mdev_vfio_mmap(struct vfio_device *vfio,
 				struct vm_area_struct *vma)
 {
 	struct vhost_mdev_vfio *mv = vfio_to_vhost_mdev(vfio);
-	struct vmdev_notification_area area;
-	unsigned long index = vma->vm_pgoff;
 
-	if (vma->vm_end - vma->vm_start != PAGE_SIZE)
+	if (vma->vm_pgoff >= mv->nr_doorbells)
 		return -EINVAL;
-	/* A doorbell is written, never read, and shared with the device. */
-	if (!(vma->vm_flags & VM_SHARED) || (vma->vm_flags & VM_READ))
-		return -EINVAL;
-	if (index >= mv->nr_doorbells)
-		return -EINVAL;
-	if (READ_ONCE(mv->vm.dead))
-		return -ENODEV;
-	if (vmdev_get_vq_notification(mv->vdev, index, &area) ||
-	    !PAGE_ALIGNED(area.addr) || area.size != PAGE_SIZE)
-		return -EINVAL;
-
-	vma->vm_flags |= VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP;
-	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
-	return io_remap_pfn_range(vma, vma->vm_start, PHYS_PFN(area.addr),
-				  PAGE_SIZE, vma->vm_page_prot);
+	return vhost_mdev_mmap_doorbell(mv->vm, vma->vm_pgoff, vma);
 }
 
 /*
@@ -243,7 +222,7 @@ static void vhost_mdev_vfio_request(struct vfio_device *vfio,
 	if (!count)
 		dev_notice(mv->vdev->dev,
 			   "removal requested, waiting for the user to close the device\n");
-	vhost_mdev_kill(&mv->vm);
+	vhost_mdev_kill(mv->vm);
 }
 
 /* VFIO_GROUP_GET_DEVICE_FD names a device by its mdev UUID. */
@@ -269,16 +248,15 @@ static int vhost_mdev_vfio_init(struct vfio_device *vfio)
 {
 	struct vhost_mdev_vfio *mv = vfio_to_vhost_mdev(vfio);
 
-	return vhost_mdev_iova_init(&mv->iova, vfio, &mv->vm);
+	return vhost_mdev_iova_init(&mv->iova, vfio);
 }
 
+/* The last reference is gone: the session may be long gone too. */
 static void vhost_mdev_vfio_release(struct vfio_device *vfio)
 {
 	struct vhost_mdev_vfio *mv = vfio_to_vhost_mdev(vfio);
 
 	vhost_mdev_iova_destroy(&mv->iova);
-	if (mv->vdev)
-		vhost_mdev_destroy(&mv->vm);
 	vfio_free_device(vfio);
 }
 
@@ -296,70 +274,50 @@ static const struct vfio_device_ops vhost_mdev_vfio_ops = {
 	.dma_unmap = vhost_mdev_vfio_dma_unmap,
 };
 
-/*
- * Called with the core's personality semaphore held: no personality or
- * parent (un)registration from here.
+/**
+ * vhost_mdev_vfio_create - register the VFIO front end of a device
+ * @vm: the device's session
+ *
+ * A hardware function DMAs through its own IOMMU group, which the
+ * container then programs; a software device gets an emulated group and
+ * goes through the translator. May sleep.
+ *
+ * Return: the front end, or an ERR_PTR().
  */
-static int vhost_mdev_attach(struct vmdev_device *vdev)
+struct vhost_mdev_vfio *vhost_mdev_vfio_create(struct vhost_mdev *vm)
 {
+	struct vmdev_device *vdev = vm->vdev;
 	struct device *dev = vdev->dma_dev ?: vdev->dev;
 	struct vhost_mdev_vfio *mv;
 	int ret;
 
 	mv = vfio_alloc_device(vhost_mdev_vfio, vfio, dev, &vhost_mdev_vfio_ops);
 	if (IS_ERR(mv))
-		return PTR_ERR(mv);
+		return mv;
 	mv->vdev = vdev;
-	vhost_mdev_init(&mv->vm, vdev);
+	mv->vm = vm;
+	mv->iova.vm = vm;
 
-	/*
-	 * A hardware function DMAs through its own IOMMU group, which the
-	 * container then programs; a software device gets an emulated group
-	 * and goes through the translator.
-	 */
 	if (vdev->dma_dev)
 		ret = vfio_register_group_dev(&mv->vfio);
 	else
 		ret = vfio_register_emulated_iommu_dev(&mv->vfio);
 	if (ret) {
 		vfio_put_device(&mv->vfio);
-		return ret;
+		return ERR_PTR(ret);
 	}
-	vdev->consumer_priv = mv;
-	return 0;
+	return mv;
 }
 
-/* Same context as attach. Returns once the user closed the device. */
-static void vhost_mdev_detach(struct vmdev_device *vdev)
+/**
+ * vhost_mdev_vfio_destroy - unregister the VFIO front end
+ * @mv: what vhost_mdev_vfio_create() returned
+ *
+ * Returns once the user closed the device fd (VFIO asks, through the
+ * request op, until then). May sleep.
+ */
+void vhost_mdev_vfio_destroy(struct vhost_mdev_vfio *mv)
 {
-	struct vhost_mdev_vfio *mv = vdev->consumer_priv;
-
 	vfio_unregister_group_dev(&mv->vfio);
 	vfio_put_device(&mv->vfio);
 }
-
-static const struct vmdev_personality vhost_mdev_personality = {
-	.id = VMDEV_PERSONALITY_VHOST,
-	.name = "vhost",
-	.owner = THIS_MODULE,
-	.attach = vhost_mdev_attach,
-	.detach = vhost_mdev_detach,
-};
-
-static int __init vhost_mdev_module_init(void)
-{
-	return vmdev_register_personality(&vhost_mdev_personality);
-}
-
-static void __exit vhost_mdev_module_exit(void)
-{
-	vmdev_unregister_personality(&vhost_mdev_personality);
-}
-
-module_init(vhost_mdev_module_init);
-module_exit(vhost_mdev_module_exit);
-
-MODULE_LICENSE("GPL");
-MODULE_AUTHOR("vhost-mdev developers");
-MODULE_DESCRIPTION("vhost personality of vmdev devices: vhost ioctls on a VFIO device fd");
-MODULE_ALIAS("vmdev-personality-vhost");

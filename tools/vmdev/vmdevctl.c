@@ -4,7 +4,9 @@
  *
  * Device management goes through the mdev sysfs interface; everything that
  * talks to a vhost-personality device goes through libvmdev, which opens
- * it the way a hypervisor does (VFIO container, group, device fd).
+ * it the way a hypervisor does: VFIO container, group and device fd, or,
+ * with --cdev or a node path, the device's vhost-vdpa compatible character
+ * device with memory mapped by IOTLB messages.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -38,14 +40,18 @@ static const char usage_text[] =
 "  create TYPE [--uuid U] [--mac M] [--mtu N] [--pairs P] [--peer UUID]\n"
 "                                create a device; prints its UUID\n"
 "  destroy UUID                  remove a device\n"
-"  show UUID                     attributes; for a vhost device also its\n"
+"  show DEV [--cdev]             attributes; for a vhost device also its\n"
 "                                features, status and config (opens it)\n"
-"  send UUID [--count N] [--size S] [--dst MAC] [--qp I]\n"
+"  send DEV [--count N] [--size S] [--dst MAC] [--qp I] [--cdev]\n"
 "                                transmit N test frames of S bytes\n"
-"  recv UUID [--count N] [--timeout MS] [--pairs P]\n"
+"  recv DEV [--count N] [--timeout MS] [--pairs P] [--cdev]\n"
 "                                receive up to N frames, check their pattern\n"
-"  loopback UUID [--count N] [--size S] [--timeout MS]\n"
+"  loopback DEV [--count N] [--size S] [--timeout MS] [--cdev]\n"
 "                                send and receive on one device, verify bytes\n"
+"\n"
+"DEV is a vhost device's UUID, opened through VFIO, or through its\n"
+"character device (/dev/vhost-mdev/UUID) with --cdev; or the path of a\n"
+"vhost-vdpa character device node.\n"
 "\n"
 "Exit status: 0 success, 1 failure, 2 usage error.\n";
 
@@ -60,6 +66,7 @@ struct args {
 	long size;
 	long qp;
 	long timeout;
+	bool cdev;
 };
 
 static int usage(void)
@@ -102,6 +109,7 @@ static int parse_args(int argc, char **argv, const char *allowed,
 		{ "dst", required_argument, NULL, 'd' },
 		{ "qp", required_argument, NULL, 'q' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "cdev", no_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct option *o;
@@ -158,10 +166,13 @@ static int parse_args(int argc, char **argv, const char *allowed,
 		case 't':
 			ok = parse_long(optarg, 0, INT_MAX, &a->timeout);
 			break;
+		case 'C':
+			a->cdev = true;
+			break;
 		}
 		if (!ok) {
 			fprintf(stderr, "vmdevctl: bad value for --%s: %s\n",
-				o->name, optarg);
+				o->name, optarg ? optarg : "");
 			return EXIT_USAGE;
 		}
 	}
@@ -341,9 +352,32 @@ static const char * const backend_names[] = {
 	[VHOST_BACKEND_F_IOTLB_BATCH] = "IOTLB_BATCH",
 	[VHOST_BACKEND_F_SUSPEND] = "SUSPEND",
 	[VHOST_BACKEND_F_RESUME] = "RESUME",
+	[VHOST_BACKEND_F_IOTLB_PERSIST] = "IOTLB_PERSIST",
 };
 
-static int show_vhost(const char *uuid)
+/* A node path rather than a UUID. */
+static bool is_path(const char *target)
+{
+	return target[0] == '/';
+}
+
+/*
+ * Open @target: a UUID (through VFIO, or its character device with
+ * --cdev) or the path of a character device node.
+ */
+static int dev_open(const char *target, const struct args *a,
+		    const struct vmdev_open_opts *opts, struct vmdev **devp)
+{
+	struct vmdev_open_opts o = opts ? *opts : (struct vmdev_open_opts){};
+
+	if (is_path(target))
+		return vmdev_open_path(devp, target, &o);
+	if (a->cdev)
+		o.flags |= VMDEV_OPEN_CDEV;
+	return vmdev_open(devp, target, &o);
+}
+
+static int show_vhost(const char *target, const struct args *a)
 {
 	struct vhost_vdpa_iova_range range;
 	struct vmdev_net_config cfg;
@@ -352,10 +386,11 @@ static int show_vhost(const char *uuid)
 	uint32_t u32;
 	int ret, status;
 
-	ret = vmdev_open(&dev, uuid, NULL);
+	ret = dev_open(target, a, NULL, &dev);
 	if (ret)
-		return fail("open", uuid, ret);
-	puts("device (through the vhost fd):");
+		return fail("open", target, ret);
+	printf("device (through the %s fd):\n",
+	       vmdev_container_fd(dev) < 0 ? "character device" : "VFIO device");
 	if (!vmdev_ioctl(dev, VHOST_VDPA_GET_DEVICE_ID, &u32))
 		printf("  %-18s %u\n", "device_id", u32);
 	print_bits("features", vmdev_device_features(dev), feature_names,
@@ -386,10 +421,10 @@ static int show_vhost(const char *uuid)
 		printf("  %-18s %u\n", "config.mtu", cfg.mtu);
 	}
 	vmdev_close(dev);
-	return ret ? fail("config", uuid, ret) : EXIT_SUCCESS;
+	return ret ? fail("config", target, ret) : EXIT_SUCCESS;
 }
 
-static int cmd_show(const char *uuid)
+static int cmd_show(const char *uuid, const struct args *a)
 {
 	static const char * const attrs[] = {
 		"personality", "mac", "mtu", "max_vq_pairs", "link", "peer",
@@ -399,6 +434,8 @@ static int cmd_show(const char *uuid)
 	const char *t;
 	ssize_t n;
 
+	if (is_path(uuid))
+		return show_vhost(uuid, a);
 	snprintf(path, sizeof(path), VMDEV_SYSFS_DEVICES "/%s/mdev_type",
 		 uuid);
 	n = readlink(path, target, sizeof(target) - 1);
@@ -412,13 +449,13 @@ static int cmd_show(const char *uuid)
 			printf("  %-18s %s\n", attrs[i], val);
 	if (vmdev_attr_read(uuid, "personality", val, sizeof(val)) >= 0 &&
 	    !strcmp(val, "vhost"))
-		return show_vhost(uuid);
+		return show_vhost(uuid, a);
 	return EXIT_SUCCESS;
 }
 
 /* Open @uuid and bring up @pairs queue pairs (MQ set when more than one). */
-static int net_open(const char *uuid, unsigned int pairs, struct vmdev **devp,
-		    uint8_t mac[6])
+static int net_open(const char *uuid, const struct args *a, unsigned int pairs,
+		    struct vmdev **devp, uint8_t mac[6])
 {
 	struct vmdev_net_opts opts = { .pairs = pairs };
 	struct vmdev_open_opts oo = { .arena_size = 1 << 20 };
@@ -426,7 +463,7 @@ static int net_open(const char *uuid, unsigned int pairs, struct vmdev **devp,
 	struct vmdev *dev;
 	int ret;
 
-	ret = vmdev_open(&dev, uuid, &oo);
+	ret = dev_open(uuid, a, &oo, &dev);
 	if (ret)
 		return fail("open", uuid, ret);
 	ret = vmdev_net_start(dev, &opts);
@@ -496,7 +533,7 @@ static int cmd_send(const char *uuid, const struct args *a)
 		fprintf(stderr, "vmdevctl: bad MAC address: %s\n", a->dst);
 		return EXIT_USAGE;
 	}
-	ret = net_open(uuid, a->qp + 1, &dev, mac);
+	ret = net_open(uuid, a, a->qp + 1, &dev, mac);
 	if (ret)
 		return ret;
 	ret = send_frames(dev, a->qp, dst, mac, a->count, a->size);
@@ -591,7 +628,7 @@ static int cmd_recv(const char *uuid, const struct args *a)
 	long got, bad;
 	int ret;
 
-	ret = net_open(uuid, pairs, &dev, mac);
+	ret = net_open(uuid, a, pairs, &dev, mac);
 	if (ret)
 		return ret;
 	got = recv_frames(dev, pairs, a->count, a->timeout, true, false, 0,
@@ -610,7 +647,7 @@ static int cmd_loopback(const char *uuid, const struct args *a)
 	uint8_t mac[6];
 	int ret;
 
-	ret = net_open(uuid, 1, &dev, mac);
+	ret = net_open(uuid, a, 1, &dev, mac);
 	if (ret)
 		return ret;
 	if (a->size > (long)vmdev_net_max_frame(dev)) {
@@ -676,14 +713,16 @@ int main(int argc, char **argv)
 
 	if (!strcmp(cmd, "create"))
 		ret = parse_args(argc, argv, "uuid mac mtu pairs peer", &a);
-	else if (!strcmp(cmd, "destroy") || !strcmp(cmd, "show"))
+	else if (!strcmp(cmd, "destroy"))
 		ret = parse_args(argc, argv, "", &a);
+	else if (!strcmp(cmd, "show"))
+		ret = parse_args(argc, argv, "cdev", &a);
 	else if (!strcmp(cmd, "send"))
-		ret = parse_args(argc, argv, "count size dst qp", &a);
+		ret = parse_args(argc, argv, "count size dst qp cdev", &a);
 	else if (!strcmp(cmd, "recv"))
-		ret = parse_args(argc, argv, "count timeout pairs", &a);
+		ret = parse_args(argc, argv, "count timeout pairs cdev", &a);
 	else if (!strcmp(cmd, "loopback"))
-		ret = parse_args(argc, argv, "count size timeout", &a);
+		ret = parse_args(argc, argv, "count size timeout cdev", &a);
 	else
 		return fprintf(stderr, "vmdevctl: unknown command %s\n", cmd),
 		       usage();
@@ -695,14 +734,18 @@ int main(int argc, char **argv)
 
 	if (!strcmp(cmd, "create"))
 		return cmd_create(arg, &a);
-	if (!vmdev_uuid_valid(arg)) {
-		fprintf(stderr, "vmdevctl: not a UUID: %s\n", arg);
+	/* A node path names a vhost device too, except for destroy. */
+	if (!vmdev_uuid_valid(arg) && (!is_path(arg) || a.cdev ||
+				       !strcmp(cmd, "destroy"))) {
+		fprintf(stderr, "vmdevctl: not a UUID%s: %s\n",
+			strcmp(cmd, "destroy") && !a.cdev ? " or a node path" : "",
+			arg);
 		return EXIT_USAGE;
 	}
 	if (!strcmp(cmd, "destroy"))
 		return cmd_destroy(arg);
 	if (!strcmp(cmd, "show"))
-		return cmd_show(arg);
+		return cmd_show(arg, &a);
 	if (!strcmp(cmd, "send"))
 		return cmd_send(arg, &a);
 	if (!strcmp(cmd, "recv"))

@@ -6,10 +6,12 @@
  * VFIO_GROUP_GET_DEVICE_FD and its mdev UUID) whose fd accepts the vhost
  * and vhost-vdpa ioctls of <linux/vhost.h>, with upstream vhost-vdpa's
  * meaning; ring and buffer addresses are IOVAs mapped through the VFIO
- * container. No ioctl numbers are new: this header only supplies the
- * upstream definitions that Debian 12's <linux/vhost.h> lacks, and
- * describes the VFIO regions. Documentation/userspace-api/vhost-mdev.rst
- * has the details.
+ * container. It is also a vhost-vdpa compatible character device,
+ * /dev/vhost-mdev/<UUID>, with the same ioctls and upstream's IOTLB
+ * messages (<linux/vhost_types.h>) for memory. No ioctl numbers are new:
+ * this header only supplies the upstream definitions that Debian 12's
+ * <linux/vhost.h> lacks, and describes the VFIO regions.
+ * Documentation/userspace-api/vhost-mdev.rst has the details.
  */
 #ifndef _UAPI_LINUX_VHOST_MDEV_H
 #define _UAPI_LINUX_VHOST_MDEV_H

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * libvmdev: open a vhost-personality mdev through VFIO, and the device
- * ioctls that are not about rings: ownership, status, features, config,
- * suspend and resume.
+ * libvmdev: open a vhost-personality mdev (through VFIO here, through its
+ * character device in vmdev_cdev.c), and the device ioctls that are not
+ * about rings: ownership, status, features, config, suspend and resume.
  */
 #include <fcntl.h>
 #include <limits.h>
@@ -36,6 +36,11 @@ int vmdev_fd(const struct vmdev *dev)
 int vmdev_container_fd(const struct vmdev *dev)
 {
 	return dev->container_fd;
+}
+
+uint64_t vmdev_backend_features(const struct vmdev *dev)
+{
+	return dev->backend_features;
 }
 
 uint64_t vmdev_device_features(const struct vmdev *dev)
@@ -189,10 +194,45 @@ static int vmdev_arena_init(struct vmdev *dev,
 	return 0;
 }
 
+static struct vmdev *vmdev_alloc(const struct vmdev_open_opts *opts)
+{
+	struct vmdev *dev = calloc(1, sizeof(*dev));
+
+	if (!dev)
+		return NULL;
+	dev->container_fd = -1;
+	dev->group_fd = -1;
+	dev->fd = -1;
+	dev->config_fd = -1;
+	dev->flags = opts->flags;
+	dev->page_size = sysconf(_SC_PAGESIZE);
+	return dev;
+}
+
+/* Everything after the device fd is open, whatever the front end. */
+static int vmdev_open_common(struct vmdev *dev,
+			     const struct vmdev_open_opts *opts)
+{
+	int ret = 0;
+
+	if (!(opts->flags & VMDEV_OPEN_NO_OWNER))
+		ret = vmdev_ioctl(dev, VHOST_SET_OWNER, NULL);
+	if (!ret && dev->mem_ops->setup)
+		ret = dev->mem_ops->setup(dev);
+	if (!ret)
+		ret = vmdev_query(dev);
+	if (!ret)
+		ret = vmdev_alloc_vqs(dev);
+	if (!ret)
+		ret = vmdev_arena_init(dev, opts);
+	return ret;
+}
+
 int vmdev_open(struct vmdev **devp, const char *uuid,
 	       const struct vmdev_open_opts *opts)
 {
 	static const struct vmdev_open_opts defaults;
+	char path[PATH_MAX];
 	struct vmdev *dev;
 	int ret;
 
@@ -200,27 +240,45 @@ int vmdev_open(struct vmdev **devp, const char *uuid,
 		opts = &defaults;
 	if (!vmdev_uuid_valid(uuid))
 		return -EINVAL;
-	dev = calloc(1, sizeof(*dev));
+	if (opts->flags & VMDEV_OPEN_CDEV) {
+		ret = vmdev_cdev_path(uuid, path, sizeof(path));
+		return ret ? ret : vmdev_open_path(devp, path, opts);
+	}
+	dev = vmdev_alloc(opts);
 	if (!dev)
 		return -ENOMEM;
 	snprintf(dev->uuid, sizeof(dev->uuid), "%s", uuid);
-	dev->container_fd = -1;
-	dev->group_fd = -1;
-	dev->fd = -1;
-	dev->config_fd = -1;
-	dev->flags = opts->flags;
 	dev->mem_ops = &vmdev_vfio_mem_ops;
-	dev->page_size = sysconf(_SC_PAGESIZE);
 
 	ret = vmdev_vfio_open(dev);
-	if (!ret && !(opts->flags & VMDEV_OPEN_NO_OWNER))
-		ret = vmdev_ioctl(dev, VHOST_SET_OWNER, NULL);
 	if (!ret)
-		ret = vmdev_query(dev);
+		ret = vmdev_open_common(dev, opts);
+	if (ret) {
+		vmdev_close(dev);
+		return ret;
+	}
+	*devp = dev;
+	return 0;
+}
+
+int vmdev_open_path(struct vmdev **devp, const char *path,
+		    const struct vmdev_open_opts *opts)
+{
+	static const struct vmdev_open_opts defaults;
+	struct vmdev *dev;
+	int ret;
+
+	if (!opts)
+		opts = &defaults;
+	dev = vmdev_alloc(opts);
+	if (!dev)
+		return -ENOMEM;
+	dev->cdev = true;
+	dev->mem_ops = &vmdev_iotlb_mem_ops;
+
+	ret = vmdev_cdev_open(dev, path);
 	if (!ret)
-		ret = vmdev_alloc_vqs(dev);
-	if (!ret)
-		ret = vmdev_arena_init(dev, opts);
+		ret = vmdev_open_common(dev, opts);
 	if (ret) {
 		vmdev_close(dev);
 		return ret;
@@ -302,6 +360,8 @@ int vmdev_reset(struct vmdev *dev)
 
 	vmdev_release_vqs(dev);
 	dev->driver_features = 0;
+	if (!ret && dev->mem_ops->after_reset)
+		ret = dev->mem_ops->after_reset(dev);
 	return ret;
 }
 
@@ -449,8 +509,10 @@ static int vmdev_backend_feature(struct vmdev *dev, unsigned int bit)
 		return ret;
 	if (!(offered & (1ULL << bit)))
 		return -EOPNOTSUPP;
-	want = offered & ((1ULL << VHOST_BACKEND_F_SUSPEND) |
-			  (1ULL << VHOST_BACKEND_F_RESUME));
+	/* Keep what the memory backend negotiated at open. */
+	want = dev->backend_features |
+	       (offered & ((1ULL << VHOST_BACKEND_F_SUSPEND) |
+			   (1ULL << VHOST_BACKEND_F_RESUME)));
 	ret = vmdev_ioctl(dev, VHOST_SET_BACKEND_FEATURES, &want);
 	if (!ret)
 		dev->backend_features = want;

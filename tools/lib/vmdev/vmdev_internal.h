@@ -47,6 +47,7 @@ struct vmdev {
 	int group_fd;
 	int fd;
 	int config_fd;
+	bool cdev;
 	unsigned int flags;
 	const struct vmdev_mem_ops *mem_ops;
 	size_t page_size;
@@ -71,6 +72,10 @@ struct vmdev {
 
 /* vmdev_mem.c */
 uint64_t vmdev_iova_of(const struct vmdev *dev, const void *p, size_t len);
+int vmdev_remap_all(struct vmdev *dev);
+
+/* vmdev_cdev.c */
+int vmdev_cdev_open(struct vmdev *dev, const char *path);
 
 /* vmdev_vq.c */
 void vmdev_vq_release(struct vmdev_vq *vq);

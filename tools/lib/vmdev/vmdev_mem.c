@@ -171,6 +171,24 @@ uint64_t vmdev_iova_of(const struct vmdev *dev, const void *p, size_t len)
 	return UINT64_MAX;
 }
 
+/*
+ * Map the arena (if it was mapped) and every library-owned region again,
+ * after a reset that dropped the device's mappings.
+ */
+int vmdev_remap_all(struct vmdev *dev)
+{
+	const struct vmdev_region *r;
+	int ret = 0;
+
+	if (dev->arena_mapped)
+		ret = dev->mem_ops->map(dev, dev->arena, dev->arena_iova,
+					dev->arena_size, VMDEV_MAP_RW);
+	for (r = dev->regions; r && !ret; r = r->next)
+		ret = dev->mem_ops->map(dev, r->vaddr, r->iova, r->size,
+					VMDEV_MAP_RW);
+	return ret;
+}
+
 int vmdev_arena_unmap(struct vmdev *dev)
 {
 	int ret;

@@ -70,7 +70,10 @@ static int vmdev_vq_set_fd(struct vmdev_vq *vq, unsigned long cmd, int *fdp)
 	return 0;
 }
 
-/* The queue's doorbell page, when the device has one (hardware parents). */
+/*
+ * The queue's doorbell page, when the device has one (hardware parents):
+ * VFIO region N, or page N of the character device.
+ */
 static void vmdev_vq_map_doorbell(struct vmdev_vq *vq)
 {
 	struct vmdev *dev = vq->dev;
@@ -80,10 +83,13 @@ static void vmdev_vq_map_doorbell(struct vmdev_vq *vq)
 	};
 	void *p;
 
-	if (ioctl(dev->fd, VFIO_DEVICE_GET_REGION_INFO, &info) ||
-	    !(info.flags & VFIO_REGION_INFO_FLAG_MMAP) ||
-	    info.size < sizeof(uint16_t))
+	if (dev->cdev) {
+		info.offset = (uint64_t)vq->index * dev->page_size;
+	} else if (ioctl(dev->fd, VFIO_DEVICE_GET_REGION_INFO, &info) ||
+		   !(info.flags & VFIO_REGION_INFO_FLAG_MMAP) ||
+		   info.size < sizeof(uint16_t)) {
 		return;
+	}
 	p = mmap(NULL, dev->page_size, PROT_WRITE, MAP_SHARED, dev->fd,
 		 info.offset);
 	if (p != MAP_FAILED)

@@ -24,12 +24,19 @@ FIXTURE(net) {
 	uint8_t buf[FRAME_BUF];
 };
 
+FIXTURE_VARIANT(net) {
+	unsigned int open_flags;	/* the front end: vhost_mdev_test.h */
+};
+
+FIXTURE_VARIANT_ADD(net, vfio) { .open_flags = 0 };
+FIXTURE_VARIANT_ADD(net, cdev) { .open_flags = VMDEV_OPEN_CDEV };
+
 FIXTURE_SETUP(net)
 {
 	require_vhost_mdev(_metadata);
 	ASSERT_EQ(0, vhost_create(self->uuid, 0, NULL));
 	ASSERT_EQ(0, dev_mac(self->uuid, self->mac));
-	ASSERT_EQ(0, vhost_open(&self->dev, self->uuid));
+	ASSERT_EQ(0, vhost_open(&self->dev, self->uuid, variant->open_flags));
 }
 
 FIXTURE_TEARDOWN(net)
@@ -120,7 +127,7 @@ TEST_F(net, jumbo_frames_without_mergeable_buffers)
 	vmdev_close(self->dev);
 	self->dev = NULL;
 	ASSERT_EQ(0, dev_write(self->uuid, "mtu", "9000"));
-	ASSERT_EQ(0, vhost_open(&self->dev, self->uuid));
+	ASSERT_EQ(0, vhost_open(&self->dev, self->uuid, variant->open_flags));
 	ASSERT_EQ(0, vmdev_net_start(self->dev, &opts));
 	ASSERT_FALSE(vmdev_driver_features(self->dev) &
 		     BIT64(VIRTIO_NET_F_MRG_RXBUF));
@@ -256,8 +263,8 @@ TEST_F(net, peers_exchange_frames_both_ways)
 	ASSERT_EQ(0, vhost_create(self->peer, 0, NULL));
 	ASSERT_EQ(0, dev_mac(self->peer, pmac));
 	ASSERT_EQ(0, dev_write(self->uuid, "peer", self->peer));
-	ASSERT_EQ(0, vhost_open(&self->dev, self->uuid));
-	ASSERT_EQ(0, vhost_open(&self->pdev, self->peer));
+	ASSERT_EQ(0, vhost_open(&self->dev, self->uuid, variant->open_flags));
+	ASSERT_EQ(0, vhost_open(&self->pdev, self->peer, variant->open_flags));
 	ASSERT_EQ(0, vmdev_net_start(self->dev, NULL));
 	ASSERT_EQ(0, vmdev_net_start(self->pdev, NULL));
 
@@ -294,7 +301,9 @@ TEST_F(net, suspend_holds_frames_until_resume)
 
 TEST_F(net, doorbell_option_falls_back_to_eventfd)
 {
-	struct vmdev_open_opts opts = { .flags = VMDEV_OPEN_DOORBELLS };
+	struct vmdev_open_opts opts = {
+		.flags = VMDEV_OPEN_DOORBELLS | variant->open_flags,
+	};
 
 	vmdev_close(self->dev);
 	self->dev = NULL;

@@ -2,16 +2,15 @@
 /*
  * What an open device holds and what closing (or dying) gives back: the
  * claim on the mdev's attributes, references on mvnet and vhost_mdev, and
- * pinned memory. Pins are counted by the kernel in /proc/vmstat
- * (nr_foll_pin_acquired - nr_foll_pin_released: VFIO pins with FOLL_PIN),
+ * pinned memory, through either front end. Pins are counted by the kernel
+ * in /proc/vmstat (nr_foll_pin_acquired - nr_foll_pin_released: VFIO and
+ * the character device pin with FOLL_PIN),
  * a process-independent measure; locked_vm is per mm and would die with
  * the process whatever the driver did.
  */
-#include <limits.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <linux/capability.h>
 
 #include "kselftest_harness.h"
 #include "vhost_mdev_test.h"
@@ -33,44 +32,12 @@ FIXTURE(life) {
 	struct baseline base;
 };
 
-/* What pinned_pages() returns when /proc/vmstat cannot tell. */
-#define PINS_UNKNOWN	LONG_MIN
+FIXTURE_VARIANT(life) {
+	unsigned int open_flags;	/* the front end: vhost_mdev_test.h */
+};
 
-/*
- * FOLL_PIN pins taken minus pins released system-wide, or PINS_UNKNOWN.
- * Only differences mean anything: the two counters start wherever boot
- * left them, so the value itself may well be negative. Per-CPU deltas are
- * folded in first so that two reads compare exactly.
- */
-static long pinned_pages(void)
-{
-	long acquired = -1, released = -1, val;
-	char name[64];
-	FILE *f;
-
-	write_str("/proc/sys/vm/stat_refresh", "1");
-	f = fopen("/proc/vmstat", "r");
-	if (!f)
-		return PINS_UNKNOWN;
-	while (fscanf(f, "%63s %ld", name, &val) == 2) {
-		if (!strcmp(name, "nr_foll_pin_acquired"))
-			acquired = val;
-		else if (!strcmp(name, "nr_foll_pin_released"))
-			released = val;
-	}
-	fclose(f);
-	if (acquired < 0 || released < 0)
-		return PINS_UNKNOWN;
-	return acquired - released;
-}
-
-static long module_refcnt(const char *name)
-{
-	char path[PATH_BUF];
-
-	snprintf(path, sizeof(path), "/sys/module/%s/refcnt", name);
-	return read_long(path);
-}
+FIXTURE_VARIANT_ADD(life, vfio) { .open_flags = 0 };
+FIXTURE_VARIANT_ADD(life, cdev) { .open_flags = VMDEV_OPEN_CDEV };
 
 FIXTURE_SETUP(life)
 {
@@ -142,7 +109,7 @@ static bool released(const char *uuid, const struct baseline *b)
 
 TEST_F(life, attributes_are_busy_while_open)
 {
-	ASSERT_EQ(0, vhost_open(&self->dev, self->uuid));
+	ASSERT_EQ(0, vhost_open(&self->dev, self->uuid, variant->open_flags));
 	EXPECT_ERRNO(EBUSY, dev_write(self->uuid, "mac", "02:00:00:00:00:42"));
 	EXPECT_ERRNO(EBUSY, dev_write(self->uuid, "mtu", "9000"));
 	EXPECT_ERRNO(EBUSY, dev_write(self->uuid, "max_vq_pairs", "2"));
@@ -155,7 +122,7 @@ TEST_F(life, attributes_are_busy_while_open)
 
 TEST_F(life, modules_stay_while_open)
 {
-	ASSERT_EQ(0, vhost_open(&self->dev, self->uuid));
+	ASSERT_EQ(0, vhost_open(&self->dev, self->uuid, variant->open_flags));
 	EXPECT_ERRNO(EWOULDBLOCK, module_unload("mvnet"));
 	EXPECT_ERRNO(EWOULDBLOCK, module_unload(VHOST_MDEV_MODULE));
 	EXPECT_TRUE(module_loaded("mvnet"));
@@ -167,7 +134,7 @@ TEST_F(life, modules_stay_while_open)
 
 TEST_F(life, close_releases_everything)
 {
-	ASSERT_EQ(0, vhost_open(&self->dev, self->uuid));
+	ASSERT_EQ(0, vhost_open(&self->dev, self->uuid, variant->open_flags));
 	ASSERT_EQ(0, vmdev_net_start(self->dev, NULL));
 	ASSERT_EQ(0, loopback(self->dev, self->mac, 16));
 	EXPECT_LT(self->base.pins, pinned_pages())
@@ -179,7 +146,7 @@ TEST_F(life, close_releases_everything)
 
 TEST_F(life, close_allows_rmmod)
 {
-	ASSERT_EQ(0, vhost_open(&self->dev, self->uuid));
+	ASSERT_EQ(0, vhost_open(&self->dev, self->uuid, variant->open_flags));
 	ASSERT_EQ(0, vmdev_net_start(self->dev, NULL));
 	ASSERT_EQ(0, loopback(self->dev, self->mac, 2));
 	vmdev_close(self->dev);
@@ -187,40 +154,23 @@ TEST_F(life, close_allows_rmmod)
 	EXPECT_EQ(0, module_unload(VHOST_MDEV_MODULE));
 	ASSERT_EQ(0, module_load(VHOST_MDEV_MODULE, NULL));
 	/* the device, still there, gets its consumer back */
-	ASSERT_EQ(0, vhost_open(&self->dev, self->uuid));
+	ASSERT_EQ(0, vhost_open(&self->dev, self->uuid, variant->open_flags));
 	ASSERT_EQ(0, vmdev_net_start(self->dev, NULL));
 	EXPECT_EQ(0, loopback(self->dev, self->mac, 2));
-}
-
-/* Drop CAP_IPC_LOCK so that RLIMIT_MEMLOCK binds VFIO's pinning. */
-static int drop_ipc_lock(void)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2];
-
-	if (syscall(SYS_capget, &hdr, data))
-		return -errno;
-	data[CAP_IPC_LOCK / 32].effective &= ~(1U << (CAP_IPC_LOCK % 32));
-	data[CAP_IPC_LOCK / 32].permitted &= ~(1U << (CAP_IPC_LOCK % 32));
-	data[CAP_IPC_LOCK / 32].inheritable &= ~(1U << (CAP_IPC_LOCK % 32));
-	if (syscall(SYS_capset, &hdr, data))
-		return -errno;
-	return 0;
 }
 
 /*
  * Child: open the device, start it and stream frames forever, saying on
  * @wfd when traffic flows. Exits non-zero on a failure.
  */
-static void stream_forever(const char *uuid, const uint8_t mac[6], int wfd)
+static void stream_forever(const char *uuid, unsigned int flags,
+			   const uint8_t mac[6], int wfd)
 {
 	struct vmdev *dev;
 	char c = 'x';
 	uint32_t i;
 
-	if (vhost_open(&dev, uuid) || vmdev_net_start(dev, NULL) ||
+	if (vhost_open(&dev, uuid, flags) || vmdev_net_start(dev, NULL) ||
 	    loopback(dev, mac, 4))
 		_exit(1);
 	if (write(wfd, &c, 1) != 1)
@@ -238,7 +188,8 @@ static void stream_forever(const char *uuid, const uint8_t mac[6], int wfd)
 }
 
 /* Child: with a small memlock limit and no CAP_IPC_LOCK, the device works. */
-static void small_memlock_user(const char *uuid, const uint8_t mac[6])
+static void small_memlock_user(const char *uuid, unsigned int flags,
+			       const uint8_t mac[6])
 {
 	struct rlimit rl = { 8 << 20, 8 << 20 };
 	struct vmdev_net_opts opts = { .ring_num = 64 };
@@ -246,7 +197,7 @@ static void small_memlock_user(const char *uuid, const uint8_t mac[6])
 
 	if (setrlimit(RLIMIT_MEMLOCK, &rl) || drop_ipc_lock())
 		_exit(3);
-	if (vhost_open(&dev, uuid))
+	if (vhost_open(&dev, uuid, flags))
 		_exit(4);
 	if (vmdev_net_start(dev, &opts))
 		_exit(5);
@@ -268,7 +219,8 @@ TEST_F_TIMEOUT(life, killed_process_releases_everything, 120)
 	ASSERT_LE(0, pid);
 	if (!pid) {
 		close(pipefd[0]);
-		stream_forever(self->uuid, self->mac, pipefd[1]);
+		stream_forever(self->uuid, variant->open_flags, self->mac,
+			       pipefd[1]);
 	}
 	close(pipefd[1]);
 	ASSERT_EQ(1, read(pipefd[0], &c, 1))
@@ -288,7 +240,7 @@ TEST_F_TIMEOUT(life, killed_process_releases_everything, 120)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid)
-		small_memlock_user(self->uuid, self->mac);
+		small_memlock_user(self->uuid, variant->open_flags, self->mac);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
@@ -297,7 +249,10 @@ TEST_F_TIMEOUT(life, killed_process_releases_everything, 120)
 
 TEST_F_TIMEOUT(life, create_open_close_remove_cycles, 900)
 {
-	struct vmdev_open_opts opts = { .arena_size = 64 << 10 };
+	struct vmdev_open_opts opts = {
+		.flags = variant->open_flags,
+		.arena_size = 64 << 10,
+	};
 	long avail = available_instances(MVNET_VHOST);
 	int i;
 

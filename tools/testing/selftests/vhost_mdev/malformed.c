@@ -23,12 +23,19 @@ FIXTURE(bad) {
 	int config_fd;
 };
 
+FIXTURE_VARIANT(bad) {
+	unsigned int open_flags;	/* the front end: vhost_mdev_test.h */
+};
+
+FIXTURE_VARIANT_ADD(bad, vfio) { .open_flags = 0 };
+FIXTURE_VARIANT_ADD(bad, cdev) { .open_flags = VMDEV_OPEN_CDEV };
+
 FIXTURE_SETUP(bad)
 {
 	require_vhost_mdev(_metadata);
 	ASSERT_EQ(0, vhost_create(self->uuid, 0, NULL));
 	ASSERT_EQ(0, dev_mac(self->uuid, self->mac));
-	ASSERT_EQ(0, vhost_open(&self->dev, self->uuid));
+	ASSERT_EQ(0, vhost_open(&self->dev, self->uuid, variant->open_flags));
 	ASSERT_EQ(0, vmdev_net_start(self->dev, NULL));
 	self->vq = vmdev_vq(self->dev, TXQ);
 	self->err_fd = vmdev_vq_err_eventfd(self->vq);

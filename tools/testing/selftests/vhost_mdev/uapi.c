@@ -2,8 +2,8 @@
 /*
  * The vhost-personality device fd: every vhost and vhost-vdpa ioctl of
  * Documentation/userspace-api/vhost-mdev.rst, with upstream vhost-vdpa's
- * meaning and errnos (drivers/vhost/vdpa.c), and the VFIO device info of a
- * device without doorbells.
+ * meaning and errnos (drivers/vhost/vdpa.c), through either front end, and
+ * the VFIO device info of a device without doorbells.
  */
 #include <stddef.h>
 #include <sys/eventfd.h>
@@ -23,11 +23,18 @@ FIXTURE(vhost) {
 	uint16_t num_max;
 };
 
+FIXTURE_VARIANT(vhost) {
+	unsigned int open_flags;	/* the front end: vhost_mdev_test.h */
+};
+
+FIXTURE_VARIANT_ADD(vhost, vfio) { .open_flags = 0 };
+FIXTURE_VARIANT_ADD(vhost, cdev) { .open_flags = VMDEV_OPEN_CDEV };
+
 FIXTURE_SETUP(vhost)
 {
 	require_vhost_mdev(_metadata);
 	ASSERT_EQ(0, vhost_create(self->uuid, 0, NULL));
-	ASSERT_EQ(0, vmdev_open(&self->dev, self->uuid, NULL));
+	ASSERT_EQ(0, vhost_open(&self->dev, self->uuid, variant->open_flags));
 	self->fd = vmdev_fd(self->dev);
 	self->nvqs = vmdev_vq_count(self->dev);
 	self->num_max = vmdev_vq_num_max(self->dev);
@@ -41,37 +48,9 @@ FIXTURE_TEARDOWN(vhost)
 
 #define IOCTL(req, arg)	xioctl(self->fd, (req), (arg))
 
-static int set_status(int fd, uint8_t status)
-{
-	return xioctl(fd, VHOST_VDPA_SET_STATUS, &status);
-}
-
-static int get_status(int fd)
-{
-	uint8_t status;
-	int ret = xioctl(fd, VHOST_VDPA_GET_STATUS, &status);
-
-	return ret ? ret : status;
-}
-
 static int set_features(int fd, uint64_t features)
 {
 	return xioctl(fd, VHOST_SET_FEATURES, &features);
-}
-
-static int vring(int fd, unsigned long req, unsigned int idx,
-		 unsigned int num)
-{
-	struct vhost_vring_state s = { .index = idx, .num = num };
-
-	return xioctl(fd, req, &s);
-}
-
-static int vring_fd(int fd, unsigned long req, unsigned int idx, int efd)
-{
-	struct vhost_vring_file f = { .index = idx, .fd = efd };
-
-	return xioctl(fd, req, &f);
 }
 
 static int vring_addr(int fd, unsigned int idx, uint64_t desc,
@@ -175,17 +154,17 @@ TEST_F(vhost, set_features_after_features_ok_is_ebusy)
 	uint64_t offered = 0;
 
 	ASSERT_EQ(0, IOCTL(VHOST_GET_FEATURES, &offered));
-	ASSERT_EQ(0, set_status(self->fd, VIRTIO_CONFIG_S_ACKNOWLEDGE |
+	ASSERT_EQ(0, fd_set_status(self->fd, VIRTIO_CONFIG_S_ACKNOWLEDGE |
 				VIRTIO_CONFIG_S_DRIVER));
 	ASSERT_EQ(0, set_features(self->fd, offered));
-	ASSERT_EQ(0, set_status(self->fd, VIRTIO_CONFIG_S_ACKNOWLEDGE |
+	ASSERT_EQ(0, fd_set_status(self->fd, VIRTIO_CONFIG_S_ACKNOWLEDGE |
 				VIRTIO_CONFIG_S_DRIVER |
 				VIRTIO_CONFIG_S_FEATURES_OK));
-	ASSERT_TRUE(get_status(self->fd) & VIRTIO_CONFIG_S_FEATURES_OK);
+	ASSERT_TRUE(fd_get_status(self->fd) & VIRTIO_CONFIG_S_FEATURES_OK);
 	EXPECT_ERRNO(EBUSY, set_features(self->fd, offered));
 
 	/* a reset makes them settable again */
-	ASSERT_EQ(0, set_status(self->fd, 0));
+	ASSERT_EQ(0, fd_set_status(self->fd, 0));
 	EXPECT_EQ(0, set_features(self->fd, offered));
 }
 
@@ -200,6 +179,24 @@ TEST_F(vhost, backend_features_offer_suspend_and_resume)
 	EXPECT_EQ(0, IOCTL(VHOST_SET_BACKEND_FEATURES, &want));
 	want = 0;
 	EXPECT_EQ(0, IOCTL(VHOST_SET_BACKEND_FEATURES, &want));
+}
+
+/* The character device's own: its IOTLB message protocol. */
+#define CDEV_BACKEND_FEATURES	(BIT64(VHOST_BACKEND_F_IOTLB_MSG_V2) |	\
+				 BIT64(VHOST_BACKEND_F_IOTLB_BATCH) |	\
+				 BIT64(VHOST_BACKEND_F_IOTLB_PERSIST))
+
+TEST_F(vhost, backend_features_offer_iotlb_only_on_the_cdev)
+{
+	uint64_t offered = 0;
+
+	ASSERT_EQ(0, IOCTL(VHOST_GET_BACKEND_FEATURES, &offered));
+	if (variant->open_flags & VMDEV_OPEN_CDEV) {
+		EXPECT_EQ(CDEV_BACKEND_FEATURES,
+			  offered & CDEV_BACKEND_FEATURES);
+	} else {
+		EXPECT_EQ(0, offered & CDEV_BACKEND_FEATURES);
+	}
 }
 
 TEST_F(vhost, backend_features_reject_others)
@@ -223,23 +220,23 @@ TEST_F(vhost, status_bits_are_only_added)
 	const uint8_t ack = VIRTIO_CONFIG_S_ACKNOWLEDGE;
 	const uint8_t drv = VIRTIO_CONFIG_S_DRIVER;
 
-	ASSERT_EQ(0, set_status(self->fd, 0));
-	ASSERT_EQ(0, set_status(self->fd, ack));
-	EXPECT_EQ(ack, get_status(self->fd));
-	EXPECT_ERRNO(EINVAL, set_status(self->fd, drv));
-	EXPECT_EQ(ack, get_status(self->fd));
-	ASSERT_EQ(0, set_status(self->fd, ack | drv));
-	EXPECT_EQ(ack | drv, get_status(self->fd));
-	EXPECT_ERRNO(EINVAL, set_status(self->fd, ack));
-	EXPECT_EQ(ack | drv, get_status(self->fd));
+	ASSERT_EQ(0, fd_set_status(self->fd, 0));
+	ASSERT_EQ(0, fd_set_status(self->fd, ack));
+	EXPECT_EQ(ack, fd_get_status(self->fd));
+	EXPECT_ERRNO(EINVAL, fd_set_status(self->fd, drv));
+	EXPECT_EQ(ack, fd_get_status(self->fd));
+	ASSERT_EQ(0, fd_set_status(self->fd, ack | drv));
+	EXPECT_EQ(ack | drv, fd_get_status(self->fd));
+	EXPECT_ERRNO(EINVAL, fd_set_status(self->fd, ack));
+	EXPECT_EQ(ack | drv, fd_get_status(self->fd));
 }
 
 TEST_F(vhost, status_zero_resets)
 {
 	ASSERT_EQ(0, vmdev_negotiate(self->dev, 0));
-	ASSERT_NE(0, get_status(self->fd));
-	ASSERT_EQ(0, set_status(self->fd, 0));
-	EXPECT_EQ(0, get_status(self->fd));
+	ASSERT_NE(0, fd_get_status(self->fd));
+	ASSERT_EQ(0, fd_set_status(self->fd, 0));
+	EXPECT_EQ(0, fd_get_status(self->fd));
 	/* features are negotiable again */
 	EXPECT_EQ(0, set_features(self->fd, vmdev_device_features(self->dev)));
 }
@@ -310,14 +307,18 @@ TEST_F(vhost, iova_range_is_sane)
 
 TEST_F(vhost, set_vring_num_checks_size)
 {
-	EXPECT_EQ(0, vring(self->fd, VHOST_SET_VRING_NUM, 0, self->num_max));
-	EXPECT_EQ(0, vring(self->fd, VHOST_SET_VRING_NUM, 0, 1));
-	EXPECT_ERRNO(EINVAL, vring(self->fd, VHOST_SET_VRING_NUM, 0, 0));
-	EXPECT_ERRNO(EINVAL, vring(self->fd, VHOST_SET_VRING_NUM, 0, 3));
-	EXPECT_ERRNO(EINVAL, vring(self->fd, VHOST_SET_VRING_NUM, 0, 255));
-	EXPECT_ERRNO(EINVAL, vring(self->fd, VHOST_SET_VRING_NUM, 0,
-				   2 * self->num_max));
-	EXPECT_ERRNO(EINVAL, vring(self->fd, VHOST_SET_VRING_NUM, 0, 65536));
+	EXPECT_EQ(0, fd_vring_state(self->fd, VHOST_SET_VRING_NUM, 0, self->num_max));
+	EXPECT_EQ(0, fd_vring_state(self->fd, VHOST_SET_VRING_NUM, 0, 1));
+	EXPECT_ERRNO(EINVAL, fd_vring_state(self->fd, VHOST_SET_VRING_NUM, 0,
+					    0));
+	EXPECT_ERRNO(EINVAL, fd_vring_state(self->fd, VHOST_SET_VRING_NUM, 0,
+					    3));
+	EXPECT_ERRNO(EINVAL, fd_vring_state(self->fd, VHOST_SET_VRING_NUM, 0,
+					    255));
+	EXPECT_ERRNO(EINVAL, fd_vring_state(self->fd, VHOST_SET_VRING_NUM, 0,
+					    2 * self->num_max));
+	EXPECT_ERRNO(EINVAL, fd_vring_state(self->fd, VHOST_SET_VRING_NUM, 0,
+					    65536));
 }
 
 TEST_F(vhost, vring_index_out_of_range_is_enobufs)
@@ -335,24 +336,26 @@ TEST_F(vhost, vring_index_out_of_range_is_enobufs)
 
 	for (j = 0; j < ARRAY_SIZE(bad); j++) {
 		for (i = 0; i < ARRAY_SIZE(state_reqs); i++)
-			EXPECT_ERRNO(ENOBUFS, vring(self->fd, state_reqs[i],
+			EXPECT_ERRNO(ENOBUFS,
+				     fd_vring_state(self->fd, state_reqs[i],
 						    bad[j], 1))
 				TH_LOG("request %u index %u", i, bad[j]);
 		for (i = 0; i < ARRAY_SIZE(fd_reqs); i++)
-			EXPECT_ERRNO(ENOBUFS, vring_fd(self->fd, fd_reqs[i],
-						       bad[j], -1))
+			EXPECT_ERRNO(ENOBUFS,
+				     fd_vring_file(self->fd, fd_reqs[i],
+						   bad[j], -1))
 				TH_LOG("request %u index %u", i, bad[j]);
 		EXPECT_ERRNO(ENOBUFS, vring_addr(self->fd, bad[j], 0, 0, 0, 0));
 	}
 	/* the last valid index works */
-	EXPECT_EQ(0, vring(self->fd, VHOST_SET_VRING_NUM, self->nvqs - 1, 64));
+	EXPECT_EQ(0, fd_vring_state(self->fd, VHOST_SET_VRING_NUM, self->nvqs - 1, 64));
 }
 
 TEST_F(vhost, vring_base_reads_back)
 {
 	struct vhost_vring_state s = { .index = 1 };
 
-	ASSERT_EQ(0, vring(self->fd, VHOST_SET_VRING_BASE, 1, 42));
+	ASSERT_EQ(0, fd_vring_state(self->fd, VHOST_SET_VRING_BASE, 1, 42));
 	ASSERT_EQ(0, IOCTL(VHOST_GET_VRING_BASE, &s));
 	EXPECT_EQ(1, s.index);
 	EXPECT_EQ(42, s.num);
@@ -372,16 +375,16 @@ TEST_F(vhost, vring_addr_checks_alignment_and_flags)
 
 TEST_F(vhost, vring_setup_while_ready_is_ebusy)
 {
-	ASSERT_EQ(0, vring(self->fd, VHOST_SET_VRING_NUM, 0, 64));
+	ASSERT_EQ(0, fd_vring_state(self->fd, VHOST_SET_VRING_NUM, 0, 64));
 	ASSERT_EQ(0, vring_addr(self->fd, 0, 0x10000, 0x20000, 0x30000, 0));
-	ASSERT_EQ(0, vring(self->fd, VHOST_VDPA_SET_VRING_ENABLE, 0, 1));
-	EXPECT_ERRNO(EBUSY, vring(self->fd, VHOST_SET_VRING_NUM, 0, 128));
+	ASSERT_EQ(0, fd_vring_state(self->fd, VHOST_VDPA_SET_VRING_ENABLE, 0, 1));
+	EXPECT_ERRNO(EBUSY, fd_vring_state(self->fd, VHOST_SET_VRING_NUM, 0, 128));
 	EXPECT_ERRNO(EBUSY, vring_addr(self->fd, 0, 0x40000, 0x20000,
 				       0x30000, 0));
 	/* other queues are not affected */
-	EXPECT_EQ(0, vring(self->fd, VHOST_SET_VRING_NUM, 1, 128));
-	ASSERT_EQ(0, vring(self->fd, VHOST_VDPA_SET_VRING_ENABLE, 0, 0));
-	EXPECT_EQ(0, vring(self->fd, VHOST_SET_VRING_NUM, 0, 128));
+	EXPECT_EQ(0, fd_vring_state(self->fd, VHOST_SET_VRING_NUM, 1, 128));
+	ASSERT_EQ(0, fd_vring_state(self->fd, VHOST_VDPA_SET_VRING_ENABLE, 0, 0));
+	EXPECT_EQ(0, fd_vring_state(self->fd, VHOST_SET_VRING_NUM, 0, 128));
 }
 
 TEST_F(vhost, vring_eventfds_are_checked)
@@ -397,13 +400,13 @@ TEST_F(vhost, vring_eventfds_are_checked)
 	ASSERT_LE(0, efd);
 	ASSERT_LE(0, other);
 	for (i = 0; i < ARRAY_SIZE(reqs); i++) {
-		EXPECT_EQ(0, vring_fd(self->fd, reqs[i], 0, efd));
-		EXPECT_EQ(0, vring_fd(self->fd, reqs[i], 0, VHOST_FILE_UNBIND));
-		EXPECT_ERRNO(EBADF, vring_fd(self->fd, reqs[i], 0, none));
-		EXPECT_ERRNO(EBADF, vring_fd(self->fd, reqs[i], 0, -2));
-		EXPECT_ERRNO(EINVAL, vring_fd(self->fd, reqs[i], 0, other));
+		EXPECT_EQ(0, fd_vring_file(self->fd, reqs[i], 0, efd));
+		EXPECT_EQ(0, fd_vring_file(self->fd, reqs[i], 0, VHOST_FILE_UNBIND));
+		EXPECT_ERRNO(EBADF, fd_vring_file(self->fd, reqs[i], 0, none));
+		EXPECT_ERRNO(EBADF, fd_vring_file(self->fd, reqs[i], 0, -2));
+		EXPECT_ERRNO(EINVAL, fd_vring_file(self->fd, reqs[i], 0, other));
 		/* rebinding after unbinding */
-		EXPECT_EQ(0, vring_fd(self->fd, reqs[i], 0, efd));
+		EXPECT_EQ(0, fd_vring_file(self->fd, reqs[i], 0, efd));
 	}
 	close(other);
 	close(efd);
@@ -427,9 +430,9 @@ TEST_F(vhost, config_call_eventfd_is_checked)
 
 TEST_F(vhost, vring_enable_and_disable)
 {
-	ASSERT_EQ(0, vring(self->fd, VHOST_SET_VRING_NUM, 2, 64));
-	EXPECT_EQ(0, vring(self->fd, VHOST_VDPA_SET_VRING_ENABLE, 2, 1));
-	EXPECT_EQ(0, vring(self->fd, VHOST_VDPA_SET_VRING_ENABLE, 2, 0));
+	ASSERT_EQ(0, fd_vring_state(self->fd, VHOST_SET_VRING_NUM, 2, 64));
+	EXPECT_EQ(0, fd_vring_state(self->fd, VHOST_VDPA_SET_VRING_ENABLE, 2, 1));
+	EXPECT_EQ(0, fd_vring_state(self->fd, VHOST_VDPA_SET_VRING_ENABLE, 2, 0));
 }
 
 TEST_F(vhost, set_mem_table_is_accepted)
@@ -465,6 +468,12 @@ TEST_F(vhost, vfio_info_has_no_regions_or_irqs)
 		.index = 0,
 	};
 
+	/* The character device is not a VFIO device. */
+	if (variant->open_flags & VMDEV_OPEN_CDEV) {
+		EXPECT_ERRNO(ENOTTY, IOCTL(VFIO_DEVICE_GET_INFO, &info));
+		EXPECT_ERRNO(ENOTTY, IOCTL(VFIO_DEVICE_RESET, NULL));
+		return;
+	}
 	ASSERT_EQ(0, IOCTL(VFIO_DEVICE_GET_INFO, &info));
 	EXPECT_EQ(0, info.num_irqs);
 	EXPECT_EQ(0, info.num_regions);

@@ -1,17 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Helpers shared by the vhost_mdev selftests: a vhost-personality mvnet
- * device opened through libvmdev, raw ioctls that return -errno, and the
- * skip logic for machines without VFIO or the vhost_mdev module.
+ * device opened through libvmdev, through either front end (every fixture
+ * runs twice: the VFIO device fd, and the vhost-vdpa compatible character
+ * device), raw ioctls that return -errno, and the skip logic for machines
+ * without VFIO or the vhost_mdev module.
  *
  * Include kselftest_harness.h first.
  */
 #ifndef _VHOST_MDEV_TEST_H
 #define _VHOST_MDEV_TEST_H
 
+#include <limits.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
+#include <linux/capability.h>
 #include <linux/vfio.h>
 #include <linux/vhost.h>
 #include <linux/vhost_mdev.h>
@@ -45,6 +49,39 @@ static inline int xioctl(int fd, unsigned long req, void *arg)
 	int ret = ioctl(fd, req, arg);
 
 	return ret < 0 ? -errno : ret;
+}
+
+/* Raw ioctls on a device fd, for tests that play a client call by call. */
+static inline int fd_set_status(int fd, uint8_t status)
+{
+	return xioctl(fd, VHOST_VDPA_SET_STATUS, &status);
+}
+
+/* The status byte, or -errno. */
+static inline int fd_get_status(int fd)
+{
+	uint8_t status;
+	int ret = xioctl(fd, VHOST_VDPA_GET_STATUS, &status);
+
+	return ret ? ret : status;
+}
+
+/* A ring ioctl taking a struct vhost_vring_state. */
+static inline int fd_vring_state(int fd, unsigned long req, unsigned int idx,
+				 unsigned int num)
+{
+	struct vhost_vring_state s = { .index = idx, .num = num };
+
+	return xioctl(fd, req, &s);
+}
+
+/* A ring ioctl taking a struct vhost_vring_file. */
+static inline int fd_vring_file(int fd, unsigned long req, unsigned int idx,
+				int efd)
+{
+	struct vhost_vring_file f = { .index = idx, .fd = efd };
+
+	return xioctl(fd, req, &f);
 }
 
 /*
@@ -92,10 +129,28 @@ static inline int vhost_create(char *uuid, unsigned int pairs,
 	return ret;
 }
 
-/* Open with a bigger arena when many queue pairs will be set up. */
-static inline int vhost_open(struct vmdev **dev, const char *uuid)
+/*
+ * Every test of a vhost device runs through both front ends, as two
+ * fixture variants whose open_flags say which: "vfio" (0: the VFIO device
+ * fd) and "cdev" (VMDEV_OPEN_CDEV: the character device
+ * /dev/vhost-mdev/<uuid>), declared in each test file as
+ *
+ *	FIXTURE_VARIANT(name) {
+ *		unsigned int open_flags;
+ *	};
+ *
+ *	FIXTURE_VARIANT_ADD(name, vfio) { .open_flags = 0 };
+ *	FIXTURE_VARIANT_ADD(name, cdev) { .open_flags = VMDEV_OPEN_CDEV };
+ */
+
+/*
+ * Open through the front end @flags names (VMDEV_OPEN_*), with a bigger
+ * arena when many queue pairs will be set up.
+ */
+static inline int vhost_open(struct vmdev **dev, const char *uuid,
+			     unsigned int flags)
 {
-	struct vmdev_open_opts opts = { .arena_size = 2 << 20 };
+	struct vmdev_open_opts opts = { .flags = flags, .arena_size = 2 << 20 };
 
 	return vmdev_open(dev, uuid, &opts);
 }
@@ -170,6 +225,63 @@ static inline bool wait_status(struct vmdev *dev, uint8_t bits,
 		usleep(10000);
 	}
 	return false;
+}
+
+/* What pinned_pages() returns when /proc/vmstat cannot tell. */
+#define PINS_UNKNOWN	LONG_MIN
+
+/*
+ * FOLL_PIN pins taken minus pins released system-wide, or PINS_UNKNOWN.
+ * Only differences mean anything: the two counters start wherever boot
+ * left them, so the value itself may well be negative. Per-CPU deltas are
+ * folded in first so that two reads compare exactly.
+ */
+static inline long pinned_pages(void)
+{
+	long acquired = -1, released = -1, val;
+	char name[64];
+	FILE *f;
+
+	write_str("/proc/sys/vm/stat_refresh", "1");
+	f = fopen("/proc/vmstat", "r");
+	if (!f)
+		return PINS_UNKNOWN;
+	while (fscanf(f, "%63s %ld", name, &val) == 2) {
+		if (!strcmp(name, "nr_foll_pin_acquired"))
+			acquired = val;
+		else if (!strcmp(name, "nr_foll_pin_released"))
+			released = val;
+	}
+	fclose(f);
+	if (acquired < 0 || released < 0)
+		return PINS_UNKNOWN;
+	return acquired - released;
+}
+
+static inline long module_refcnt(const char *name)
+{
+	char path[PATH_BUF];
+
+	snprintf(path, sizeof(path), "/sys/module/%s/refcnt", name);
+	return read_long(path);
+}
+
+/* Drop CAP_IPC_LOCK so that RLIMIT_MEMLOCK binds the pinning. */
+static inline int drop_ipc_lock(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -errno;
+	data[CAP_IPC_LOCK / 32].effective &= ~(1U << (CAP_IPC_LOCK % 32));
+	data[CAP_IPC_LOCK / 32].permitted &= ~(1U << (CAP_IPC_LOCK % 32));
+	data[CAP_IPC_LOCK / 32].inheritable &= ~(1U << (CAP_IPC_LOCK % 32));
+	if (syscall(SYS_capset, &hdr, data))
+		return -errno;
+	return 0;
 }
 
 #endif /* _VHOST_MDEV_TEST_H */

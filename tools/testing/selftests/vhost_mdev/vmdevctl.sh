@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # vmdevctl end to end: create, show, loopback, two peers sending and
-# receiving, destroy; usage errors exit 2. KTAP output. The CLI is looked
+# receiving (through VFIO, and through the character device with --cdev
+# or a node path), destroy; usage errors exit 2. KTAP output. The CLI is looked
 # for beside the selftests (the test VM's /extra) or in $VMDEVCTL.
 
 VMDEVCTL=${VMDEVCTL:-../../vmdevctl}
@@ -15,7 +16,7 @@ if [ ! -x "$VMDEVCTL" ] || [ ! -e /sys/class/mdev_bus/mvnet ]; then
 fi
 modprobe vhost_mdev 2>/dev/null
 modprobe vfio_iommu_type1 2>/dev/null
-echo "1..9"
+echo "1..13"
 
 check "list shows the mvnet types" \
 	sh -c "$VMDEVCTL list | grep -q 'mvnet-vhost.*available_instances'"
@@ -32,6 +33,13 @@ check "show reads the config through the fd" \
 echo > "/sys/bus/mdev/devices/$b/peer"
 check "loopback verifies every byte" \
 	"$VMDEVCTL" loopback "$a" --count 100 --size 1514
+check "show --cdev reads the config through the character device" \
+	sh -c "$VMDEVCTL show $a --cdev | grep -q 'character device fd' &&
+	       $VMDEVCTL show $a --cdev | grep -q 'IOTLB_MSG_V2'"
+check "loopback --cdev verifies every byte" \
+	"$VMDEVCTL" loopback "$a" --cdev --count 100 --size 1514
+check "loopback on the node path verifies every byte" \
+	"$VMDEVCTL" loopback "/dev/vhost-mdev/$a" --count 20 --size 60
 echo "$a" > "/sys/bus/mdev/devices/$b/peer"
 
 "$VMDEVCTL" recv "$b" --count 10 --timeout 10000 >/tmp/vmdevctl.recv 2>&1 &
@@ -44,6 +52,19 @@ if wait "$pid"; then
 else
 	sed 's/^/# /' /tmp/vmdevctl.recv
 	not_ok "send to a peer, recv there"
+fi
+
+"$VMDEVCTL" recv "$b" --cdev --count 10 --timeout 10000 \
+	>/tmp/vmdevctl.recv 2>&1 &
+pid=$!
+sleep 3
+"$VMDEVCTL" send "$a" --cdev --count 10 --size 300 \
+	--dst 02:00:00:00:00:0b >/dev/null 2>&1
+if wait "$pid"; then
+	ok "send to a peer, recv there, through the character devices"
+else
+	sed 's/^/# /' /tmp/vmdevctl.recv
+	not_ok "send to a peer, recv there, through the character devices"
 fi
 
 "$VMDEVCTL" frobnicate >/dev/null 2>&1

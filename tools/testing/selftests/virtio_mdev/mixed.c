@@ -6,7 +6,8 @@
  * speaking raw Ethernet through the vhost device with libvmdev. The
  * kernel answers our ARP request and our ICMP echo request; with the
  * mvnet link down, or the interface down, it answers nothing, and it
- * answers again once both are back up.
+ * answers again once both are back up. Through either front end of the
+ * vhost device (VFIO, or its character device).
  */
 #include "kselftest_harness.h"
 #include "../net_peer.h"
@@ -27,6 +28,7 @@ struct mixed {
 	char virtio[UUID_BUF];
 	char ifname[IF_NAMESIZE];
 	bool vnet_loaded_here;
+	unsigned int open_flags;
 	struct net_peer p;
 };
 
@@ -34,11 +36,19 @@ FIXTURE(mixed) {
 	struct mixed m;
 };
 
+FIXTURE_VARIANT(mixed) {
+	unsigned int open_flags;	/* the front end: vhost_mdev_test.h */
+};
+
+FIXTURE_VARIANT_ADD(mixed, vfio) { .open_flags = 0 };
+FIXTURE_VARIANT_ADD(mixed, cdev) { .open_flags = VMDEV_OPEN_CDEV };
+
 FIXTURE_SETUP(mixed)
 {
 	struct mixed *m = &self->m;
 	char path[PATH_BUF];
 
+	m->open_flags = variant->open_flags;
 	require_vhost_mdev(_metadata);
 	type_path(path, MVNET_VIRTIO, "create");
 	if (!path_exists(path))
@@ -98,7 +108,7 @@ static void bring_up(struct __test_metadata *_metadata, struct mixed *m)
 	ASSERT_EQ(-1, first_diff(attr_mac, p->if_mac, 6))
 		TH_LOG("%s does not have the mdev's MAC", m->ifname);
 
-	ASSERT_EQ(0, vhost_open(&p->dev, m->vhost));
+	ASSERT_EQ(0, vhost_open(&p->dev, m->vhost, m->open_flags));
 	ASSERT_EQ(0, vmdev_net_start(p->dev, NULL));
 }
 

@@ -3,15 +3,17 @@
  * vmdev_vf, both personalities over one wire: the test VM's two modern
  * virtio-net functions (a QEMU hub between them, an emulated IOMMU in
  * front) are bound to vmdev_vf, the first with a vmdev_vf-vhost device
- * that this test drives with libvmdev through the function's own IOMMU
- * group, the second with a vmdev_vf-virtio device whose kernel interface
- * has an IPv4 address. We are the host at the first function's end of the
- * wire: the kernel answers our ARP and ICMP echo requests, byte for byte,
- * whether we kick the queues through their eventfds or by writing the
- * mmapped doorbells; and a descriptor pointing at an IOVA that is not
- * mapped in the container reaches no memory: the IOMMU stops the
- * function, which reports the error (NEEDS_RESET, a config interrupt),
- * sends nothing, and works again after a reset.
+ * that this test drives with libvmdev (through the function's own IOMMU
+ * group with VFIO, or through the device's character device, whose IOMMU
+ * domain then sits on the function's group), the second with a
+ * vmdev_vf-virtio device whose kernel interface has an IPv4 address. We
+ * are the host at the first function's end of the wire: the kernel
+ * answers our ARP and ICMP echo requests, byte for byte, whether we kick
+ * the queues through their eventfds or by writing the mmapped doorbells;
+ * and a descriptor pointing at an IOVA that is not mapped (in the
+ * container, or through the character device) reaches no memory: the
+ * IOMMU stops the function, which reports the error (NEEDS_RESET, a
+ * config interrupt), sends nothing, and works again after a reset.
  *
  * The functions are bound through driver_override, as vmdev_vf.sh does,
  * and left unbound without an override by the teardown, as the other
@@ -19,6 +21,8 @@
  */
 #include <dirent.h>
 #include <endian.h>
+#include <sys/mman.h>
+#include <linux/vhost_types.h>
 
 #include "kselftest_harness.h"
 #include "../net_peer.h"
@@ -60,6 +64,7 @@ struct hw {
 	char virtio[UUID_BUF];
 	char ifname[IF_NAMESIZE];
 	bool vnet_loaded_here;
+	unsigned int open_flags;
 	int kmsg_fd;
 	struct vmdev_net_opts net;	/* for vmdev_net_start() */
 	struct net_peer p;
@@ -68,6 +73,13 @@ struct hw {
 FIXTURE(hw) {
 	struct hw h;
 };
+
+FIXTURE_VARIANT(hw) {
+	unsigned int open_flags;	/* the front end: vhost_mdev_test.h */
+};
+
+FIXTURE_VARIANT_ADD(hw, vfio) { .open_flags = 0 };
+FIXTURE_VARIANT_ADD(hw, cdev) { .open_flags = VMDEV_OPEN_CDEV };
 
 /* /sys/bus/pci/devices/@fn/@attr */
 static void fn_path(char *path, const char *fn, const char *attr)
@@ -221,6 +233,7 @@ FIXTURE_SETUP(hw)
 	struct hw *h = &self->h;
 
 	h->kmsg_fd = -1;
+	h->open_flags = variant->open_flags;
 	if (geteuid())
 		SETUP_SKIP("needs root");
 	if (!path_exists(VF_DRIVER_DIR))
@@ -264,15 +277,15 @@ FIXTURE_TEARDOWN(hw)
 
 /*
  * Both functions bound, one device each; the interface with its address,
- * up; the vhost side opened with @flags (VMDEV_OPEN_*) and started with
- * h->net, with the function's own MAC as ours. Called from the tests rather than the
- * setup, so that the teardown removes whatever was built when an
- * assertion fails midway.
+ * up; the vhost side opened with @flags (VMDEV_OPEN_*) through the
+ * variant's front end and started with h->net, with the function's own MAC
+ * as ours. Called from the tests rather than the setup, so that the
+ * teardown removes whatever was built when an assertion fails midway.
  */
 static void bring_up(struct __test_metadata *_metadata, struct hw *h,
 		     unsigned int flags)
 {
-	struct vmdev_open_opts opts = { .flags = flags };
+	struct vmdev_open_opts opts = { .flags = flags | h->open_flags };
 	struct net_peer *p = &h->p;
 	struct vmdev_net_config cfg;
 	uint8_t attr_mac[6];
@@ -513,6 +526,156 @@ TEST_F_TIMEOUT(hw, unmapped_iova_is_blocked, 180)
 	ASSERT_EQ(0, vmdev_net_start(p->dev, &h->net));
 	exchange(_metadata, h);
 	EXPECT_EQ(0, kmsg_ours(_metadata, h));
+}
+
+/*
+ * Unmapping a page in the middle of a mapping. VFIO refuses to cut one
+ * (EINVAL). The character device takes exactly that page away; when the
+ * mapping is a huge page, one IOMMU mapping the cut replaces by its two
+ * halves, and the function still reads what stays mapped: an ARP request
+ * there is answered.
+ */
+TEST_F_TIMEOUT(hw, cutting_a_mapping, 180)
+{
+	uint8_t req[VMDEV_NET_HDR_LEN + ETH_MIN_FRAME] = {};
+	const size_t huge = 2UL << 20, page = 4096;
+	const uint64_t iova = 0x60000000ULL;
+	struct hw *h = &self->h;
+	struct net_peer *p = &h->p;
+	struct vmdev_vq *vq;
+	uint8_t *map, *hp;
+	void *token;
+	int ret;
+
+	bring_up(_metadata, h, 0);
+	arp_exchange(_metadata, p);
+	/* 2 MiB at a 2 MiB boundary: a transparent huge page, if given one */
+	map = mmap(NULL, 2 * huge, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, map);
+	hp = (uint8_t *)(((uintptr_t)map + huge - 1) & ~(huge - 1));
+	madvise(hp, huge, MADV_HUGEPAGE);
+	memset(hp, 0, huge);
+	arp_frame(hp + VMDEV_NET_HDR_LEN, ARP_REQUEST, p->if_mac, p->mac,
+		  p->ip, p->if_mac, p->if_ip);
+	ASSERT_EQ(0, vmdev_map(p->dev, hp, iova, huge, VMDEV_MAP_RW));
+
+	ret = vmdev_unmap(p->dev, iova + 100 * page, page);
+	EXPECT_EQ(h->open_flags & VMDEV_OPEN_CDEV ? 0 : -EINVAL, ret);
+
+	vq = vmdev_net_txq(p->dev, 0);
+	token = post_tx(h, iova, sizeof(req), 0);
+	ASSERT_NE(NULL, token);
+	EXPECT_EQ(1, vmdev_vq_wait(vq, WAIT_MS));
+	EXPECT_EQ(token, vmdev_vq_get_used(vq, NULL));
+	EXPECT_LE(1, arp_replies(p, NO_FRAME_WAIT_MS))
+		TH_LOG("the page before the cut is no longer mapped");
+	EXPECT_EQ(0, vmdev_get_status(p->dev) & VIRTIO_CONFIG_S_NEEDS_RESET);
+
+	EXPECT_EQ(0, vmdev_unmap(p->dev, iova, huge));
+	munmap(map, 2 * huge);
+	EXPECT_EQ(0, kmsg_ours(_metadata, h));
+}
+
+/*
+ * The two front ends exclude each other on a function too. Through the
+ * character device first, our IOMMU domain holds the function's group, so
+ * VFIO cannot even take the group into a container (its own EPERM);
+ * through VFIO first, the node is busy.
+ */
+TEST_F_TIMEOUT(hw, the_other_front_end_is_refused, 180)
+{
+	struct hw *h = &self->h;
+	struct vmdev *other = NULL;
+	char path[PATH_BUF];
+	int fd;
+
+	bring_up(_metadata, h, 0);
+	if (h->open_flags & VMDEV_OPEN_CDEV) {
+		EXPECT_ERRNO(EPERM, vmdev_open(&other, h->vhost, NULL));
+	} else {
+		vmdev_cdev_path(h->vhost, path, sizeof(path));
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		EXPECT_EQ(-1, fd);
+		EXPECT_EQ(EBUSY, errno);
+		if (fd >= 0)
+			close(fd);
+	}
+	vmdev_close(other);
+	/* the holder still works */
+	exchange(_metadata, h);
+}
+
+/*
+ * Map @page at the first MSI window among the reserved regions of the
+ * vhost function's group: what vmdev_map() says, or -ENOENT.
+ */
+static int map_at_msi_window(struct hw *h, void *page)
+{
+	char path[PATH_BUF], line[128], type[32];
+	unsigned long long first, last;
+	int ret = -ENOENT;
+	FILE *f;
+
+	fn_path(path, h->fn[0], "iommu_group/reserved_regions");
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %llx %31s", &first, &last, type) == 3 &&
+		    !strcmp(type, "msi")) {
+			ret = vmdev_map(h->p.dev, page, first, 4096,
+					VMDEV_MAP_RW);
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+/*
+ * What a front end can map on a function. Through the character device,
+ * an IOMMU domain of its own: GET_IOVA_RANGE is the domain's aperture,
+ * and an UPDATE beyond is refused before anything is pinned. Through VFIO
+ * the range is the device's own (all of it for vmdev_vf): the container
+ * has its own ranges and checks its maps. Either way the group's MSI
+ * window cannot be mapped.
+ */
+TEST_F_TIMEOUT(hw, iova_range_is_what_the_front_end_can_map, 180)
+{
+	struct vhost_vdpa_iova_range range = {};
+	struct hw *h = &self->h;
+	struct vhost_msg_v2 msg = {
+		.type = VHOST_IOTLB_MSG_V2,
+		.iotlb.type = VHOST_IOTLB_UPDATE,
+		.iotlb.size = 4096,
+		.iotlb.perm = VHOST_ACCESS_RW,
+	};
+	void *page;
+
+	bring_up(_metadata, h, 0);
+	page = vmdev_arena_alloc(h->p.dev, 4096, 4096, NULL);
+	ASSERT_NE(NULL, page);
+	EXPECT_EQ(-EINVAL, map_at_msi_window(h, page));
+
+	ASSERT_EQ(0, vmdev_ioctl(h->p.dev, VHOST_VDPA_GET_IOVA_RANGE, &range));
+	if (!(h->open_flags & VMDEV_OPEN_CDEV)) {
+		EXPECT_EQ(0, range.first);
+		EXPECT_EQ(UINT64_MAX, range.last);
+		return;
+	}
+	ASSERT_GT(UINT64_MAX, range.last)
+		TH_LOG("no aperture: is the IOMMU on?");
+	msg.iotlb.uaddr = (uintptr_t)page;
+	msg.iotlb.iova = range.last + 1;
+	EXPECT_EQ(-1, write(vmdev_fd(h->p.dev), &msg, sizeof(msg)));
+	EXPECT_EQ(EINVAL, errno);
+	msg.iotlb.iova = range.last + 1 - 4096;
+	msg.iotlb.size = 2 * 4096;
+	EXPECT_EQ(-1, write(vmdev_fd(h->p.dev), &msg, sizeof(msg)));
+	EXPECT_EQ(EINVAL, errno);
+	/* the device still works */
+	exchange(_metadata, h);
 }
 
 TEST_HARNESS_MAIN

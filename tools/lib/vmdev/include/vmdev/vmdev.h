@@ -3,19 +3,22 @@
  * libvmdev: drive a vhost-personality mdev from userspace, the way a
  * hypervisor's backend does.
  *
- * A device handle (&struct vmdev) owns a VFIO container, group and device
- * fd, the memory mapped for the device, its virtqueues and their eventfds.
+ * A device handle (&struct vmdev) owns the device fd (a VFIO device fd with
+ * its container and group, or the fd of the device's vhost-vdpa compatible
+ * character device), the memory mapped for the device, its virtqueues and
+ * their eventfds.
  * Every call returns 0 (or a count) on success and a negative errno on
  * failure; nothing exits, nothing is global, and a handle is not
  * thread-safe (one thread per handle, or the caller's own locking).
  *
  * Layers, bottom up:
- *  - device: open by mdev UUID, raw ioctls on "the device fd", status and
+ *  - device: open by mdev UUID (VFIO, or the character device) or by node
+ *    path (character device), raw ioctls on "the device fd", status and
  *    feature negotiation, config space, suspend and resume;
- *  - memory: a backend (&struct vmdev_mem_ops: VFIO container today, the
- *    vhost-vdpa character device's IOTLB messages later) maps process
- *    memory at IOVAs; an arena of library-owned mapped memory serves ring
- *    and buffer allocations;
+ *  - memory: a backend (&struct vmdev_mem_ops: the VFIO container, or
+ *    IOTLB messages written to the character device) maps process memory
+ *    at IOVAs; an arena of library-owned mapped memory serves ring and
+ *    buffer allocations;
  *  - virtqueue: split rings in the arena, kick (eventfd or doorbell), call
  *    and error eventfds, descriptor chains;
  *  - net: queue pairs with posted RX buffers, frame send and receive with
@@ -40,6 +43,8 @@ struct vmdev;
 #define VMDEV_UUID_BUF		(VMDEV_UUID_LEN + 1)
 #define VMDEV_SYSFS_MDEV_BUS	"/sys/class/mdev_bus"
 #define VMDEV_SYSFS_DEVICES	"/sys/bus/mdev/devices"
+/* The vhost-vdpa compatible character devices: DIR/<UUID>. */
+#define VMDEV_CDEV_DIR		"/dev/vhost-mdev"
 
 /**
  * vmdev_uuid_gen() - make a random (version 4) UUID
@@ -131,20 +136,28 @@ int vmdev_mdev_remove(const char *uuid);
  * @map: Map @size bytes of this process at @vaddr at IOVA @iova with
  *	@perm (VMDEV_MAP_*). Page-aligned arguments. Returns 0 or -errno.
  * @unmap: Unmap [@iova, @iova + @size). Returns 0 or -errno.
+ * @setup: Optional. Prepare the device fd for @map, once it is owned.
+ *	Returns 0 or -errno.
+ * @after_reset: Optional. The device was reset: map again what the reset
+ *	dropped. Returns 0 or -errno.
  *
  * The VFIO backend (vmdev_vfio_mem_ops) issues VFIO_IOMMU_MAP_DMA and
- * VFIO_IOMMU_UNMAP_DMA on the container; the vhost-vdpa character device
- * backend will write IOTLB messages to the device fd. Everything else the
- * library does is the same ioctls on the device fd, whatever the backend.
+ * VFIO_IOMMU_UNMAP_DMA on the container; the character device backend
+ * (vmdev_iotlb_mem_ops) writes IOTLB UPDATE and INVALIDATE messages to the
+ * device fd. Everything else the library does is the same ioctls on the
+ * device fd, whatever the backend.
  */
 struct vmdev_mem_ops {
 	const char *name;
 	int (*map)(struct vmdev *dev, void *vaddr, uint64_t iova,
 		   size_t size, unsigned int perm);
 	int (*unmap)(struct vmdev *dev, uint64_t iova, size_t size);
+	int (*setup)(struct vmdev *dev);
+	int (*after_reset)(struct vmdev *dev);
 };
 
 extern const struct vmdev_mem_ops vmdev_vfio_mem_ops;
+extern const struct vmdev_mem_ops vmdev_iotlb_mem_ops;
 
 /* ------------------------------------------------------------------ */
 /* device                                                              */
@@ -153,13 +166,17 @@ extern const struct vmdev_mem_ops vmdev_vfio_mem_ops;
 /* &struct vmdev_open_opts.flags */
 #define VMDEV_OPEN_DOORBELLS	0x1	/* kick through mmapped doorbells */
 #define VMDEV_OPEN_NO_OWNER	0x2	/* do not issue VHOST_SET_OWNER */
+#define VMDEV_OPEN_CDEV		0x4	/* the character device, not VFIO */
 
 /**
  * struct vmdev_open_opts - options of vmdev_open()
- * @flags: VMDEV_OPEN_*; with VMDEV_OPEN_DOORBELLS a queue whose VFIO
- *	region (index = queue index) can be mmapped is kicked by a 16-bit
- *	write of its index to the doorbell page instead of its kick eventfd
- *	(only hardware parents have doorbells; others fall back silently)
+ * @flags: VMDEV_OPEN_*; with VMDEV_OPEN_DOORBELLS a queue whose doorbell
+ *	can be mmapped (VFIO: region index = queue index; character device:
+ *	offset = queue index * page size) is kicked by a 16-bit write of its
+ *	index to the doorbell page instead of its kick eventfd (only
+ *	hardware parents have doorbells; others fall back silently); with
+ *	VMDEV_OPEN_CDEV vmdev_open() opens VMDEV_CDEV_DIR/<uuid> with
+ *	vmdev_open_path() instead of going through VFIO
  * @arena_size: bytes of library-owned memory mapped for rings and buffers
  *	(0: 4 MiB)
  * @arena_iova: IOVA of the arena (0: 1 GiB)
@@ -185,10 +202,51 @@ struct vmdev_open_opts {
  *
  * Return: 0 or -errno; -ENODEV when /dev/vfio/vfio or the device is
  * missing, -EPERM/-EACCES without privileges, -EBUSY when the device is
- * already open.
+ * already open (through either front end).
  */
 int vmdev_open(struct vmdev **devp, const char *uuid,
 	       const struct vmdev_open_opts *opts);
+
+/**
+ * vmdev_open_path() - open a vhost-vdpa compatible character device
+ * @devp: receives the handle
+ * @path: the node (VMDEV_CDEV_DIR/<uuid> for an mdev; an upstream
+ *	/dev/vhost-vdpa-N works too)
+ * @opts: options, or NULL for the defaults
+ *
+ * Opens @path, takes ownership (VHOST_SET_OWNER) unless told not to,
+ * negotiates the IOTLB message backend features (VHOST_BACKEND_F_IOTLB_MSG_V2,
+ * _IOTLB_BATCH and _IOTLB_PERSIST, those offered), reads the device's
+ * features, queue count, maximum ring size and config size, and maps the
+ * arena with IOTLB UPDATE messages. Without IOTLB_PERSIST the library maps
+ * its memory again after every reset it does. The device is left as found
+ * (no reset). The character device maps memory only for its owner, so
+ * VMDEV_OPEN_NO_OWNER makes the arena mapping fail (-EPERM).
+ *
+ * Return: 0 or -errno; -ENODEV when @path is missing, -ENOTTY when it is
+ * not a character device, -EBUSY when the device is already open (through
+ * either front end).
+ */
+int vmdev_open_path(struct vmdev **devp, const char *path,
+		    const struct vmdev_open_opts *opts);
+
+/**
+ * vmdev_cdev_path() - the character device node of the mdev @uuid
+ * @uuid: device UUID
+ * @path: receives VMDEV_CDEV_DIR/<uuid>
+ * @size: size of @path
+ *
+ * Return: 0 or -ENAMETOOLONG.
+ */
+int vmdev_cdev_path(const char *uuid, char *path, size_t size);
+
+/**
+ * vmdev_backend_features() - the VHOST_BACKEND_F_* bits negotiated
+ * @dev: the handle
+ *
+ * Return: the bits the library set with VHOST_SET_BACKEND_FEATURES.
+ */
+uint64_t vmdev_backend_features(const struct vmdev *dev);
 
 /**
  * vmdev_close() - reset the device and release everything the handle holds
@@ -211,7 +269,7 @@ int vmdev_fd(const struct vmdev *dev);
  * vmdev_container_fd() - the VFIO container fd
  * @dev: the handle
  *
- * Return: the fd (owned by @dev).
+ * Return: the fd (owned by @dev), or -1 for a character device.
  */
 int vmdev_container_fd(const struct vmdev *dev);
 

@@ -1,0 +1,546 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The character device's memory protocol: IOTLB messages written to the
+ * node, one per write(2) returning the message size, and what they do to
+ * the owner's pinned and locked memory. Every bad input has its errno and
+ * changes nothing; a reset drops the mappings unless IOTLB_PERSIST was
+ * negotiated; the memlock limit is enforced; whatever was mapped is given
+ * back on invalidate, reset, owner reset and close.
+ */
+#include <sys/resource.h>
+
+#include "kselftest_harness.h"
+#include "cdev_test.h"
+
+#define MEM_PAGES	16
+#define MEM_SIZE	(MEM_PAGES * PAGE)
+#define IOVA		0x100000ULL
+#define MEM_KB		(MEM_SIZE / 1024)
+
+FIXTURE(iotlb) {
+	char uuid[UUID_BUF];
+	int fd;
+	uint8_t *mem;
+	long lck_base;
+	long pins_base;
+};
+
+FIXTURE_SETUP(iotlb)
+{
+	self->fd = -1;
+	self->mem = MAP_FAILED;
+	require_vhost_mdev(_metadata);
+	self->lck_base = locked_kb(0);
+	ASSERT_LE(0, self->lck_base);
+	self->pins_base = pinned_pages();
+	ASSERT_NE(PINS_UNKNOWN, self->pins_base);
+	ASSERT_EQ(0, vhost_create(self->uuid, 1, NULL));
+	self->mem = anon_pages(MEM_SIZE);
+	ASSERT_NE(MAP_FAILED, self->mem);
+	self->fd = node_open(self->uuid);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, xioctl(self->fd, VHOST_SET_OWNER, NULL));
+	ASSERT_EQ(0, set_backend_features(self->fd, IOTLB_FEATURES));
+}
+
+FIXTURE_TEARDOWN(iotlb)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	if (self->mem != MAP_FAILED)
+		munmap(self->mem, MEM_SIZE);
+	mdev_cleanup(self->uuid);
+}
+
+#define UPDATE(iova, size, uaddr, perm) \
+	iotlb_update(self->fd, (iova), (size), (uaddr), (perm))
+#define INVALIDATE(iova, size)	iotlb_invalidate(self->fd, (iova), (size))
+#define MSG(type)		iotlb(self->fd, (type), 0, 0, NULL, 0)
+
+/* Locked memory and pins, @kb above what the test started with. */
+#define EXPECT_HELD_KB(kb) do {						\
+	long __kb = (kb);						\
+									\
+	EXPECT_EQ(self->lck_base + __kb, locked_kb(0));			\
+	EXPECT_EQ(self->pins_base + __kb * 1024 / (long)PAGE,		\
+		  pinned_pages());					\
+} while (0)
+
+/* Whether IOVA page @i (from IOVA) is mapped: an UPDATE of it collides. */
+static bool page_mapped(int fd, uint8_t *mem, unsigned int i)
+{
+	int ret = iotlb_update(fd, IOVA + i * PAGE, PAGE, mem + i * PAGE,
+			       VHOST_ACCESS_RW);
+
+	if (!ret)
+		iotlb_invalidate(fd, IOVA + i * PAGE, PAGE);
+	return ret == -EEXIST;
+}
+
+TEST_F(iotlb, write_returns_the_message_size)
+{
+	EXPECT_EQ(72, MSG_SIZE);
+	EXPECT_EQ(MSG_SIZE, iotlb_write(self->fd, VHOST_IOTLB_MSG_V2, 0,
+					VHOST_IOTLB_UPDATE, IOVA, MEM_SIZE,
+					(uintptr_t)self->mem,
+					VHOST_ACCESS_RW, MSG_SIZE));
+	EXPECT_EQ(MSG_SIZE, iotlb_write(self->fd, VHOST_IOTLB_MSG_V2, 0,
+					VHOST_IOTLB_INVALIDATE, IOVA,
+					MEM_SIZE, 0, 0, MSG_SIZE));
+}
+
+TEST_F(iotlb, version_1_messages_are_accepted)
+{
+	/* the four bytes after a v1 type are a hole, not an address space */
+	EXPECT_EQ(MSG_SIZE, iotlb_write(self->fd, VHOST_IOTLB_MSG, 0x55aa55aa,
+					VHOST_IOTLB_UPDATE, IOVA, MEM_SIZE,
+					(uintptr_t)self->mem,
+					VHOST_ACCESS_RW, MSG_SIZE));
+	EXPECT_HELD_KB(MEM_KB);
+	EXPECT_EQ(MSG_SIZE, iotlb_write(self->fd, VHOST_IOTLB_MSG, 0,
+					VHOST_IOTLB_INVALIDATE, IOVA,
+					MEM_SIZE, 0, 0, MSG_SIZE));
+	EXPECT_HELD_KB(0);
+}
+
+TEST_F(iotlb, message_of_another_size_is_einval)
+{
+	static const size_t sizes[] = { 1, 40, 71, 73, 144 };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++)
+		EXPECT_ERRNO(EINVAL, iotlb_write(self->fd, VHOST_IOTLB_MSG_V2,
+						 0, VHOST_IOTLB_UPDATE, IOVA,
+						 MEM_SIZE, (uintptr_t)self->mem,
+						 VHOST_ACCESS_RW, sizes[i]))
+			TH_LOG("%zu bytes", sizes[i]);
+	EXPECT_HELD_KB(0);
+}
+
+TEST_F(iotlb, unknown_envelope_is_einval)
+{
+	static const uint32_t types[] = { 0, 3, 0xffffffff };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(types); i++)
+		EXPECT_ERRNO(EINVAL, iotlb_write(self->fd, types[i], 0,
+						 VHOST_IOTLB_UPDATE, IOVA,
+						 MEM_SIZE, (uintptr_t)self->mem,
+						 VHOST_ACCESS_RW, MSG_SIZE))
+			TH_LOG("envelope %u", types[i]);
+	EXPECT_HELD_KB(0);
+}
+
+TEST_F(iotlb, address_space_other_than_0_is_einval)
+{
+	EXPECT_ERRNO(EINVAL, iotlb_write(self->fd, VHOST_IOTLB_MSG_V2, 1,
+					 VHOST_IOTLB_UPDATE, IOVA, MEM_SIZE,
+					 (uintptr_t)self->mem, VHOST_ACCESS_RW,
+					 MSG_SIZE));
+	EXPECT_HELD_KB(0);
+}
+
+TEST_F(iotlb, message_types_a_device_sends_are_einval)
+{
+	static const uint8_t types[] = {
+		0, VHOST_IOTLB_MISS, VHOST_IOTLB_ACCESS_FAIL, 7, 0xff,
+	};
+	unsigned int i, type;
+
+	for (i = 0; i < ARRAY_SIZE(types); i++) {
+		type = types[i];
+		EXPECT_ERRNO(EINVAL, iotlb(self->fd, type, IOVA, MEM_SIZE,
+					   self->mem, VHOST_ACCESS_RW))
+			TH_LOG("type %u", type);
+	}
+}
+
+TEST_F(iotlb, update_with_bad_perm_is_einval)
+{
+	static const uint8_t perms[] = { 0, 4, 0x83, 0xff };
+	unsigned int i, perm;
+
+	for (i = 0; i < ARRAY_SIZE(perms); i++) {
+		perm = perms[i];
+		EXPECT_ERRNO(EINVAL, UPDATE(IOVA, MEM_SIZE, self->mem, perm))
+			TH_LOG("perm %#x", perm);
+	}
+	EXPECT_HELD_KB(0);
+}
+
+TEST_F(iotlb, every_perm_maps)
+{
+	EXPECT_EQ(0, UPDATE(IOVA, PAGE, self->mem, VHOST_ACCESS_RO));
+	EXPECT_EQ(0, UPDATE(IOVA + PAGE, PAGE, self->mem + PAGE,
+			    VHOST_ACCESS_WO));
+	EXPECT_EQ(0, UPDATE(IOVA + 2 * PAGE, PAGE, self->mem + 2 * PAGE,
+			    VHOST_ACCESS_RW));
+	EXPECT_HELD_KB(3 * PAGE / 1024);
+}
+
+TEST_F(iotlb, empty_range_is_einval)
+{
+	EXPECT_ERRNO(EINVAL, UPDATE(IOVA, 0, self->mem, VHOST_ACCESS_RW));
+	EXPECT_ERRNO(EINVAL, INVALIDATE(IOVA, 0));
+}
+
+TEST_F(iotlb, range_past_the_iova_range_is_einval)
+{
+	struct vhost_vdpa_iova_range range = {};
+
+	ASSERT_EQ(0, xioctl(self->fd, VHOST_VDPA_GET_IOVA_RANGE, &range));
+	/* mvnet takes any IOVA: past its end is past the 64-bit space */
+	ASSERT_EQ(UINT64_MAX, range.last);
+	EXPECT_ERRNO(EINVAL, UPDATE(range.last - PAGE + 1, 2 * PAGE,
+				    self->mem, VHOST_ACCESS_RW));
+	EXPECT_ERRNO(EINVAL, INVALIDATE(range.last - PAGE + 1, 2 * PAGE));
+	/* the last page itself is fine */
+	EXPECT_EQ(0, UPDATE(range.last - PAGE + 1, PAGE, self->mem,
+			    VHOST_ACCESS_RW));
+	EXPECT_EQ(0, INVALIDATE(range.last - PAGE + 1, PAGE));
+	EXPECT_HELD_KB(0);
+}
+
+TEST_F(iotlb, update_of_part_pages_is_einval)
+{
+	EXPECT_ERRNO(EINVAL, UPDATE(IOVA + 1, PAGE, self->mem,
+				    VHOST_ACCESS_RW));
+	EXPECT_ERRNO(EINVAL, UPDATE(IOVA, PAGE + 1, self->mem,
+				    VHOST_ACCESS_RW));
+	EXPECT_ERRNO(EINVAL, UPDATE(IOVA, PAGE, self->mem + 1,
+				    VHOST_ACCESS_RW));
+	EXPECT_HELD_KB(0);
+}
+
+TEST_F(iotlb, overlapping_update_is_eexist)
+{
+	ASSERT_EQ(0, UPDATE(IOVA + 4 * PAGE, 4 * PAGE, self->mem,
+			    VHOST_ACCESS_RW));
+	/* the same, inside, across the start, across the end, around it */
+	EXPECT_ERRNO(EEXIST, UPDATE(IOVA + 4 * PAGE, 4 * PAGE,
+				    self->mem + 8 * PAGE, VHOST_ACCESS_RW));
+	EXPECT_ERRNO(EEXIST, UPDATE(IOVA + 5 * PAGE, PAGE,
+				    self->mem + 8 * PAGE, VHOST_ACCESS_RW));
+	EXPECT_ERRNO(EEXIST, UPDATE(IOVA + 3 * PAGE, 2 * PAGE,
+				    self->mem + 8 * PAGE, VHOST_ACCESS_RW));
+	EXPECT_ERRNO(EEXIST, UPDATE(IOVA + 7 * PAGE, 2 * PAGE,
+				    self->mem + 8 * PAGE, VHOST_ACCESS_RW));
+	EXPECT_ERRNO(EEXIST, UPDATE(IOVA, 16 * PAGE, self->mem,
+				    VHOST_ACCESS_RW));
+	EXPECT_HELD_KB(4 * PAGE / 1024);
+	/* right next to it on either side is fine */
+	EXPECT_EQ(0, UPDATE(IOVA + 3 * PAGE, PAGE, self->mem + 8 * PAGE,
+			    VHOST_ACCESS_RW));
+	EXPECT_EQ(0, UPDATE(IOVA + 8 * PAGE, PAGE, self->mem + 9 * PAGE,
+			    VHOST_ACCESS_RW));
+}
+
+TEST_F(iotlb, update_of_memory_the_process_lacks_is_efault)
+{
+	uint8_t *gone = anon_pages(4 * PAGE);
+
+	ASSERT_NE(MAP_FAILED, gone);
+	/* the first two pages are there, the last two are not */
+	ASSERT_EQ(0, munmap(gone + 2 * PAGE, 2 * PAGE));
+	EXPECT_ERRNO(EFAULT, UPDATE(IOVA, 4 * PAGE, gone, VHOST_ACCESS_RW));
+	EXPECT_HELD_KB(0);
+	EXPECT_FALSE(page_mapped(self->fd, self->mem, 0));
+	munmap(gone, 2 * PAGE);
+}
+
+TEST_F(iotlb, read_only_memory_maps_for_device_reads_only)
+{
+	uint8_t *ro = anon_pages(PAGE);
+
+	ASSERT_NE(MAP_FAILED, ro);
+	ASSERT_EQ(0, mprotect(ro, PAGE, PROT_READ));
+	EXPECT_ERRNO(EFAULT, UPDATE(IOVA, PAGE, ro, VHOST_ACCESS_RW));
+	EXPECT_ERRNO(EFAULT, UPDATE(IOVA, PAGE, ro, VHOST_ACCESS_WO));
+	EXPECT_EQ(0, UPDATE(IOVA, PAGE, ro, VHOST_ACCESS_RO));
+	EXPECT_HELD_KB(PAGE / 1024);
+	EXPECT_EQ(0, INVALIDATE(IOVA, PAGE));
+	munmap(ro, PAGE);
+}
+
+TEST_F(iotlb, other_process_is_eperm)
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(-UPDATE(IOVA, MEM_SIZE, self->mem, VHOST_ACCESS_RW));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(EPERM, WEXITSTATUS(status));
+	EXPECT_EQ(0, UPDATE(IOVA, MEM_SIZE, self->mem, VHOST_ACCESS_RW));
+}
+
+TEST_F(iotlb, without_an_owner_is_eperm)
+{
+	ASSERT_EQ(0, xioctl(self->fd, VHOST_RESET_OWNER, NULL));
+	EXPECT_ERRNO(EPERM, UPDATE(IOVA, MEM_SIZE, self->mem,
+				   VHOST_ACCESS_RW));
+	EXPECT_ERRNO(EPERM, INVALIDATE(IOVA, MEM_SIZE));
+	EXPECT_ERRNO(EPERM, MSG(VHOST_IOTLB_BATCH_BEGIN));
+}
+
+TEST_F(iotlb, invalidating_nothing_succeeds)
+{
+	/* what DPDK sends first: (0, SIZE_MAX), on an empty space */
+	EXPECT_EQ(0, INVALIDATE(0, UINT64_MAX));
+	EXPECT_EQ(0, INVALIDATE(IOVA, MEM_SIZE));
+}
+
+TEST_F(iotlb, invalidating_everything_unmaps_everything)
+{
+	ASSERT_EQ(0, UPDATE(IOVA, 4 * PAGE, self->mem, VHOST_ACCESS_RW));
+	ASSERT_EQ(0, UPDATE(1ULL << 40, 4 * PAGE, self->mem + 4 * PAGE,
+			    VHOST_ACCESS_RO));
+	EXPECT_HELD_KB(8 * PAGE / 1024);
+	EXPECT_EQ(0, INVALIDATE(0, UINT64_MAX));
+	EXPECT_HELD_KB(0);
+	EXPECT_EQ(0, UPDATE(IOVA, 4 * PAGE, self->mem, VHOST_ACCESS_RW));
+}
+
+TEST_F(iotlb, invalidate_removes_exactly_its_pages)
+{
+	unsigned int i;
+
+	ASSERT_EQ(0, UPDATE(IOVA, 8 * PAGE, self->mem, VHOST_ACCESS_RW));
+	/* a hole in the middle, of a single mapping */
+	ASSERT_EQ(0, INVALIDATE(IOVA + 2 * PAGE, 3 * PAGE));
+	EXPECT_HELD_KB(5 * PAGE / 1024);
+	for (i = 0; i < 8; i++)
+		EXPECT_EQ(i < 2 || i >= 5, page_mapped(self->fd, self->mem, i))
+			TH_LOG("page %u", i);
+	/* a byte takes its whole page */
+	ASSERT_EQ(0, INVALIDATE(IOVA + 7 * PAGE + 100, 1));
+	EXPECT_FALSE(page_mapped(self->fd, self->mem, 7));
+	EXPECT_TRUE(page_mapped(self->fd, self->mem, 6));
+	EXPECT_HELD_KB(4 * PAGE / 1024);
+}
+
+/*
+ * Memory backed by a transparent huge page, when the kernel gives one:
+ * 2 MiB at a 2 MiB boundary, advised and touched. Returns the mapping to
+ * munmap (@size bytes) and the huge-page-aligned part in @hp.
+ */
+static void *huge_page(size_t *size, uint8_t **hp)
+{
+	size_t huge = 2UL << 20;
+	uint8_t *p;
+	size_t i;
+
+	*size = 2 * huge;
+	p = mmap(NULL, *size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return p;
+	*hp = (uint8_t *)(((uintptr_t)p + huge - 1) & ~(huge - 1));
+	madvise(*hp, huge, MADV_HUGEPAGE);
+	for (i = 0; i < huge; i += PAGE)
+		(*hp)[i] = 1;
+	return p;
+}
+
+/* Whether the page at @p is part of a huge page, from /proc/self/smaps. */
+static bool in_huge_page(const void *p)
+{
+	unsigned long start, end;
+	char line[256];
+	bool in = false;
+	long kb;
+	FILE *f;
+
+	f = fopen("/proc/self/smaps", "r");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx", &start, &end) == 2)
+			in = (uintptr_t)p >= start && (uintptr_t)p < end;
+		else if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
+			break;
+	}
+	fclose(f);
+	return in && kb > 0;
+}
+
+/*
+ * A huge page is one run of contiguous pages; an INVALIDATE of a page in
+ * its middle splits it, and exactly that page goes.
+ */
+TEST_F(iotlb, invalidate_cuts_a_huge_page_exactly)
+{
+	uint64_t iova = 1ULL << 30;
+	size_t size;
+	uint8_t *hp;
+	void *map;
+
+	map = huge_page(&size, &hp);
+	ASSERT_NE(MAP_FAILED, map);
+	TH_LOG("%s", in_huge_page(hp) ? "a huge page" :
+	       "no huge page here: small pages then");
+	ASSERT_EQ(0, UPDATE(iova, 2UL << 20, hp, VHOST_ACCESS_RW));
+	EXPECT_HELD_KB(2048);
+	ASSERT_EQ(0, INVALIDATE(iova + 100 * PAGE, PAGE));
+	EXPECT_HELD_KB(2048 - PAGE / 1024);
+	EXPECT_ERRNO(EEXIST, UPDATE(iova + 99 * PAGE, PAGE, self->mem,
+				    VHOST_ACCESS_RW));
+	EXPECT_ERRNO(EEXIST, UPDATE(iova + 101 * PAGE, PAGE, self->mem,
+				    VHOST_ACCESS_RW));
+	EXPECT_EQ(0, UPDATE(iova + 100 * PAGE, PAGE, self->mem,
+			    VHOST_ACCESS_RW));
+	EXPECT_EQ(0, INVALIDATE(iova, 2UL << 20));
+	EXPECT_HELD_KB(0);
+	munmap(map, size);
+}
+
+TEST_F(iotlb, batches_are_accepted)
+{
+	EXPECT_EQ(0, MSG(VHOST_IOTLB_BATCH_BEGIN));
+	EXPECT_EQ(0, INVALIDATE(0, UINT64_MAX));
+	EXPECT_EQ(0, UPDATE(IOVA, MEM_SIZE, self->mem, VHOST_ACCESS_RW));
+	EXPECT_EQ(0, MSG(VHOST_IOTLB_BATCH_END));
+	EXPECT_HELD_KB(MEM_KB);
+	/* a batch's messages count when written, not at its end */
+	EXPECT_EQ(0, MSG(VHOST_IOTLB_BATCH_BEGIN));
+	EXPECT_EQ(0, INVALIDATE(IOVA, MEM_SIZE));
+	EXPECT_HELD_KB(0);
+	EXPECT_EQ(0, MSG(VHOST_IOTLB_BATCH_END));
+}
+
+TEST_F(iotlb, batch_end_without_begin_is_einval)
+{
+	EXPECT_ERRNO(EINVAL, MSG(VHOST_IOTLB_BATCH_END));
+	EXPECT_EQ(0, MSG(VHOST_IOTLB_BATCH_BEGIN));
+	EXPECT_EQ(0, MSG(VHOST_IOTLB_BATCH_END));
+	EXPECT_ERRNO(EINVAL, MSG(VHOST_IOTLB_BATCH_END));
+}
+
+TEST_F(iotlb, batch_begin_inside_a_batch_is_einval)
+{
+	EXPECT_EQ(0, MSG(VHOST_IOTLB_BATCH_BEGIN));
+	EXPECT_ERRNO(EINVAL, MSG(VHOST_IOTLB_BATCH_BEGIN));
+	EXPECT_EQ(0, MSG(VHOST_IOTLB_BATCH_END));
+}
+
+TEST_F(iotlb, batch_without_the_feature_is_eopnotsupp)
+{
+	ASSERT_EQ(0, set_backend_features(self->fd,
+					  BIT64(VHOST_BACKEND_F_IOTLB_MSG_V2)));
+	EXPECT_ERRNO(EOPNOTSUPP, MSG(VHOST_IOTLB_BATCH_BEGIN));
+	EXPECT_ERRNO(EOPNOTSUPP, MSG(VHOST_IOTLB_BATCH_END));
+	/* plain messages still work */
+	EXPECT_EQ(0, UPDATE(IOVA, MEM_SIZE, self->mem, VHOST_ACCESS_RW));
+}
+
+TEST_F(iotlb, update_pins_and_charges_invalidate_gives_back)
+{
+	ASSERT_EQ(0, UPDATE(IOVA, MEM_SIZE, self->mem, VHOST_ACCESS_RW));
+	EXPECT_HELD_KB(MEM_KB);
+	ASSERT_EQ(0, INVALIDATE(IOVA, MEM_SIZE));
+	EXPECT_HELD_KB(0);
+}
+
+TEST_F(iotlb, reset_drops_mappings_without_persist)
+{
+	uint8_t status = 0;
+
+	ASSERT_EQ(0, UPDATE(IOVA, MEM_SIZE, self->mem, VHOST_ACCESS_RW));
+	ASSERT_EQ(0, xioctl(self->fd, VHOST_VDPA_SET_STATUS, &status));
+	EXPECT_HELD_KB(0);
+	EXPECT_FALSE(page_mapped(self->fd, self->mem, 0));
+}
+
+TEST_F(iotlb, reset_keeps_mappings_with_persist)
+{
+	uint8_t status = 0;
+
+	ASSERT_EQ(0, set_backend_features(self->fd, IOTLB_FEATURES |
+					  BIT64(VHOST_BACKEND_F_IOTLB_PERSIST)));
+	ASSERT_EQ(0, UPDATE(IOVA, MEM_SIZE, self->mem, VHOST_ACCESS_RW));
+	ASSERT_EQ(0, xioctl(self->fd, VHOST_VDPA_SET_STATUS, &status));
+	EXPECT_HELD_KB(MEM_KB);
+	EXPECT_TRUE(page_mapped(self->fd, self->mem, 0));
+}
+
+TEST_F(iotlb, owner_reset_drops_mappings_even_with_persist)
+{
+	ASSERT_EQ(0, set_backend_features(self->fd, IOTLB_FEATURES |
+					  BIT64(VHOST_BACKEND_F_IOTLB_PERSIST)));
+	ASSERT_EQ(0, UPDATE(IOVA, MEM_SIZE, self->mem, VHOST_ACCESS_RW));
+	ASSERT_EQ(0, xioctl(self->fd, VHOST_RESET_OWNER, NULL));
+	EXPECT_HELD_KB(0);
+	ASSERT_EQ(0, xioctl(self->fd, VHOST_SET_OWNER, NULL));
+	EXPECT_FALSE(page_mapped(self->fd, self->mem, 0));
+}
+
+TEST_F(iotlb, close_gives_everything_back)
+{
+	ASSERT_EQ(0, set_backend_features(self->fd, IOTLB_FEATURES |
+					  BIT64(VHOST_BACKEND_F_IOTLB_PERSIST)));
+	ASSERT_EQ(0, UPDATE(IOVA, MEM_SIZE, self->mem, VHOST_ACCESS_RW));
+	EXPECT_HELD_KB(MEM_KB);
+	close(self->fd);
+	self->fd = -1;
+	EXPECT_HELD_KB(0);
+}
+
+/*
+ * Child: a process without CAP_IPC_LOCK, its memlock limit @limit_kb, that
+ * opens the device and maps @first_kb then @second_kb. Exits with 0 when
+ * the first fits and the second is refused with ENOMEM, its locked memory
+ * unchanged by the refusal and back to nothing once it unmaps.
+ */
+static int memlock_user(const char *uuid, uint8_t *mem, long limit_kb,
+			long first_kb, long second_kb)
+{
+	struct rlimit rl = { limit_kb * 1024, limit_kb * 1024 };
+	long base;
+	int fd;
+
+	if (drop_ipc_lock() || setrlimit(RLIMIT_MEMLOCK, &rl))
+		return 10;
+	base = locked_kb(0);
+	fd = node_open(uuid);
+	if (fd < 0 || xioctl(fd, VHOST_SET_OWNER, NULL))
+		return 11;
+	if (iotlb_update(fd, IOVA, first_kb * 1024, mem, VHOST_ACCESS_RW))
+		return 12;
+	if (locked_kb(0) != base + first_kb)
+		return 13;
+	if (iotlb_update(fd, IOVA + first_kb * 1024, second_kb * 1024,
+			 mem + first_kb * 1024, VHOST_ACCESS_RW) != -ENOMEM)
+		return 14;
+	if (locked_kb(0) != base + first_kb)
+		return 15;
+	if (iotlb_invalidate(fd, 0, UINT64_MAX) || locked_kb(0) != base)
+		return 16;
+	close(fd);
+	return 0;
+}
+
+TEST_F(iotlb, memlock_limit_refuses_with_enomem)
+{
+	int status;
+	pid_t pid;
+
+	/* the child opens the device for itself */
+	close(self->fd);
+	self->fd = -1;
+	fflush(NULL);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(memlock_user(self->uuid, self->mem, MEM_KB / 2,
+				   MEM_KB / 4, MEM_KB / 2));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(self->pins_base, pinned_pages());
+}
+
+TEST_HARNESS_MAIN
