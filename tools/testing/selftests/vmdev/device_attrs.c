@@ -5,8 +5,10 @@
  * (Documentation/ABI/testing/sysfs-bus-mdev-vmdev), tested on an mvnet
  * device of each personality.
  *
- * No personality module exists yet, so no device here is ever claimed by a
- * consumer and the EBUSY case of the writable attributes is not tested.
+ * The attributes are tested unclaimed: a virtio device's driver (virtio_net,
+ * if some earlier test loaded it) is unbound first. The EBUSY case, while a
+ * consumer holds the device, is virtio_mdev/netdev_attrs.sh's and
+ * vhost_mdev/lifetime's.
  */
 #include <stdlib.h>
 
@@ -53,6 +55,7 @@ FIXTURE_SETUP(vmdev_device)
 {
 	require_mvnet(_metadata);
 	ASSERT_EQ(0, mdev_create_new(variant->type, self->uuid));
+	ASSERT_EQ(0, mdev_unbind_consumer(self->uuid));
 }
 
 FIXTURE_TEARDOWN(vmdev_device)

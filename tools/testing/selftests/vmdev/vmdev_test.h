@@ -9,6 +9,7 @@
 #ifndef _VMDEV_TEST_H
 #define _VMDEV_TEST_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -224,6 +225,38 @@ static inline void mdev_cleanup(const char *uuid)
 {
 	if (uuid[0] && mdev_exists(uuid))
 		mdev_remove(uuid);
+}
+
+/*
+ * Detach whatever driver bound the kernel consumer of a virtio-personality
+ * device (virtio_net, when it is loaded): a device without a bound driver
+ * is unclaimed, whatever modules earlier tests left loaded. 0, or -errno
+ * of the unbind.
+ */
+static inline int mdev_unbind_consumer(const char *uuid)
+{
+	char dir[PATH_BUF], path[PATH_BUF + 300];
+	struct dirent *e;
+	int ret = 0;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), MDEV_DEVICES "/%s", uuid);
+	d = opendir(dir);
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, "virtio", 6))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/driver", dir, e->d_name);
+		if (!path_exists(path))
+			continue;
+		strcat(path, "/unbind");
+		ret = write_str(path, e->d_name);
+		if (ret)
+			break;
+	}
+	closedir(d);
+	return ret;
 }
 
 static inline bool module_loaded(const char *name)
