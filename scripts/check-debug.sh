@@ -13,6 +13,9 @@
 #   5. VM: run-tests.sh              the suite; then kmemleak (init)
 #   6. VM: fault-inject.sh           failslab aimed at each module
 #
+# 5 and 6 are two boots, side by side when the host has two CPUs or more
+# (VM_PARALLEL=0: one after the other).
+#
 # Each VM boot is one result (boot, module load, no splat, no leak of ours),
 # each KTAP result one more.
 #
@@ -42,14 +45,25 @@ build_modules() {
 	scripts/debug-modules.sh >/dev/null
 }
 
-# vm_stage NAME TAG CMD...: one debug-kernel boot running CMD; its KTAP
-# results and its own verdict counted as in scripts/check.sh.
-vm_stage() {
-	local name=$1 tag=$2 rc=0 start=$SECONDS
+# vm_boot TAG CMD...: one debug-kernel boot running CMD, in the background
+# or not; its exit status and duration go to build/vm/TAG.rc, for
+# vm_result.
+vm_boot() {
+	local tag=$1 rc=0 start=$SECONDS
+	shift
+	VM_LOG=$BUILD/vm/$tag-guest.log VM_OUTPUT=$BUILD/vm/$tag-output.log \
+		"$VM_RUN" --debug "$@" >/dev/null 2>"$BUILD/vm/$tag-run.log" || rc=$?
+	echo "$rc $((SECONDS - start))" >"$BUILD/vm/$tag.rc"
+}
+
+# vm_result NAME TAG: the boot's KTAP results and its own verdict, counted
+# as in scripts/check.sh.
+vm_result() {
+	local name=$1 tag=$2 rc secs
 	local out=$BUILD/vm/$tag-output.log log=$BUILD/vm/$tag-guest.log
-	shift 2
 	stage "VM (debug kernel): $name"
-	VM_LOG=$log VM_OUTPUT=$out "$VM_RUN" --debug "$@" >/dev/null || rc=$?
+	read -r rc secs <"$BUILD/vm/$tag.rc" || { rc=1 secs=0; }
+	grep -v '^vm: kernel ' "$BUILD/vm/$tag-run.log" | head -n 30 || true
 	# What the guest printed about leaks, and the splats, are in the logs;
 	# show the kmemleak reports here, they are the point of this lane.
 	sed -n '/^vm: kmemleak:/,$p' "$out" | head -n 60
@@ -58,7 +72,31 @@ vm_stage() {
 		tr -d '\r' <"$log" | grep -E '\] (BUG|WARNING|Call Trace|.*KASAN|.*ODEBUG|.*kmemleak|.*refcount_t|.*list_(add|del) corruption|.*possible |.*suspicious RCU)' |
 			head -n 20 || true
 	fi
-	echo "$name: $((SECONDS - start)) s; guest log: $log; output: $out"
+	echo "$name: $secs s; guest log: $log; output: $out"
+}
+
+# The suite and the fault pass are independent boots: with two CPUs, run
+# them side by side (each VM emulates one CPU), which halves the lane's
+# longest part.  VM_PARALLEL=0 runs them one after the other.
+run_vms() {
+	local pids=() parallel=${VM_PARALLEL:-}
+	[ -n "$parallel" ] || { [ "$(nproc)" -ge 2 ] && parallel=1 || parallel=0; }
+	rm -f "$BUILD"/vm/{check-debug,fault-inject}.rc
+	vm_boot check-debug \
+		--file "$BUILD/selftests" --file tools/testing/vm/run-tests.sh \
+		--file "$BUILD/tools/vmdevctl" \
+		-- env $SLOW_KNOBS sh ./run-tests.sh selftests &
+	pids+=($!)
+	[ "$parallel" = 1 ] || wait "${pids[@]}"
+	vm_boot fault-inject \
+		--file "$BUILD/selftests" --file tools/testing/vm/fault-inject.sh \
+		--file "$BUILD/tools/vmdevctl" \
+		-- env $SLOW_KNOBS sh ./fault-inject.sh selftests "${FI_ITERATIONS:-20}" \
+		"${FI_PROBABILITY:-20}" "${FI_BUDGET:-60}" &
+	pids+=($!)
+	wait "${pids[@]}"
+	vm_result "selftests, then kmemleak" check-debug
+	vm_result "fault injection (failslab)" fault-inject
 }
 
 main() {
@@ -70,15 +108,8 @@ main() {
 	rm -rf "$BUILD/selftests"
 	stage_run "selftests build" make -s selftests tools || true
 	mkdir -p "$BUILD/selftests" "$BUILD/vm"
-	vm_stage "selftests, then kmemleak" check-debug \
-		--file "$BUILD/selftests" --file tools/testing/vm/run-tests.sh \
-		--file "$BUILD/tools/vmdevctl" \
-		-- env $SLOW_KNOBS sh ./run-tests.sh selftests
-	vm_stage "fault injection (failslab)" fault-inject \
-		--file "$BUILD/selftests" --file tools/testing/vm/fault-inject.sh \
-		--file "$BUILD/tools/vmdevctl" \
-		-- env $SLOW_KNOBS sh ./fault-inject.sh selftests "${FI_ITERATIONS:-20}" \
-		"${FI_PROBABILITY:-20}" "${FI_BUDGET:-60}"
+	stage "VM (debug kernel): selftests and fault injection"
+	run_vms
 	totals "$BUILD/check-debug-totals"
 }
 
