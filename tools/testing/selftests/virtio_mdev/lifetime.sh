@@ -52,15 +52,14 @@ rx=$!
 sleep 1
 ip netns exec $NSA nc 10.99.1.2 5003 < /dev/zero >/dev/null 2>&1 &
 tx=$!
+# sent_1000 UUID: device $1 has sent over 1000 packets.
+sent_1000() {
+	grep "^$1 tx" "$STATS" | awk '$3 > 1000 { f = 1 } END { exit !f }'
+}
+
 # streaming: device $1 has sent over 1000 packets, within 60 s.
 streaming() {
-	i=0
-	while [ $i -lt 600 ]; do
-		grep "^$1 tx" "$STATS" | awk '$3 > 1000 { f = 1 } END { exit !f }' &&
-			return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
+	wait_for 60 sent_1000 "$1" && return 0
 	grep "^$1 tx" "$STATS"
 	return 1
 }

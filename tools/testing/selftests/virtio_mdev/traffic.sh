@@ -23,15 +23,14 @@ configure() {
 	echo "$vd" > "$VNET/bind"
 }
 
+# carrier_is NS IF VALUE: the carrier of IF in NS is VALUE now.
+carrier_is() {
+	[ "$(ip netns exec "$1" cat "/sys/class/net/$2/carrier" 2>/dev/null)" = "$3" ]
+}
+
 # wait_carrier NS IF VALUE: the carrier of IF in NS is VALUE within 5 s.
 wait_carrier() {
-	i=0
-	while [ $i -lt 50 ]; do
-		[ "$(ip netns exec "$1" cat "/sys/class/net/$2/carrier" 2>/dev/null)" = "$3" ] &&
-			return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
+	wait_for 5 carrier_is "$@" && return 0
 	echo "carrier of $2 is not $3"
 	return 1
 }

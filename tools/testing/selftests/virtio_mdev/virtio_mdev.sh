@@ -9,18 +9,18 @@ TYPE=/sys/class/mdev_bus/mvnet/mdev_supported_types/mvnet-virtio
 VNET=/sys/bus/virtio/drivers/virtio_net
 STATS=/sys/kernel/debug/mvnet/stats
 
+# The interface under sysfs directory $1, if there is one now.
+iface_under() {
+	for d in "$1"/virtio*/net/*; do
+		[ -e "$d" ] && { basename "$d"; return 0; }
+	done
+	return 1
+}
+
 # The interface of device $1. Without udev, sysfs can lag a little behind
 # virtio_net's probe: poll for up to 30 s (the debug kernel is slow).
 iface() {
-	i=0
-	while [ $i -lt 300 ]; do
-		for d in "$MDEV/$1"/virtio*/net/*; do
-			[ -e "$d" ] && { basename "$d"; return 0; }
-		done
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
+	wait_for 30 iface_under "$MDEV/$1"
 }
 
 # The virtio device (virtioN) of device $1.

@@ -64,7 +64,7 @@ stream $NSA $NSB 10.97.0.2
 check "unbinding a function during a TCP stream returns" \
 	timeout 60 sh -c "echo $F1 > $DRV/unbind"
 check "its device and interface are gone" \
-	sh -c ". ./vmdev_vf.sh && gone $MDEV/$A && [ -z \"\$(ip -n $NSA -o link show | grep -v ' lo:')\" ]"
+	sh -c ". ../ktap.sh && . ./vmdev_vf.sh && gone $MDEV/$A && [ -z \"\$(ip -n $NSA -o link show | grep -v ' lo:')\" ]"
 stop_stream
 up "$F1" $A $NSA 10.97.0.1
 check "bound again, it carries traffic" \
@@ -74,7 +74,7 @@ stream $NSA $NSB 10.97.0.2
 check "removing a function from the bus during a TCP stream returns" \
 	timeout 60 sh -c "echo 1 > $PCI/$F2/remove"
 check "its device and the function are gone" \
-	sh -c ". ./vmdev_vf.sh && gone $MDEV/$B && gone $PCI/$F2"
+	sh -c ". ../ktap.sh && . ./vmdev_vf.sh && gone $MDEV/$B && gone $PCI/$F2"
 stop_stream
 echo 1 > /sys/bus/pci/rescan
 up "$F2" $B $NSB 10.97.0.2
@@ -100,7 +100,7 @@ if [ -x "$VMDEVCTL" ] && modprobe vhost_mdev 2>/dev/null &&
 	fi
 	holder=
 	check "its device and the function are gone" \
-		sh -c ". ./vmdev_vf.sh && gone $MDEV/$B && gone $PCI/$F2"
+		sh -c ". ../ktap.sh && . ./vmdev_vf.sh && gone $MDEV/$B && gone $PCI/$F2"
 	echo 1 > /sys/bus/pci/rescan
 else
 	for t in open removal error gone; do

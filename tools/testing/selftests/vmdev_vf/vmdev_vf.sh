@@ -43,13 +43,12 @@ vf_create() {
 # device, which hangs off the function itself (its DMA device). Polls for
 # up to 30 s: without udev, sysfs can lag behind virtio_net's probe.
 vf_iface() {
-	i=0
-	while [ $i -lt 300 ]; do
-		for d in "$PCI/$1"/virtio*/net/*; do
-			[ -e "$d" ] && { basename "$d"; return 0; }
-		done
-		sleep 0.1
-		i=$((i + 1))
+	wait_for 30 vf_iface_now "$1"
+}
+
+vf_iface_now() {
+	for d in "$PCI/$1"/virtio*/net/*; do
+		[ -e "$d" ] && { basename "$d"; return 0; }
 	done
 	return 1
 }
@@ -63,14 +62,11 @@ vf_netns() {
 		ip -n "$2" link set "$_if" up
 }
 
+absent() { [ ! -e "$1" ]; }
+
 # gone PATH: PATH disappears within 30 s.
 gone() {
-	i=0
-	while [ $i -lt 300 ]; do
-		[ -e "$1" ] || return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
+	wait_for 30 absent "$1" && return 0
 	echo "$1 is still there"
 	return 1
 }
