@@ -178,11 +178,8 @@ mvnet_peer_down() {
 # until its driver says otherwise.  What goes out is on the wire, nothing
 # comes back but what the other function sends.
 vf_traits() {
-	cases="icmpecho killed" link=down foreign=drop module=vhost_mdev
+	cases="icmpecho killed ping" link=down foreign=drop module=vhost_mdev
 	traffic=txonly
-	# The control queue of QEMU's virtio-net-pci has 64 entries, and
-	# vmdev_vf offers the smallest queue's size for all.
-	ring=64
 	# shellcheck disable=SC2046 # BDFs
 	set -- $(vf_functions)
 	vf1=${1:-} vf2=${2:-}
