@@ -58,6 +58,8 @@ run_vm() {
 		VM_LOG=$log VM_OUTPUT=$out tools/testing/vm/run \
 		--cpio "$bundle" --file tools/testing/interop \
 		--file tools/testing/selftests/ktap.sh \
+		--file tools/testing/selftests/virtio_mdev/virtio_mdev.sh \
+		--file tools/testing/selftests/vmdev_vf/vmdev_vf.sh \
 		-- env ${knobs[@]+"${knobs[@]}"} sh ./interop/run.sh >/dev/null || rc=$?
 	count_vm "$rc" "$out" "boot, module load, no kernel splat"
 	echo "$LANE: VM: $((SECONDS - start)) s"

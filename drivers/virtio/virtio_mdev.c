@@ -162,14 +162,15 @@ static struct virtqueue *virtio_mdev_setup_vq(struct virtio_device *vd,
 					      const char *name, bool ctx)
 {
 	struct vmdev_device *vdev = virtio_to_vmdev(vd);
-	u16 max = vmdev_get_vq_num_max(vdev);
+	u16 max = vmdev_get_vq_size(vdev, idx);
 	u16 min = vmdev_get_vq_num_min(vdev);
 	struct vmdev_vq_state state = {};
 	struct vmdev_callback cb = {};
 	struct virtqueue *vq;
 	int ret;
 
-	if (idx >= vmdev_get_vq_count(vdev) || !max)
+	/* 0 too for an @idx beyond the queue count */
+	if (!max)
 		return ERR_PTR(-ENOENT);
 
 	/*

@@ -54,21 +54,23 @@ static int vmdev_vq_check_setup(struct vmdev_device *vdev, u16 idx)
  * May sleep.
  *
  * Return: 0; -EINVAL for a bad @idx or a @num that is not a power of two
- * within the device's minimum and maximum; -EBUSY if the queue is ready.
+ * within the device's minimum and the queue's maximum; -EBUSY if the queue
+ * is ready.
  */
 int vmdev_set_vq_num(struct vmdev_device *vdev, u16 idx, u32 num)
 {
-	const struct vmdev_config_ops *ops = vdev->config;
-	u32 min = ops->get_vq_num_min ? ops->get_vq_num_min(vdev) : 1;
+	u32 min = vmdev_get_vq_num_min(vdev);
 	int ret;
 
-	if (!is_power_of_2(num) || num < min || num > ops->get_vq_num_max(vdev))
+	/* The size of a bad @idx is 0. */
+	if (!is_power_of_2(num) || num < min ||
+	    num > vmdev_get_vq_size(vdev, idx))
 		return -EINVAL;
 
 	mutex_lock(&vdev->ops_lock);
 	ret = vmdev_vq_check_setup(vdev, idx);
 	if (!ret)
-		ops->set_vq_num(vdev, idx, num);
+		vdev->config->set_vq_num(vdev, idx, num);
 	mutex_unlock(&vdev->ops_lock);
 	return ret;
 }
@@ -540,13 +542,36 @@ EXPORT_SYMBOL_GPL(vmdev_get_config_size);
  * vmdev_get_vq_num_max - largest ring size the device supports
  * @vdev: the device
  *
- * Return: the maximum number of ring entries.
+ * A queue may allow less: vmdev_get_vq_size().
+ *
+ * Return: the maximum number of ring entries, on any queue.
  */
 u16 vmdev_get_vq_num_max(struct vmdev_device *vdev)
 {
 	return vdev->config->get_vq_num_max(vdev);
 }
 EXPORT_SYMBOL_GPL(vmdev_get_vq_num_max);
+
+/**
+ * vmdev_get_vq_size - largest ring size of one queue
+ * @vdev: the device
+ * @idx: queue index
+ *
+ * Lock-free.
+ *
+ * Return: the maximum number of entries of queue @idx's ring; 0 when @idx
+ * is not below the queue count.
+ */
+u16 vmdev_get_vq_size(struct vmdev_device *vdev, u16 idx)
+{
+	const struct vmdev_config_ops *ops = vdev->config;
+
+	if (!vmdev_vq_valid(vdev, idx))
+		return 0;
+	return ops->get_vq_size ? ops->get_vq_size(vdev, idx) :
+				  ops->get_vq_num_max(vdev);
+}
+EXPORT_SYMBOL_GPL(vmdev_get_vq_size);
 
 /**
  * vmdev_get_vq_num_min - smallest ring size the device supports

@@ -156,7 +156,11 @@ struct vmdev_iova_range {
  * @get_vq_align: Alignment (a power of two) a driver should use when it
  *	lays out a whole ring in one allocation. The core itself only
  *	requires the virtio 1.x minimum for each area (16/2/4 bytes).
- * @get_vq_num_max: Largest ring size the device supports.
+ * @get_vq_num_max: Largest ring size the device supports, on any queue.
+ * @get_vq_size: Optional. Largest ring size of queue @idx, at most
+ *	@get_vq_num_max, for a device whose queues differ (a control queue
+ *	smaller than the data queues); every queue's is @get_vq_num_max when
+ *	absent. Lock-free; may be called from any context.
  * @get_vq_num_min: Optional. Smallest ring size; 1 when absent.
  * @get_vq_count: Number of queues the device exposes with its current
  *	attributes (for a net device: 2 per queue pair, plus the control
@@ -211,6 +215,7 @@ struct vmdev_config_ops {
 	int (*get_vq_irq)(struct vmdev_device *vdev, u16 idx);
 	u32 (*get_vq_align)(struct vmdev_device *vdev);
 	u16 (*get_vq_num_max)(struct vmdev_device *vdev);
+	u16 (*get_vq_size)(struct vmdev_device *vdev, u16 idx);
 	u16 (*get_vq_num_min)(struct vmdev_device *vdev);
 	u16 (*get_vq_count)(struct vmdev_device *vdev);
 
@@ -490,6 +495,7 @@ u64 vmdev_get_driver_features(struct vmdev_device *vdev);
 u32 vmdev_get_device_id(struct vmdev_device *vdev);
 size_t vmdev_get_config_size(struct vmdev_device *vdev);
 u16 vmdev_get_vq_num_max(struct vmdev_device *vdev);
+u16 vmdev_get_vq_size(struct vmdev_device *vdev, u16 idx);
 u16 vmdev_get_vq_num_min(struct vmdev_device *vdev);
 u32 vmdev_get_vq_align(struct vmdev_device *vdev);
 u32 vmdev_get_vendor_id(struct vmdev_device *vdev);

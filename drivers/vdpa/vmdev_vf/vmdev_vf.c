@@ -63,6 +63,7 @@ struct vmdev_vf;
  * @driver_area: driver area, likewise
  * @device_area: device area, likewise
  * @num: ring size, likewise
+ * @num_max: largest ring size the queue supports
  * @vector: MSI-X vector index, or VIRTIO_MSI_NO_VECTOR (INTx)
  */
 struct vmdev_vf_vq {
@@ -74,6 +75,7 @@ struct vmdev_vf_vq {
 	u64 driver_area;
 	u64 device_area;
 	u16 num;
+	u16 num_max;
 	u16 vector;
 };
 
@@ -105,7 +107,7 @@ struct vmdev_vf_device {
  * @parent: the vmdev parent it is registered as
  * @vqs: its queues
  * @nvqs: number of queues
- * @num_max: largest ring size every queue supports
+ * @num_max: largest ring size of its largest queue
  * @device_features: features the function offers
  * @vectors: interrupt vectors in use
  * @nr_vectors: number of entries in @vectors with an IRQ requested
@@ -357,6 +359,11 @@ static u16 vmdev_vf_get_vq_num_max(struct vmdev_device *vdev)
 	return vmdev_to_vf(vdev)->num_max;
 }
 
+static u16 vmdev_vf_get_vq_size(struct vmdev_device *vdev, u16 idx)
+{
+	return vmdev_to_vf(vdev)->vqs[idx].num_max;
+}
+
 static u16 vmdev_vf_get_vq_count(struct vmdev_device *vdev)
 {
 	return vmdev_to_vf(vdev)->nvqs;
@@ -453,7 +460,7 @@ static int vmdev_vf_reset(struct vmdev_device *vdev)
 		vq->desc_area = 0;
 		vq->driver_area = 0;
 		vq->device_area = 0;
-		vq->num = vf->num_max;
+		vq->num = vq->num_max;
 	}
 	return ret;
 }
@@ -504,6 +511,7 @@ static const struct vmdev_config_ops vmdev_vf_config_ops = {
 	.get_vq_irq		= vmdev_vf_get_vq_irq,
 	.get_vq_align		= vmdev_vf_get_vq_align,
 	.get_vq_num_max		= vmdev_vf_get_vq_num_max,
+	.get_vq_size		= vmdev_vf_get_vq_size,
 	.get_vq_count		= vmdev_vf_get_vq_count,
 	.get_device_features	= vmdev_vf_get_device_features,
 	.set_driver_features	= vmdev_vf_set_driver_features,
@@ -666,24 +674,27 @@ static int vmdev_vf_init_vqs(struct vmdev_vf *vf)
 	if (ret)
 		return ret;
 
-	vf->num_max = U16_MAX;
+	vf->num_max = 0;
 	for (i = 0; i < vf->nvqs; i++) {
 		struct vmdev_vf_vq *vq = &vf->vqs[i];
 
 		spin_lock_init(&vq->lock);
-		/* The queues' sizes differ; the API has one maximum for all. */
+		/*
+		 * Each queue has its own maximum (QEMU's virtio-net-pci: 256
+		 * entries for data, 64 for control), a power of two as
+		 * virtio rings need; the device's is the largest.
+		 */
 		size = vp_modern_get_queue_size(mdev, i);
 		if (!size)
 			return dev_err_probe(dev, -ENODEV, "queue %u is absent\n", i);
-		vf->num_max = min(vf->num_max, size);
+		vq->num_max = rounddown_pow_of_two(size);
+		vq->num = vq->num_max;
+		vf->num_max = max(vf->num_max, vq->num_max);
 		vq->notify = vp_modern_map_vq_notify(mdev, i, &vq->notify_pa);
 		if (!vq->notify)
 			return dev_err_probe(dev, -ENOMEM,
 					     "cannot map the doorbell of queue %u\n", i);
 	}
-	vf->num_max = rounddown_pow_of_two(vf->num_max);
-	for (i = 0; i < vf->nvqs; i++)
-		vf->vqs[i].num = vf->num_max;
 	return 0;
 }
 

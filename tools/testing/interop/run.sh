@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # The interop cases, in the test VM (make check-interop boots it with this
-# directory as /extra/interop, ../selftests/ktap.sh in it, the upstream
+# directory as /extra/interop, beside it ../selftests/ktap.sh and the
+# shell helpers of the virtio_mdev and vmdev_vf selftests, the upstream
 # vDPA modules carried and bundle.sh's clients merged into the root).
 #
 # Unmodified clients, DPDK's dpdk-testpmd and a nested QEMU, drive one
@@ -10,34 +11,73 @@
 #
 #   upstream  upstream vhost_vdpa over vdpa_sim_net (a loopback device):
 #             the peer, whose behaviour the cases encode
-#   mvnet     our character device for an mvnet-vhost mdev (loopback);
-#             skipped while creating one gives no vhost-vdpa node
+#   mvnet     our character device, /dev/vhost-mdev/<UUID>, for an
+#             mvnet-vhost mdev: a loopback, or linked to an mvnet-virtio
+#             device whose virtio_net interface is the other end
+#   vf        our character device for a vmdev_vf-vhost mdev on one of
+#             the test VM's two virtio-net-pci functions (a QEMU hub is
+#             their wire); the other function's vmdev_vf-virtio device
+#             and its virtio_net interface are the other end
 #
-# A target is a pair of functions: <target>_up creates the device and
-# prints its node (status 4: skip the target, the reason on stdout);
-# <target>_down removes it.  The cases take nothing but the node, so
-# another device is one more pair and its name in TARGETS.
+# A target is functions named after it:
+#   <t>_traits      sets, in this shell: cases (the case groups it has),
+#                   link (what testpmd shows as its port's link: "up" or
+#                   "down", clients.sh says why not always "up"), foreign
+#                   ("drop" or "deliver": what the device does with frames
+#                   to a MAC it does not own, see case_txonly), module
+#                   (the one holding the node open), traffic (the
+#                   testpmd forwarding mode that keeps it busy: "io" on
+#                   a loopback, "txonly" on a wire), and ring if the
+#                   device's rings cannot have 256 entries (testpmd's
+#                   ring size: DPDK 22.11 does not ask the device)
+#   <t>_up          creates the device, prints its node (status 4: skip
+#                   the target, the reason on stdout)
+#   <t>_down        removes it
+#   <t>_peer_up     for "ping" and "icmpecho": a kernel interface at
+#                   the other end of the device's wire, PEER_ADDR in
+#                   network namespace PEER_NS; <t>_peer_down removes it
+# The cases take nothing else, so another device is one more set of
+# functions and its name in TARGETS.
 #
-# Cases per target, each counted from what the client reports:
-#   node           the device and its node exist
-#   testpmd start  testpmd's virtio_user port on the node links up
-#   txonly         testpmd transmits (to a MAC the device does not own)
-#                  for INTEROP_SECONDS: the device completes at least ten
-#                  rings' worth, no errors
-#   rxonly         4 bursts of 32 frames to the device's own MAC, then
-#                  receive only: exactly 128 frames and bytes each way
-#   io             the same 128 frames forwarded back at each return for
-#                  INTEROP_SECONDS: at least ten rings' worth received,
-#                  and transmitted minus received between 0 and 128 (the
-#                  frames in flight; none created, none lost)
-#   testpmd quit   it stops and exits cleanly
-#   qemu L2        a nested guest with the node as its virtio-net-pci
-#                  NIC's vhost-vdpa backend: virtio_net binds, 3 pings
-#                  to an address resolving to the NIC's own MAC go out,
-#                  and everything transmitted comes back (rx = tx, in
-#                  packets and bytes), as a loopback device must
-#   teardown       the device and the modules go away: nothing is left
-#                  holding them
+# Case groups, each result counted from what the clients report:
+#   (always)       node: the device and its node exist
+#   dpdk           testpmd start: testpmd's virtio_user port on the node
+#                    starts, its link is <t>_traits' link
+#                  txonly: testpmd transmits (to a MAC the device does not
+#                    own) for INTEROP_SECONDS, then receives for 1 s: a
+#                    device that drops such frames completes at least ten
+#                    rings' worth and returns none; one that delivers
+#                    them completes at least a ring's worth (then
+#                    testpmd's full receive ring holds it back) and
+#                    returns exactly those, bytes equal; no errors
+#                  rxonly: 4 bursts of 32 frames to the device's own MAC,
+#                    then receive only: exactly 128 frames and bytes
+#                    each way
+#                  io: the same 128 frames forwarded back at each return
+#                    for INTEROP_SECONDS: at least ten rings' worth
+#                    received, and transmitted minus received between 0
+#                    and 128 (the frames in flight; none created, none
+#                    lost)
+#                  testpmd quit: it stops and exits cleanly
+#   killed         testpmd killed (SIGKILL) while it forwards leaves
+#                    nothing behind: every huge page it had pinned is
+#                    free again once its files are removed, the module's
+#                    reference count is what it was, and the node opens
+#                    again (a new testpmd starts and quits cleanly)
+#   qemu           qemu L2: a nested guest with the node as its
+#                    virtio-net-pci NIC's vhost-vdpa backend: virtio_net
+#                    binds, 3 pings to an address resolving to the NIC's
+#                    own MAC go out, and everything transmitted comes
+#                    back (rx = tx, in packets and bytes), as a loopback
+#                    device must
+#   ping           qemu L2 ping: the same nested guest pings the peer's
+#                    kernel interface through the device: 3 of 3 answered
+#   icmpecho       testpmd in icmpecho forwarding on the node, pinged by
+#                    the peer's kernel interface: 3 of 3 answered, and
+#                    testpmd received and sent at least the 3 echoes and
+#                    an ARP exchange
+#   (always)       teardown: the device and the modules go away: nothing
+#                    is left holding them
 #
 # Targets run one after the other, each removing its modules or devices
 # before the next: with two providers of vhost-vdpa* nodes loaded, DPDK
@@ -46,22 +86,38 @@
 # Output: one KTAP program per target, framed for scripts/ktap-summary
 # ("### test interop/<target>" ... "### end interop/<target> exit N").
 #
-# Environment: INTEROP_TARGETS (default "upstream mvnet"), INTEROP_CASES
-# (default "dpdk qemu"), INTEROP_SECONDS (each timed run, default 5),
-# L2_TIMEOUT (clients.sh).
+# Environment: INTEROP_TARGETS (default "upstream mvnet vf"),
+# INTEROP_CASES (the case groups run where a target has them; default
+# "dpdk killed qemu ping icmpecho"), INTEROP_SECONDS (each timed run,
+# default 5), L2_TIMEOUT (clients.sh).
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/clients.sh"
 
-TARGETS=${INTEROP_TARGETS:-upstream mvnet}
-CASES=${INTEROP_CASES:-dpdk qemu}
+TARGETS=${INTEROP_TARGETS:-upstream mvnet vf}
+CASES=${INTEROP_CASES:-dpdk killed qemu ping icmpecho}
 SECONDS_RUN=${INTEROP_SECONDS:-5}
-RING=256	# queue_size of testpmd_start
 BURSTS=4	# tx_first bursts of 32 frames
-MDEV_TYPES=/sys/class/mdev_bus/mvnet/mdev_supported_types
+# The other end of a wire: a kernel interface at PEER_ADDR in PEER_NS;
+# testpmd or the nested guest is LOCAL_ADDR.
+PEER_NS=interop_peer
+PEER_ADDR=10.0.0.1
+LOCAL_ADDR=10.0.0.2
+# Devices by fixed UUIDs: <t>_up runs in a subshell, <t>_down does not.
+mvnet_uuid=7e3c1d40-5a2b-4f6e-9c1d-0000000000a1
+mvnet_peer_uuid=7e3c1d40-5a2b-4f6e-9c1d-0000000000a2
+vf_uuid=7e3c1d40-5a2b-4f6e-9c1d-0000000000b1
+vf_peer_uuid=7e3c1d40-5a2b-4f6e-9c1d-0000000000b2
 
 # --- targets ------------------------------------------------------------
 
-# vdpa_sim_net under vhost_vdpa, from scripts/upstream-vdpa.sh.
+# vdpa_sim_net under vhost_vdpa, from scripts/upstream-vdpa.sh.  It does
+# not offer VIRTIO_NET_F_STATUS, so DPDK takes its link for up; it drops
+# frames to a MAC it does not own; it has no peer.
+upstream_traits() {
+	cases="dpdk killed qemu" link=up foreign=drop module=vhost_vdpa
+	traffic=io
+}
+
 upstream_up() {
 	modprobe vdpa_sim_net && modprobe vhost_vdpa || return 1
 	vdpa dev add name vdpa0 mgmtdev vdpasim_net mac 00:11:22:33:44:55 ||
@@ -80,28 +136,98 @@ upstream_down() {
 		rmmod vhost_vdpa vdpa_sim_net vdpa_sim vringh vdpa
 }
 
-# Our character device: whatever /dev/vhost-vdpa* node appears when an
-# mvnet-vhost mdev is created (DPDK wants the region named vhost-vdpa*).
+# An mvnet-vhost mdev.  mvnet offers VIRTIO_NET_F_STATUS, which DPDK
+# 22.11's virtio_user negotiates but never reads from a vhost-vdpa device:
+# its port shows the link down (clients.sh).  Promiscuous until the
+# driver sets a receive filter (DPDK sends none), it delivers frames to
+# any MAC.  Unlinked it is a loopback; its peer is a linked mvnet-virtio
+# device.
+mvnet_traits() {
+	cases="dpdk killed qemu ping icmpecho" link=down foreign=deliver
+	module=vhost_mdev traffic=io
+}
+
 mvnet_up() {
-	_mu_before=$(ls /dev/vhost-vdpa* 2>/dev/null)
-	mvnet_uuid=$(cat /proc/sys/kernel/random/uuid)
-	echo "$mvnet_uuid" >"$MDEV_TYPES/mvnet-vhost/create" || return 1
-	for _ in $(seq 20); do
-		_mu_node=$(ls /dev/vhost-vdpa* 2>/dev/null |
-			grep -vxF -e "$_mu_before" -e '' | head -n1)
-		[ -n "$_mu_node" ] && break
-		sleep 0.1
-	done
-	if [ -z "$_mu_node" ]; then
-		mvnet_down
-		echo "no vhost-vdpa node for an mvnet-vhost mdev (issue 7)"
-		return 4
-	fi
-	wait_node "$_mu_node"
+	echo "$mvnet_uuid" >"$MVNET_TYPES/mvnet-vhost/create" || return 1
+	ours_first && wait_node "/dev/vhost-mdev/$mvnet_uuid" && return 0
+	mvnet_down
+	return 1
 }
 
 mvnet_down() {
-	echo 1 >"/sys/bus/mdev/devices/$mvnet_uuid/remove"
+	echo 1 >"$MDEV/$mvnet_uuid/remove"
+}
+
+mvnet_peer_up() {
+	modprobe virtio_net && modprobe virtio_mdev &&
+		echo "$mvnet_peer_uuid" >"$MVNET_TYPES/mvnet-virtio/create" &&
+		echo "$mvnet_peer_uuid" >"$MDEV/$mvnet_uuid/peer" &&
+		_mp_if=$(iface "$mvnet_peer_uuid") &&
+		into_netns "$PEER_NS" "$_mp_if" "$PEER_ADDR/24"
+}
+
+# Removing the peer unlinks it: the device is a loopback again.
+mvnet_peer_down() {
+	ip netns del "$PEER_NS"
+	echo 1 >"$MDEV/$mvnet_peer_uuid/remove"
+}
+
+# A vmdev_vf-vhost mdev on the first function, a vmdev_vf-virtio one on
+# the second.  What the function offers DPDK takes as is: VIRTIO_NET_F_STATUS
+# (link shown down, as for mvnet); QEMU's virtio-net-pci is promiscuous
+# until its driver says otherwise.  What goes out is on the wire, nothing
+# comes back but what the other function sends.
+vf_traits() {
+	cases="icmpecho killed ping" link=down foreign=drop module=vhost_mdev
+	traffic=txonly
+	# shellcheck disable=SC2046 # BDFs
+	set -- $(vf_functions)
+	vf1=${1:-} vf2=${2:-}
+}
+
+vf_up() {
+	if [ -z "$vf2" ] || [ ! -d "$DRV" ]; then
+		echo "needs two virtio-net-pci functions and vmdev_vf"
+		return 4
+	fi
+	if modprobe virtio_net && modprobe virtio_mdev &&
+	   vf_bind "$vf1" && vf_bind "$vf2" &&
+	   vf_create "$vf1" vhost "$vf_uuid" &&
+	   vf_create "$vf2" virtio "$vf_peer_uuid" && ours_first &&
+	   wait_node "/dev/vhost-mdev/$vf_uuid"; then
+		return 0
+	fi
+	vf_down
+	return 1
+}
+
+vf_down() {
+	_vd_rc=0
+	for _vd_u in "$vf_uuid" "$vf_peer_uuid"; do
+		[ ! -e "$MDEV/$_vd_u" ] || echo 1 >"$MDEV/$_vd_u/remove" ||
+			_vd_rc=1
+	done
+	vf_release "$vf1" && vf_release "$vf2" && return $_vd_rc
+}
+
+vf_peer_up() {
+	vf_netns "$vf2" "$PEER_NS" "$PEER_ADDR"
+}
+
+# The interface goes back to the initial namespace.
+vf_peer_down() {
+	ip netns del "$PEER_NS"
+}
+
+# DPDK takes a node for vhost-vdpa when its major is that of the first
+# /proc/devices entry named vhost-vdpa*: that must be ours (the upstream
+# target unloads vhost_vdpa when it is done).
+ours_first() {
+	_of=$(sed -n '/^Character devices:/,/^$/s/^ *[0-9]* \(vhost-vdpa.*\)/\1/p' \
+		/proc/devices | head -n1)
+	[ "$_of" = vhost-vdpa-mdev ] && return 0
+	echo "the first vhost-vdpa* region is \"$_of\", not vhost-vdpa-mdev"
+	return 1
 }
 
 # $1 once it is a character device (udev-less: devtmpfs makes it).
@@ -158,10 +284,34 @@ no_errors() {
 		[ "$(st rx_nombuf)" = 0 ]
 }
 
+# Frames to a MAC the device does not own: a device that drops them
+# completes transmit at full speed and none comes back; one that delivers
+# them (promiscuous) fills testpmd's receive ring, which txonly never
+# empties, and then holds transmit (backpressure): at least a ring's worth
+# goes, and receiving afterwards brings back exactly what went.
 case_txonly() {
 	forward txonly start "$SECONDS_RUN" || return 1
-	echo "# $(($(st tx_packets) / SECONDS_RUN)) frames/s"
-	[ "$(st tx_packets)" -ge $((10 * RING)) ] && no_errors
+	if [ "$foreign" = drop ]; then
+		echo "# $(($(st tx_packets) / SECONDS_RUN)) frames/s"
+	else
+		echo "# held back after $(st tx_packets) frames"
+	fi
+	no_errors || return 1
+	testpmd_cmd "set fwd rxonly" >/dev/null &&
+		testpmd_cmd "start" >/dev/null && sleep 1 &&
+		testpmd_cmd "stop" >/dev/null || return 1
+	stats=$(testpmd_stats)
+	echo "# then rxonly 1s: $stats"
+	case $foreign in
+	drop)
+		[ "$(st tx_packets)" -ge $((10 * RING)) ] &&
+			[ "$(st rx_packets)" = 0 ] ;;
+	deliver)
+		[ "$(st tx_packets)" -ge "$RING" ] &&
+			[ "$(st rx_packets)" = "$(st tx_packets)" ] &&
+			[ "$(st rx_bytes)" = "$(st tx_bytes)" ] ;;
+	*) false ;;
+	esac && [ "$(st rx_missed)" = 0 ] && no_errors
 }
 
 case_rxonly() {
@@ -184,58 +334,153 @@ case_io() {
 		[ "$_d" -ge 0 ] && [ "$_d" -le "$_n" ] && no_errors
 }
 
+# testpmd on node $1, or the reason it did not start as diagnostics.
+start_testpmd() {
+	hugepages 64 || { echo "# cannot reserve huge pages"; return 1; }
+	testpmd_start "$1" && return 0
+	testpmd_log | tail -n 20 | sed 's/^/# /'
+	testpmd_quit
+	return 1
+}
+
+quit_testpmd() {
+	testpmd_quit && return 0
+	testpmd_log | tail -n 20 | sed 's/^/# /'
+	return 1
+}
+
 dpdk_cases() {
-	if ! hugepages 64; then
-		echo "# cannot reserve huge pages"
-		for c in "testpmd start" txonly rxonly io "testpmd quit"; do
-			not_ok "$target: $c"
-		done
-		return
-	fi
-	if ! testpmd_start "$1"; then
-		testpmd_log | tail -n 20 | sed 's/^/# /'
-		testpmd_quit
+	if ! start_testpmd "$1"; then
 		not_ok "$target: testpmd start"
-		for c in txonly rxonly io "testpmd quit"; do
-			not_ok "$target: $c # testpmd did not start"
+		for c in txonly rxonly io quit; do
+			not_ok "$target: testpmd $c # testpmd did not start"
 		done
 		return
 	fi
-	ok "$target: testpmd start"
 	mac=$(testpmd_mac)
-	echo "# port MAC $mac"
+	_dc_link=$(testpmd_link)
+	echo "# port MAC $mac, link $_dc_link (expected: $link)"
+	if [ "$_dc_link" = "$link" ]; then
+		ok "$target: testpmd start"
+	else
+		not_ok "$target: testpmd start"
+	fi
 	result "$target: testpmd txonly" case_txonly
 	result "$target: testpmd rxonly" case_rxonly
 	result "$target: testpmd io" case_io
-	if testpmd_quit; then
-		ok "$target: testpmd quit"
-	else
-		testpmd_log | tail -n 20 | sed 's/^/# /'
-		not_ok "$target: testpmd quit"
-	fi
+	result "$target: testpmd quit" quit_testpmd
+}
+
+# Huge pages not in use, once the files of DPDK's earlier runs are gone
+# (a killed testpmd leaves them in hugetlbfs).
+free_hugepages() {
+	rm -f /dev/hugepages/interop*
+	awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo
+}
+
+# SIGKILL while testpmd forwards ($traffic, to the device's own MAC),
+# then: the pages it pinned are free, the module holds no more references
+# than before, and the node opens again.
+case_killed() {
+	hugepages 64 || return 1
+	_k_free=$(free_hugepages)
+	_k_ref=$(cat "/sys/module/$module/refcnt")
+	start_testpmd "$1" || return 1
+	_k_mac=$(testpmd_mac)
+	testpmd_cmd "set eth-peer 0 $_k_mac" >/dev/null &&
+		testpmd_cmd "set fwd $traffic" >/dev/null &&
+		testpmd_cmd "start tx_first $BURSTS" >/dev/null || return 1
+	sleep 2
+	stats=$(testpmd_stats)
+	echo "# $traffic for 2 s: $stats;" \
+		"$module refcnt $(cat "/sys/module/$module/refcnt") (before: $_k_ref)"
+	[ "$(st tx_packets)" -gt 0 ] || { testpmd_kill; return 1; }
+	testpmd_kill
+	_k_free2=$(free_hugepages)
+	_k_ref2=$(cat "/sys/module/$module/refcnt")
+	echo "# killed: $_k_free2 huge pages free (before: $_k_free)," \
+		"$module refcnt $_k_ref2 (before: $_k_ref)"
+	[ "$_k_free2" = "$_k_free" ] && [ "$_k_ref2" = "$_k_ref" ] || return 1
+	start_testpmd "$1" && quit_testpmd
+}
+
+# qemu ARG...: boot the nested guest with the l2-init ARGs; its report as
+# diagnostics.
+l2_run() {
+	_l2_rc=0
+	l2_boot "$node" "$@" || _l2_rc=$?
+	echo "# L2 ran ${l2_secs}s (qemu exit $_l2_rc)"
+	tr -d '\r' <"$L2_LOG" | grep '^l2: ' | sed 's/^/# /'
+	[ "$_l2_rc" = 0 ] && [ "$(l2_report driver)" = virtio_net ] &&
+		return 0
+	tail -n 20 "$L2_LOG" | sed 's/^/# /'
+	return 1
 }
 
 case_qemu() {
-	_rc=0
-	l2_boot "$1" neigh=self || _rc=$?
-	echo "# L2 ran ${l2_secs}s (qemu exit $_rc)"
-	tr -d '\r' <"$L2_LOG" | grep '^l2: ' | sed 's/^/# /'
-	[ "$_rc" = 0 ] || { tail -n 20 "$L2_LOG" | sed 's/^/# /'; return 1; }
-	[ "$(l2_report driver)" = virtio_net ] &&
-		[ "$(l2_report transmitted)" = 3 ] &&
+	l2_run neigh=self || return 1
+	[ "$(l2_report transmitted)" = 3 ] &&
 		[ "$(l2_report tx_packets)" -ge 3 ] &&
 		[ "$(l2_report rx_packets)" = "$(l2_report tx_packets)" ] &&
 		[ "$(l2_report rx_bytes)" = "$(l2_report tx_bytes)" ]
 }
 
+# The peer interface's counters, as a diagnostic.
+peer_counters() {
+	# shellcheck disable=SC2016 # for the namespace's shell
+	ip netns exec "$PEER_NS" sh -c 'cd /sys/class/net && for i in *; do
+		[ "$i" = lo ] || echo "# peer $i: rx_packets $(cat "$i/statistics/rx_packets")" \
+			"tx_packets $(cat "$i/statistics/tx_packets")"; done'
+}
+
+case_ping() {
+	"${target}_peer_up" || { "${target}_peer_down"; return 1; }
+	_cp_rc=0
+	l2_run "addr=$LOCAL_ADDR/24" "ping=$PEER_ADDR" || _cp_rc=1
+	peer_counters
+	"${target}_peer_down" || _cp_rc=1
+	[ "$_cp_rc" = 0 ] && [ "$(l2_report transmitted)" = 3 ] &&
+		[ "$(l2_report received)" = 3 ]
+}
+
+case_icmpecho() {
+	"${target}_peer_up" || { "${target}_peer_down"; return 1; }
+	_ci_rc=0
+	if start_testpmd "$1"; then
+		testpmd_cmd "set fwd icmpecho" >/dev/null &&
+			testpmd_cmd "start" >/dev/null || _ci_rc=1
+		_ci_ping=$(ip netns exec "$PEER_NS" ping -c 3 -W 5 "$LOCAL_ADDR" 2>&1 |
+			sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) packets received.*/\1 \2/p')
+		testpmd_cmd "stop" >/dev/null || _ci_rc=1
+		stats=$(testpmd_stats)
+		quit_testpmd || _ci_rc=1
+	else
+		_ci_rc=1
+	fi
+	echo "# ping $LOCAL_ADDR from the peer: ${_ci_ping:-failed}" \
+		"(transmitted, received); testpmd: ${stats:-}"
+	peer_counters
+	"${target}_peer_down" || _ci_rc=1
+	[ "$_ci_rc" = 0 ] && [ "$_ci_ping" = "3 3" ] &&
+		[ "$(st rx_packets)" -ge 4 ] && [ "$(st tx_packets)" -ge 4 ] &&
+		no_errors
+}
+
 # --- one target: a KTAP program -----------------------------------------
+
+# The case groups to run: those of the target that INTEROP_CASES names.
+selected() {
+	for _s_c in $cases; do
+		case " $CASES " in *" $_s_c "*) echo "$_s_c" ;; esac
+	done
+}
 
 plan() {
 	_p=2
-	for c in $CASES; do
+	for c in $(selected); do
 		case $c in
 		dpdk) _p=$((_p + 5)) ;;
-		qemu) _p=$((_p + 1)) ;;
+		*) _p=$((_p + 1)) ;;
 		esac
 	done
 	echo "$_p"
@@ -244,6 +489,11 @@ plan() {
 run_target() {
 	target=$1
 	echo "TAP version 13"
+	ring=256
+	"${target}_traits"
+	RING=$ring
+	TESTPMD_RING=$ring
+	export TESTPMD_RING
 	_out=$("${target}_up")
 	_rc=$?
 	if [ "$_rc" = 4 ]; then
@@ -259,18 +509,26 @@ run_target() {
 	echo "1..$(plan)"
 	node=$(echo "$_out" | tail -n1)
 	ok "$target: node $node"
-	for c in $CASES; do
+	for c in $(selected); do
 		case $c in
 		dpdk) dpdk_cases "$node" ;;
-		qemu) result "$target: qemu L2" case_qemu "$node" ;;
+		killed) result "$target: testpmd killed" case_killed "$node" ;;
+		qemu) result "$target: qemu L2" case_qemu ;;
+		ping) result "$target: qemu L2 ping" case_ping ;;
+		icmpecho) result "$target: testpmd icmpecho" case_icmpecho "$node" ;;
 		esac
 	done
 	result "$target: teardown" "${target}_down"
 	ktap_totals
 }
 
-# ok, not_ok, ktap_totals (make check-interop puts it beside this directory)
+# make check-interop puts these beside this directory: ok, not_ok,
+# ktap_totals; iface, into_netns (MDEV); vf_functions, vf_bind,
+# vf_release, vf_create, vf_netns (DRV).
 . "$HERE/../ktap.sh"
+. "$HERE/../virtio_mdev.sh"
+. "$HERE/../vmdev_vf.sh"
+MVNET_TYPES=/sys/class/mdev_bus/mvnet/mdev_supported_types
 for t in $TARGETS; do
 	echo "### test interop/$t"
 	(run_target "$t")
