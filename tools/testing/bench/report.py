@@ -113,7 +113,9 @@ def fmt(v, digits=2):
         return str(v)
     if abs(v) >= 1000:
         return '{:,.0f}'.format(v)
-    return '{:.{d}f}'.format(v, d=digits)
+    if abs(v) >= 10 or v == 0:
+        return '{:.{d}f}'.format(v, d=min(digits, 1))
+    return '{:.3g}'.format(v)
 
 
 def size_label(size):
@@ -365,13 +367,14 @@ class Report:
                                           'VmallocUsed')]
         png2 = histogram(self.dir, 'scale-memory', 'Kernel memory per '
                          'device, %d devices' % counts[-1], 'KiB',
-                         ['total (MemFree)', 'Slab', 'Percpu', 'Vmalloc'],
+                         ['total', 'Slab', 'Percpu', 'Vmalloc'],
                          names, mem)
         text = ('COUNT devices created one after the other, then removed; '
                 'seconds for all (median of %d), milliseconds per device, '
                 'and KiB of kernel memory per device while they exist '
-                '(/proc/meminfo after sync, dropping caches and a pause; '
-                'MemFree taken is the total, the rest its parts); ratio: '
+                '(/proc/meminfo after sync, dropping caches and a pause: '
+                'the free memory taken, per-CPU free lists counted, is the '
+                'total, slab, percpu and vmalloc its parts); ratio: '
                 'ours / vdpa_sim_net (below 1: faster, smaller).\n\n'
                 % b['repeat'])
         text += ''.join('- `%s`: %s\n' % (t['name'], t['what'])
@@ -398,7 +401,7 @@ class Report:
                 'by tens of percent between runs.\n\n'
                 % (d['date'], d['commit'], self.kernel_release(),
                    d['qemu'], d['host_cpus']))
-        head += ('Reproduce: `make bench` (about 25 minutes); one group: '
+        head += ('Reproduce: `make bench` (about 10 minutes); one group: '
                  '`BENCH_GROUPS=latency make bench`. Results: '
                  '`results.json` beside this file.\n\n')
         head += table(['VM run', 'benchmarks', 'memory', 'seconds',
