@@ -360,8 +360,8 @@ class Report:
                 labels.append('%d %s' % (c, op))
                 prow.append([res[(c, n)][op + '_s'] * 1e3 / c for n in names])
         png = histogram(self.dir, 'scale', 'Milliseconds per device to '
-                        'create and to remove COUNT devices', 'ms per device',
-                        labels, names, prow)
+                        'create and to remove COUNT devices',
+                        'ms per device (log)', labels, names, prow, log=True)
         mem = [[res[(counts[-1], n)]['kib_per_device'][f]
                 for n in names] for f in ('MemFree', 'Slab', 'Percpu',
                                           'VmallocUsed')]

@@ -121,7 +121,7 @@ bench_vq_latency() {
 bench_dev_scale() {
 	peer_load || return 1
 	"$BIN/dev_scale" --counts "${BENCH_SCALE_COUNTS:-1,64,512}" \
-		--repeat "${BENCH_SCALE_REPEAT:-1}" --json "$1"
+		--repeat "${BENCH_SCALE_REPEAT:-3}" --json "$1"
 }
 
 # busybox's modprobe does not follow vfio's soft dependency on its backend.
