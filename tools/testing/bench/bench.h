@@ -115,4 +115,20 @@ static inline void bench_json_head(FILE *f, const char *benchmark)
 	fprintf(f, "  \"cpus\": %ld,\n", sysconf(_SC_NPROCESSORS_ONLN));
 }
 
+/*
+ * One entry of a benchmark's "targets" list, its closing brace left to the
+ * caller (for members of its own): @first says whether a comma goes
+ * before it; a NULL @baseline is JSON's null.
+ */
+static inline void bench_json_target(FILE *f, bool first, const char *name,
+				     const char *what, const char *baseline)
+{
+	fprintf(f, "%s\n    {\"name\": \"%s\", \"what\": \"%s\", \"baseline\": ",
+		first ? "" : ",", name, what);
+	if (baseline)
+		fprintf(f, "\"%s\"", baseline);
+	else
+		fprintf(f, "null");
+}
+
 #endif /* _BENCH_H */

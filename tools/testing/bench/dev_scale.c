@@ -439,12 +439,9 @@ static int write_json(const struct scale_opts *o)
 	bench_json_head(f, "dev_scale");
 	fprintf(f, "  \"repeat\": %u,\n  \"targets\": [", o->repeat);
 	for (t = 0; t < NTARGETS; t++) {
-		fprintf(f, "%s\n    {\"name\": \"%s\", \"what\": \"%s\", \"baseline\": ",
-			t ? "," : "", targets[t].name, targets[t].what);
-		if (targets[t].baseline)
-			fprintf(f, "\"%s\"}", targets[t].baseline);
-		else
-			fprintf(f, "null}");
+		bench_json_target(f, !t, targets[t].name, targets[t].what,
+				  targets[t].baseline);
+		fprintf(f, "}");
 	}
 	fprintf(f, "\n  ],\n  \"results\": [");
 	for (c = 0; c < o->ncounts; c++) {

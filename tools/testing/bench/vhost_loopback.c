@@ -624,12 +624,10 @@ static int write_json(const struct bench_opts *o)
 	for (t = 0; t < NTARGETS; t++) {
 		if (!active[t])
 			continue;
-		fprintf(f, "%s\n    {\"name\": \"%s\", \"what\": \"%s\", \"baseline\": ",
-			n++ ? "," : "", targets[t].name, targets[t].what);
-		if (target_index(targets[t].baseline) >= 0)
-			fprintf(f, "\"%s\"}", targets[t].baseline);
-		else
-			fprintf(f, "null}");
+		bench_json_target(f, !n++, targets[t].name, targets[t].what,
+				  target_index(targets[t].baseline) >= 0 ?
+				  targets[t].baseline : NULL);
+		fprintf(f, "}");
 	}
 	fprintf(f, "\n  ],\n  \"results\": [\n");
 	n = 0;

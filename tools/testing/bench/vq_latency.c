@@ -559,14 +559,10 @@ static int write_json(const struct lat_opts *o)
 		t = &targets[i];
 		if (!t->n)
 			continue;
-		fprintf(f, "%s\n    {\"name\": \"%s\", \"what\": \"%s\", ",
-			n++ ? "," : "", t->name, t->what);
-		fprintf(f, "\"counted\": %u, \"not_counted\": %u, \"baseline\": ",
-			t->n, t->dropped);
-		if (find_target(t->baseline))
-			fprintf(f, "\"%s\"}", t->baseline);
-		else
-			fprintf(f, "null}");
+		bench_json_target(f, !n++, t->name, t->what,
+				  find_target(t->baseline) ? t->baseline : NULL);
+		fprintf(f, ", \"counted\": %u, \"not_counted\": %u}", t->n,
+			t->dropped);
 	}
 	fprintf(f, "\n  ],\n  \"results\": [");
 	n = 0;
