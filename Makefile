@@ -57,7 +57,7 @@ install: modules
 	depmod -a $$($(MAKE) -s -C $(KDIR) kernelrelease)
 
 deps:
-	@scripts/deps.sh --debug --interop
+	@scripts/deps.sh --debug --interop --bench
 
 lint:
 	@scripts/lint.sh
@@ -110,14 +110,14 @@ run: vm-modules tools
 vm-run: vm-modules
 	@$(VM_RUN) $(foreach f,$(FILES),--file $(f)) -- sh -c '$(subst ','\'',$(CMD))'
 
-# Benchmarks, once tools/testing/bench/ exists: its run.sh runs in the VM
-# (host.sh), its programs are built into build/bench/, and the results land
-# in build/bench/results.json.
+# Benchmarks against the upstream vDPA peer (tools/testing/bench/README):
+# the report's packages, the programs into build/bench/, one VM per group
+# (host.sh builds the peer's modules), results in build/bench/results.json
+# and the report in build/bench/report/.
 bench: vm-modules
-	@if [ -x tools/testing/bench/run.sh ]; then \
-		$(MAKE) -s -C tools/testing/bench OUTPUT=$(REPO)/build/bench && \
-		tools/testing/bench/host.sh; \
-	else echo "bench: no tools/testing/bench/run.sh yet"; fi
+	@scripts/deps.sh --bench
+	@$(MAKE) -s -C tools/testing/bench OUTPUT=$(REPO)/build/bench
+	@tools/testing/bench/host.sh
 
 help:
 	@echo 'Targets:'
@@ -138,7 +138,8 @@ help:
 	@echo '  run           boot the test VM, run the demo, then a shell (on a tty)'
 	@echo "  vm-run        run CMD='...' in the test VM with FILES='...' in /extra"
 	@echo "  vm-run-debug  the same on the debug kernel"
-	@echo '  bench         run tools/testing/bench/run.sh in the test VM (if present)'
+	@echo '  bench         ours against upstream vDPA, one VM per group; report in'
+	@echo '                build/bench/report/ (tools/testing/bench/README)'
 	@echo 'Variables: KDIR, VMDEV_CACHE (kernel cache), VM_MEM, VM_TIMEOUT (see tools/testing/vm/README)'
 
 endif

@@ -32,6 +32,12 @@ INTEROP_PACKAGES=(
 	dpdk-dev librte-net-virtio23 librte-mempool-ring23 seabios
 )
 
+# The benchmark report: its plots (gnuplot's png terminal, without X) and
+# the script that writes them and the Markdown (Debian's python3).
+BENCH_PACKAGES=(
+	gnuplot-nox python3
+)
+
 missing_packages() {
 	local p
 	for p in "${PACKAGES[@]}"; do
@@ -45,6 +51,7 @@ main() {
 		case $arg in
 		--debug) PACKAGES+=("${DEBUG_PACKAGES[@]}") ;;
 		--interop) PACKAGES+=("${INTEROP_PACKAGES[@]}") ;;
+		--bench) PACKAGES+=("${BENCH_PACKAGES[@]}") ;;
 		*) echo "deps: unknown option $arg" >&2; exit 2 ;;
 		esac
 	done

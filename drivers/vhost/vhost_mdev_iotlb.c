@@ -62,12 +62,13 @@ static struct page *vhost_mdev_iotlb_page(const struct vhost_iotlb_map *map)
 /* Software datapath: translation, from any context */
 
 /*
- * The live run that covers @addr with access @perm: its last IOVA and the
- * physical address of @addr. Dead runs (and, during a split, the run being
- * replaced) may overlap a live one: skip them.
+ * The live run that covers @addr with access @perm: its first and last
+ * IOVA and the physical address of its first. Dead runs (and, during a
+ * split, the run being replaced) may overlap a live one: skip them.
  */
 static bool vhost_mdev_iotlb_find(struct vhost_mdev_iotlb *t, u64 addr,
-				  u32 perm, u64 *last, phys_addr_t *pa)
+				  u32 perm, u64 *start, u64 *last,
+				  phys_addr_t *pa)
 {
 	struct vhost_iotlb_map *map;
 	unsigned long flags;
@@ -79,8 +80,9 @@ static bool vhost_mdev_iotlb_find(struct vhost_mdev_iotlb *t, u64 addr,
 		if (map->opaque)
 			continue;
 		if ((map->perm & perm) == perm) {
+			*start = map->start;
 			*last = map->last;
-			*pa = map->addr + (addr - map->start);
+			*pa = map->addr;
 			found = true;
 		}
 		break;
@@ -89,21 +91,42 @@ static bool vhost_mdev_iotlb_find(struct vhost_mdev_iotlb *t, u64 addr,
 	return found;
 }
 
+/* A run is physically contiguous, hence contiguous in the direct map. */
+static void *vhost_mdev_iotlb_kaddr(phys_addr_t pa)
+{
+	return page_address(pfn_to_page(PHYS_PFN(pa))) + offset_in_page(pa);
+}
+
 static ssize_t vhost_mdev_iotlb_map(void *priv, u64 addr, size_t len,
 				    bool write, void **kaddr)
+{
+	struct vhost_mdev_iotlb *t = priv;
+	u64 start, last;
+	phys_addr_t pa;
+
+	if (!len || !vhost_mdev_iotlb_find(t, addr, write ? VHOST_MAP_WO :
+					   VHOST_MAP_RO, &start, &last, &pa))
+		return -EFAULT;
+	*kaddr = vhost_mdev_iotlb_kaddr(pa + (addr - start));
+	if (len - 1 > last - addr)
+		len = last - addr + 1;
+	return len;
+}
+
+/* The whole run: pinned since its UPDATE, so it costs nothing more. */
+static ssize_t vhost_mdev_iotlb_extent(void *priv, u64 addr, bool write,
+				       u64 *start, void **kaddr)
 {
 	struct vhost_mdev_iotlb *t = priv;
 	phys_addr_t pa;
 	u64 last;
 
-	if (!len || !vhost_mdev_iotlb_find(t, addr, write ? VHOST_MAP_WO :
-					   VHOST_MAP_RO, &last, &pa))
+	if (!vhost_mdev_iotlb_find(t, addr, write ? VHOST_MAP_WO :
+				   VHOST_MAP_RO, start, &last, &pa))
 		return -EFAULT;
-	/* A run is physically contiguous, hence contiguous in the direct map. */
-	*kaddr = page_address(pfn_to_page(PHYS_PFN(pa))) + offset_in_page(pa);
-	if (len - 1 > last - addr)
-		len = last - addr + 1;
-	return len;
+	*kaddr = vhost_mdev_iotlb_kaddr(pa);
+	/* A run is at most what one UPDATE pinned: far below SSIZE_MAX. */
+	return last - *start + 1;
 }
 
 static int vhost_mdev_iotlb_rw(void *priv, u64 addr, void *buf, size_t len,
@@ -161,6 +184,7 @@ static void vhost_mdev_iotlb_unlock(void *priv, int cookie)
 const struct vmdev_as_ops vhost_mdev_iotlb_as_ops = {
 	.rw = vhost_mdev_iotlb_rw,
 	.map = vhost_mdev_iotlb_map,
+	.extent = vhost_mdev_iotlb_extent,
 	.lock = vhost_mdev_iotlb_lock,
 	.unlock = vhost_mdev_iotlb_unlock,
 	.atomic = true,

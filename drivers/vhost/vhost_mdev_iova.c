@@ -157,6 +157,19 @@ static ssize_t vhost_mdev_iova_map(void *priv, u64 addr, size_t len,
 	return mapped;
 }
 
+/*
+ * The page of @addr, which @map would pin for it. Looking further, over
+ * the cached pages after it, would cost a lookup per page to save about
+ * one per page, and a device opening a ring for one buffer would pay all
+ * of it.
+ */
+static ssize_t vhost_mdev_iova_extent(void *priv, u64 addr, bool write,
+				      u64 *start, void **kaddr)
+{
+	*start = addr & PAGE_MASK;
+	return vhost_mdev_iova_map(priv, *start, PAGE_SIZE, write, kaddr);
+}
+
 static int vhost_mdev_iova_rw(void *priv, u64 addr, void *buf, size_t len,
 			      bool write)
 {
@@ -189,6 +202,7 @@ static void vhost_mdev_iova_unlock(void *priv, int cookie)
 const struct vmdev_as_ops vhost_mdev_iova_as_ops = {
 	.rw = vhost_mdev_iova_rw,
 	.map = vhost_mdev_iova_map,
+	.extent = vhost_mdev_iova_extent,
 	.lock = vhost_mdev_iova_lock,
 	.unlock = vhost_mdev_iova_unlock,
 };

@@ -105,6 +105,57 @@ ssize_t vmdev_as_map(struct vmdev_device *vdev, u64 addr, size_t len,
 EXPORT_SYMBOL_GPL(vmdev_as_map);
 
 /**
+ * vmdev_as_map_window - vmdev_as_map(), through a translation kept for reuse
+ * @vdev: the device
+ * @win: the device's window, zeroed before its first use in a section
+ * @addr: device address
+ * @len: bytes wanted
+ * @write: whether the device will write through the pointer
+ * @kaddr: the pointer, on success
+ *
+ * A device that maps many buffers in one section (a pass over a ring whose
+ * driver carves its buffers out of one mapping) asks the translator once
+ * for the whole translation that holds a buffer, where the translator can
+ * tell it (&vmdev_as_ops.extent), and finds the next buffers in it without
+ * asking again. Otherwise, or for an address outside the window, it is
+ * vmdev_as_map(). Call between vmdev_as_lock() and vmdev_as_unlock(), and
+ * forget the window at the unlock: the pointer and the window are valid
+ * until then, no longer.
+ *
+ * Return: the length translated (at least 1), or -EFAULT.
+ */
+ssize_t vmdev_as_map_window(struct vmdev_device *vdev,
+			    struct vmdev_as_window *win, u64 addr, size_t len,
+			    bool write, void **kaddr)
+{
+	const struct vmdev_as_ops *ops = vdev->as_ops;
+	void *start_kaddr;
+	ssize_t n;
+	u64 start;
+
+	if (!ops || !len)
+		return -EFAULT;
+	if (!win->len || win->write != write || addr < win->addr ||
+	    addr - win->addr >= win->len) {
+		if (!ops->extent)
+			return ops->map(vdev->as_priv, addr, len, write, kaddr);
+		n = ops->extent(vdev->as_priv, addr, write, &start,
+				&start_kaddr);
+		if (n < 0)
+			return n;
+		if (WARN_ON_ONCE(addr < start || addr - start >= n))
+			return -EFAULT;
+		win->addr = start;
+		win->len = n;
+		win->kaddr = start_kaddr;
+		win->write = write;
+	}
+	*kaddr = win->kaddr + (addr - win->addr);
+	return min_t(u64, len, win->len - (addr - win->addr));
+}
+EXPORT_SYMBOL_GPL(vmdev_as_map_window);
+
+/**
  * vmdev_as_lock - keep translations of a device's addresses stable
  * @vdev: the device
  *

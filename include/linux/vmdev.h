@@ -367,6 +367,14 @@ struct vmdev_device {
  *	kernel-virtual range, for writing by the device if @write; store its
  *	address in @kaddr and return its length (> 0), or return a negative
  *	errno. The pointer is valid until @unlock. May sleep.
+ * @extent: Optional. The whole translation that holds @addr, with the
+ *	access @write asks for: store the device address where it starts in
+ *	@start and the kernel-virtual address of that in @kaddr, and return
+ *	its length (> 0), or return a negative errno. For a translator that
+ *	can say so without pinning or mapping anything more than @map would
+ *	for @addr (memory pinned when it was mapped, or already cached), so
+ *	that a device may keep it and use any of it (vmdev_as_map_window()).
+ *	Valid until @unlock, as @map's pointer.
  * @lock: Optional. Keep translations stable until @unlock; returns a
  *	cookie for @unlock. Sections may nest and may sleep, and must not
  *	block each other (a device holds its own and its peer's at once),
@@ -378,16 +386,35 @@ struct vmdev_device {
  *
  * Implemented by a personality (or the core, for physical addresses:
  * &vmdev_as_phys_ops) and installed with vmdev_set_as(). Software devices
- * never call these directly; they use vmdev_as_read(), vmdev_as_write() and
- * vmdev_as_map().
+ * never call these directly; they use vmdev_as_read(), vmdev_as_write(),
+ * vmdev_as_map() and vmdev_as_map_window().
  */
 struct vmdev_as_ops {
 	int (*rw)(void *priv, u64 addr, void *buf, size_t len, bool write);
 	ssize_t (*map)(void *priv, u64 addr, size_t len, bool write,
 		       void **kaddr);
+	ssize_t (*extent)(void *priv, u64 addr, bool write, u64 *start,
+			  void **kaddr);
 	int (*lock)(void *priv);
 	void (*unlock)(void *priv, int cookie);
 	bool atomic;
+};
+
+/**
+ * struct vmdev_as_window - a translation a device keeps for reuse
+ * @addr: first device address it covers
+ * @len: bytes it covers; 0 when empty
+ * @kaddr: kernel-virtual address of @addr
+ * @write: whether it was found for device writes (else for reads)
+ *
+ * Owned by the device, zeroed before first use, and valid only within the
+ * vmdev_as_lock() section it was filled in: see vmdev_as_map_window().
+ */
+struct vmdev_as_window {
+	u64 addr;
+	u64 len;
+	void *kaddr;
+	bool write;
 };
 
 /**
@@ -445,6 +472,9 @@ int vmdev_as_write(struct vmdev_device *vdev, u64 addr, const void *buf,
 		   size_t len);
 ssize_t vmdev_as_map(struct vmdev_device *vdev, u64 addr, size_t len,
 		     bool write, void **kaddr);
+ssize_t vmdev_as_map_window(struct vmdev_device *vdev,
+			    struct vmdev_as_window *win, u64 addr, size_t len,
+			    bool write, void **kaddr);
 int vmdev_as_lock(struct vmdev_device *vdev);
 void vmdev_as_unlock(struct vmdev_device *vdev, int cookie);
 bool vmdev_as_atomic(struct vmdev_device *vdev);

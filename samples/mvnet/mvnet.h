@@ -235,6 +235,7 @@ struct mvnet_ring {
 	struct mvnet_area desc;
 	struct mvnet_area avail;
 	struct mvnet_area used;
+	struct vmdev_as_window bufs;	/* where the last buffer was */
 	u64 packets;
 	u64 bytes;
 	u64 drops;

@@ -5,8 +5,10 @@
  * Everything here reads or writes driver memory, and only through the
  * core's address-space helpers: ring areas are mapped a window at a time
  * with vmdev_as_map() (the pointers live for one pass, inside the caller's
- * vmdev_as_lock() section) and buffers a descriptor range at a time, so a
- * copy goes straight from one kernel mapping to another. Every value read
+ * vmdev_as_lock() section) and buffers a descriptor range at a time, each
+ * pass keeping the translation its last buffer was found in
+ * (vmdev_as_map_window(): a driver carves its buffers out of a few
+ * mappings), so a copy goes straight from one kernel mapping to another. Every value read
  * from the ring is checked before it is used; anything a well-behaved
  * driver cannot produce (an index beyond the ring, a loop, an indirect or
  * wrongly directed descriptor, an address outside the mapping) is a
@@ -549,8 +551,9 @@ int mvnet_chain_map(struct mvnet_chain *c, bool write)
 	if (ret <= 0)
 		return ret;
 	if (!c->klen) {
-		n = vmdev_as_map(&c->ring->dev->vdev, c->addr, c->left, write,
-				 &kaddr);
+		/* A driver's buffers are mostly in one mapping: keep it. */
+		n = vmdev_as_map_window(&c->ring->dev->vdev, &c->ring->bufs,
+					c->addr, c->left, write, &kaddr);
 		if (n < 0)
 			return -EIO;
 		c->kaddr = kaddr;

@@ -171,9 +171,25 @@ uint64_t vmdev_iova_of(const struct vmdev *dev, const void *p, size_t len)
 	return UINT64_MAX;
 }
 
+/* Unmap, then map again, [@vaddr, @vaddr + @size) at @iova. */
+static int vmdev_remap(struct vmdev *dev, void *vaddr, uint64_t iova,
+		       size_t size)
+{
+	int ret;
+
+	ret = dev->mem_ops->unmap(dev, iova, size);
+	if (!ret)
+		ret = dev->mem_ops->map(dev, vaddr, iova, size, VMDEV_MAP_RW);
+	return ret;
+}
+
 /*
  * Map the arena (if it was mapped) and every library-owned region again,
- * after a reset that dropped the device's mappings.
+ * after a reset that dropped the device's mappings. Each range is unmapped
+ * first, as QEMU and DPDK do: upstream 6.1 vhost-vdpa keeps its own record
+ * of the mappings across the reset that made the device forget them, and
+ * refuses an UPDATE of a range it still records (EEXIST, which its write()
+ * reports as EFAULT). Unmapping what is not mapped is not an error.
  */
 int vmdev_remap_all(struct vmdev *dev)
 {
@@ -181,11 +197,10 @@ int vmdev_remap_all(struct vmdev *dev)
 	int ret = 0;
 
 	if (dev->arena_mapped)
-		ret = dev->mem_ops->map(dev, dev->arena, dev->arena_iova,
-					dev->arena_size, VMDEV_MAP_RW);
+		ret = vmdev_remap(dev, dev->arena, dev->arena_iova,
+				  dev->arena_size);
 	for (r = dev->regions; r && !ret; r = r->next)
-		ret = dev->mem_ops->map(dev, r->vaddr, r->iova, r->size,
-					VMDEV_MAP_RW);
+		ret = vmdev_remap(dev, r->vaddr, r->iova, r->size);
 	return ret;
 }
 

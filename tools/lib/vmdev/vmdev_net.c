@@ -296,7 +296,9 @@ int vmdev_net_send(struct vmdev *dev, unsigned int qp,
 	}
 	if (sent) {
 		vmdev_vq_publish(vq);
-		ret = vmdev_vq_kick(vq);
+		ret = vmdev_vq_notify(vq);
+		if (ret > 0)
+			ret = 0;
 	}
 	if (ret == -ENOSPC)
 		ret = 0;
@@ -409,7 +411,7 @@ int vmdev_net_recv(struct vmdev *dev, unsigned int qp,
 	}
 	if (vq->avail_idx != le16toh(vq->avail->idx)) {
 		vmdev_vq_publish(vq);
-		vmdev_vq_kick(vq);
+		vmdev_vq_notify(vq);
 	}
 	return ret ? ret : (int)got;
 }

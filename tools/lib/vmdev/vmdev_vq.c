@@ -250,6 +250,20 @@ int vmdev_vq_kick(struct vmdev_vq *vq)
 	return 0;
 }
 
+int vmdev_vq_notify(struct vmdev_vq *vq)
+{
+	uint16_t flags;
+	int ret;
+
+	/* The published index before the flags (virtio 1.x 2.7.13.3). */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	flags = le16toh(__atomic_load_n(&vq->used->flags, __ATOMIC_RELAXED));
+	if (flags & VRING_USED_F_NO_NOTIFY)
+		return 0;
+	ret = vmdev_vq_kick(vq);
+	return ret ? ret : 1;
+}
+
 static uint16_t vmdev_vq_used_idx(const struct vmdev_vq *vq)
 {
 	return le16toh(__atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE));

@@ -2,46 +2,119 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The host side of "make bench" (which builds the modules and the programs
-# first): boot the test VM with tools/testing/bench as /extra/bench,
-# build/bench/bin as /extra/bin and tools/testing/selftests/virtio_mdev and
-# vmdev_vf (the helpers netns.sh and dma_map.sh source) as
-# /extra/virtio_mdev and /extra/vmdev_vf, run run.sh there, and cut the
-# JSON that it prints between its markers into build/bench/results.json.
-# Extra arguments go to the VM runner (--debug, say).  BENCH_* variables
-# (run.sh's knobs) are passed on to the guest: BENCH_REPEAT=1 make bench.
-# The guest gets 3 GiB (VM_MEM) unless told otherwise: dma_map pins 1 GiB,
-# and as much again in 2 MiB pages.
+# first): the peer's modules (scripts/upstream-vdpa.sh), then one test VM
+# per group of benchmarks, ours and the peer measured side by side in each,
+# then the report.
+#
+#   group     benchmarks (run.sh)   the VM
+#   datapath  vhost_loopback        1 GiB
+#   latency   vq_latency            1 GiB
+#   map       dma_map               the largest BENCH_MAP_SIZES + 1.5 GiB
+#   kernel    netns                 1 GiB
+#   scale     dev_scale             2 GiB
+#
+# Each VM runs tools/testing/bench/run.sh with BENCH_ONLY set to its
+# benchmarks, tools/testing/bench as /extra/bench, build/bench/bin as
+# /extra/bin, the selftests' helpers (virtio_mdev, vmdev_vf) beside them,
+# and the upstream vDPA modules carried (VM_EXTRA_KO).  Its output is
+# build/bench/<group>.log (the kernel's: <group>-guest.log); the JSON it
+# prints between its markers, build/bench/<group>.json.  Then
+# build/bench/results.json merges the groups (with the host's load before
+# and after each), and report.py writes build/bench/report/ (report.md and
+# a PNG per case).
+#
+# Environment: BENCH_GROUPS (default all, in the order above), the
+# benchmarks' BENCH_* knobs (passed on to the guest), BENCH_REPORT_DIR
+# (where the report goes, default build/bench/report).  A failed group
+# fails the run; the report still shows the others.
+#
+# shellcheck disable=SC2034 # BENCH_<group> are read through eval
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/../../.." && pwd)
+HERE=$REPO/tools/testing/bench
 OUT=$REPO/build/bench
-export VM_OUTPUT=${VM_OUTPUT:-$OUT/output.log}
-export VM_TIMEOUT=${VM_TIMEOUT:-900}
-export VM_MEM=${VM_MEM:-3G}
+REPORT_DIR=${BENCH_REPORT_DIR:-$OUT/report}
+export VM_TIMEOUT=${VM_TIMEOUT:-1800}
+# Debian's, which scripts/deps.sh --bench installs.
+PYTHON=${PYTHON:-/usr/bin/python3}
 
-[ -x "$OUT/bin/vhost_loopback" ] ||
-	{ echo "bench: build first: make -C tools/testing/bench" >&2; exit 1; }
-mapfile -t knobs < <(env | grep '^BENCH_[A-Z_]*=' || true)
-# results.json is the last run's, and only a successful run writes it.
-rm -f "$OUT/results.json"
-mkdir -p "$(dirname "$VM_OUTPUT")"
-: >"$VM_OUTPUT"
-# The guest's output but its JSON, which $VM_OUTPUT keeps whole.
-rc=0
-(cd "$REPO" && tools/testing/vm/run "$@" --file tools/testing/bench \
-	--file "$OUT/bin" --file tools/testing/selftests/virtio_mdev \
-	--file tools/testing/selftests/vmdev_vf \
-	-- env "${knobs[@]}" sh ./bench/run.sh) |
-	sed -u '/^BENCH-JSON-BEGIN$/,/^BENCH-JSON-END$/d' || rc=$?
-if [ "$rc" -ne 0 ]; then
-	echo "bench: FAILED (exit $rc); guest output: $VM_OUTPUT" >&2
-	exit "$rc"
-fi
-sed -n '/^BENCH-JSON-BEGIN$/,/^BENCH-JSON-END$/{//!p}' "$VM_OUTPUT" \
-	>"$OUT/results.json"
-if [ ! -s "$OUT/results.json" ]; then
-	rm -f "$OUT/results.json"
-	echo "bench: no JSON in the guest output ($VM_OUTPUT)" >&2
-	exit 1
-fi
-echo "bench: results in ${OUT#"$REPO"/}/results.json"
+GROUPS_ALL="datapath latency map kernel scale"
+BENCH_datapath=vhost_loopback
+BENCH_latency=vq_latency
+BENCH_map=dma_map
+BENCH_kernel=netns
+BENCH_scale=dev_scale
+
+log() { echo "bench: $*" >&2; }
+
+# The guest memory of group $1.
+vm_mem() {
+	local max=0 s
+	case $1 in
+	map)
+		for s in $(echo "${BENCH_MAP_SIZES:-1024,4096}" | tr , ' '); do
+			[ "$s" -le "$max" ] || max=$s
+		done
+		echo "$((max + 1536))M"
+		;;
+	scale) echo 2G ;;
+	*) echo 1G ;;
+	esac
+}
+
+load() { cut -d' ' -f1 /proc/loadavg; }
+
+# run_group NAME: one VM; its JSON into $OUT/NAME.json.
+run_group() {
+	local g=$1 rc=0 benches start l0
+	benches=$(eval "echo \$BENCH_$g")
+	l0=$(load)
+	start=$(date +%s)
+	log "$g: $benches (host load $l0)"
+	: >"$OUT/$g.log"
+	(cd "$REPO" && VM_MEM=${VM_MEM:-$(vm_mem "$g")} \
+		VM_OUTPUT="$OUT/$g.log" VM_LOG="$OUT/$g-guest.log" \
+		VM_EXTRA_KO="$EXTRA_KO" tools/testing/vm/run \
+		--file tools/testing/bench --file "$OUT/bin" \
+		--file tools/testing/selftests/virtio_mdev \
+		--file tools/testing/selftests/vmdev_vf \
+		-- env "${knobs[@]}" BENCH_ONLY="$benches" sh ./bench/run.sh) |
+		sed -u '/^BENCH-JSON-BEGIN$/,/^BENCH-JSON-END$/d' || rc=$?
+	sed -n '/^BENCH-JSON-BEGIN$/,/^BENCH-JSON-END$/{//!p}' "$OUT/$g.log" \
+		>"$OUT/$g.json"
+	[ -s "$OUT/$g.json" ] || rm -f "$OUT/$g.json"
+	printf '{"group": "%s", "benchmarks": "%s", "vm_mem": "%s", "seconds": %s, "load_before": %s, "load_after": %s, "status": %s}\n' \
+		"$g" "$benches" "${VM_MEM:-$(vm_mem "$g")}" \
+		"$(($(date +%s) - start))" "$l0" "$(load)" "$rc" >"$OUT/$g.meta"
+	[ "$rc" -eq 0 ] || log "$g: FAILED (exit $rc); guest output: $OUT/$g.log"
+	return "$rc"
+}
+
+main() {
+	local g rc=0 groups=${BENCH_GROUPS:-$GROUPS_ALL}
+	[ -x "$OUT/bin/vhost_loopback" ] ||
+		{ log "build first: make -C tools/testing/bench"; exit 1; }
+	for g in $groups; do
+		case " $GROUPS_ALL " in *" $g "*) ;; *)
+			log "unknown group $g (groups: $GROUPS_ALL)"; exit 2 ;;
+		esac
+	done
+	EXTRA_KO=$("$REPO/scripts/upstream-vdpa.sh" ko | tr '\n' ' ')
+	# One round of netns is too noisy for a report.
+	export BENCH_NET_REPEAT=${BENCH_NET_REPEAT:-3}
+	mapfile -t knobs < <(env | grep '^BENCH_[A-Z_]*=' | grep -v '^BENCH_GROUPS=' || true)
+	mkdir -p "$OUT"
+	rm -f "$OUT/results.json" "$OUT"/*.json "$OUT"/*.meta
+	for g in $groups; do
+		run_group "$g" || rc=1
+	done
+	# shellcheck disable=SC2046 # one file a word
+	"$PYTHON" "$HERE/report.py" merge "$OUT/results.json" "$REPO" \
+		$(for g in $groups; do echo "$OUT/$g.meta"; done)
+	"$PYTHON" "$HERE/report.py" report "$OUT/results.json" "$REPORT_DIR"
+	log "results in ${OUT#"$REPO"/}/results.json, report in ${REPORT_DIR#"$REPO"/}/report.md"
+	return $rc
+}
+
+main "$@"

@@ -1,41 +1,48 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# The benchmarks, in the test VM ("make bench" boots it with this directory
-# as /extra/bench and the programs of build/bench/bin as /extra/bin).  Each
-# benchmark prints its table; their JSON documents go out on stdout as one
-# {"benchmarks": [...]} between the BENCH-JSON markers, which host.sh cuts
-# into build/bench/results.json.
+# The benchmarks, in the test VM (host.sh boots it, once per group, with
+# this directory as /extra/bench, the programs of build/bench/bin as
+# /extra/bin and the upstream vDPA modules carried).  Each benchmark prints
+# its table; their JSON objects go out on stdout as one {"benchmarks":
+# [...]} between the BENCH-JSON markers, which host.sh cuts out.
+#
+#   vhost_loopback  software datapath: loopback frames/s, ours (VFIO and
+#                   character device) and upstream's vdpa_sim_net
+#   vq_latency      kick-to-device and device-to-call, the same three
+#   dma_map         mapping and unmapping 1 and 4 GiB of 4 KiB and 2 MiB
+#                   pages: our character device, upstream vhost_vdpa, and
+#                   our two front ends on a PCI function
+#   netns           the kernel personality: mvnet-virtio against veth, our
+#                   virtio personality on the NICs against virtio_pci
+#   dev_scale       creating and removing 1, 64 and 512 devices, kernel
+#                   memory per device: mvnet-vhost against vdpa_sim_net
 #
 # Adding a benchmark: a bench_<name> function, below or in a <name>.sh
 # sourced here, that runs it and writes its JSON object to the file given as
-# $1, and its name in BENCHES.  What a benchmark creates goes in DEVICES
-# (mdev UUIDs) and NETNS (network namespaces), which teardown removes.
+# $1, and its name in ALL (and in a group of host.sh).  What a benchmark
+# creates goes in DEVICES (mdev UUIDs), PEERS (vdpa device names) and NETNS
+# (network namespaces), which teardown removes.
 #
-# Environment: BENCH_DURATION_MS (per measurement, default 1000),
-# BENCH_WARMUP_MS (200), BENCH_REPEAT (3; the median is reported),
-# BENCH_SIZES and BENCH_BATCHES (vhost_loopback's lists), BENCH_BIN (the
-# programs, default ../bin beside this directory), BENCH_NET_* (netns.sh's),
-# BENCH_MAP_* (dma_map.sh's), BENCH_ONLY (the benchmarks to run, default
-# all); host.sh passes the host's BENCH_* variables on.
+# Environment: BENCH_ONLY (the benchmarks to run, default all), BENCH_BIN
+# (the programs, default ../bin beside this directory), and each
+# benchmark's knobs (README); host.sh passes the host's BENCH_* variables.
 #
 # shellcheck disable=SC2317 # the bench_* functions are called by name
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 BIN=${BENCH_BIN:-$HERE/../bin}
-BENCHES=${BENCH_ONLY:-vhost_loopback netns dma_map}
+ALL="vhost_loopback vq_latency dma_map netns dev_scale"
+BENCHES=${BENCH_ONLY:-$ALL}
 TYPES=/sys/class/mdev_bus/mvnet/mdev_supported_types
 DEVS=/sys/bus/mdev/devices
 TMP=$(mktemp -d)
 DEVICES=""
+PEERS=""
 NETNS=""
-
-# Common options of the programs.
-opts() {
-	echo "--duration-ms ${BENCH_DURATION_MS:-1000}" \
-		"--warmup-ms ${BENCH_WARMUP_MS:-200} --repeat ${BENCH_REPEAT:-3}"
-}
+# Locally administered, for the peer's loopback device.
+PEER_MAC=02:00:00:00:be:01
 
 # A new device of mdev type $1; its UUID on stdout, removed on exit.
 new_device() {
@@ -44,12 +51,17 @@ new_device() {
 	echo "$uuid"
 }
 
-# Removes the namespaces in NETNS, then the devices in DEVICES.
+# Removes the namespaces in NETNS, the peer devices in PEERS, then the
+# devices in DEVICES.
 teardown() {
 	for n in $NETNS; do
 		ip netns del "$n" 2>/dev/null || true
 	done
 	NETNS=""
+	for p in $PEERS; do
+		peer_del "$p" 2>/dev/null || true
+	done
+	PEERS=""
 	for d in $DEVICES; do
 		[ ! -e "$DEVS/$d" ] || echo 1 >"$DEVS/$d/remove" || true
 	done
@@ -62,28 +74,63 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# peer_*
+. "$HERE/peer.sh"
 # bench_netns
 . "$HERE/netns.sh"
 # bench_dma_map
 . "$HERE/dma_map.sh"
 
+# The three loopback devices of vhost_loopback and vq_latency: two
+# mvnet-vhost devices (LOOP_VFIO, LOOP_CDEV) and a vdpa_sim_net (LOOP_PEER,
+# its node).
+loop_devices() {
+	LOOP_VFIO=$(new_device mvnet-vhost) && DEVICES="$DEVICES $LOOP_VFIO" &&
+	LOOP_CDEV=$(new_device mvnet-vhost) && DEVICES="$DEVICES $LOOP_CDEV" &&
+	peer_load && PEERS="$PEERS bench0" &&
+	LOOP_PEER=$(peer_add bench0 "$PEER_MAC")
+}
+
 # (Called as a condition: set -e does not apply inside, so say every
 # status.)
 bench_vhost_loopback() {
 	ret=0
-	dev=$(new_device mvnet-vhost) || return 1
-	DEVICES="$DEVICES $dev"
+	loop_devices || return 1
 	# shellcheck disable=SC2046 # one word per option
-	"$BIN/vhost_loopback" --uuid "$dev" $(opts) \
+	"$BIN/vhost_loopback" --uuid "$LOOP_VFIO" --cdev-uuid "$LOOP_CDEV" \
+		--peer-node "$LOOP_PEER" \
+		--duration-ms "${BENCH_DURATION_MS:-1000}" \
+		--warmup-ms "${BENCH_WARMUP_MS:-200}" \
+		--repeat "${BENCH_REPEAT:-3}" \
 		${BENCH_SIZES:+--sizes "$BENCH_SIZES"} \
 		${BENCH_BATCHES:+--batches "$BENCH_BATCHES"} --json "$1" || ret=$?
-	echo 1 >"$DEVS/$dev/remove" || ret=1
+	teardown
 	return "$ret"
+}
+
+bench_vq_latency() {
+	ret=0
+	loop_devices || return 1
+	"$BIN/vq_latency" --uuid "$LOOP_VFIO" --cdev-uuid "$LOOP_CDEV" \
+		--peer-node "$LOOP_PEER" --samples "${BENCH_LAT_SAMPLES:-2000}" \
+		--json "$1" || ret=$?
+	teardown
+	return "$ret"
+}
+
+bench_dev_scale() {
+	peer_load || return 1
+	"$BIN/dev_scale" --counts "${BENCH_SCALE_COUNTS:-1,64,512}" \
+		--repeat "${BENCH_SCALE_REPEAT:-3}" --json "$1"
 }
 
 # busybox's modprobe does not follow vfio's soft dependency on its backend.
 grep -q '^vfio_iommu_type1 ' /proc/modules || modprobe vfio_iommu_type1
 grep -q '^vhost_mdev ' /proc/modules || modprobe vhost_mdev
+# Upstream vhost_vdpa charges pinned pages against RLIMIT_MEMLOCK, even
+# for root.
+# shellcheck disable=SC3045 # dash has it
+ulimit -l unlimited
 
 rc=0
 for b in $BENCHES; do
@@ -92,6 +139,7 @@ for b in $BENCHES; do
 		echo "bench: $b failed" >&2
 		rc=1
 	fi
+	teardown
 	echo
 done
 

@@ -1,35 +1,37 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * vhost_loopback: frames per second looped through a vhost-personality
- * mvnet device, read against a baseline measured in the same run.
+ * vhost_loopback: frames per second looped through a vhost device by one
+ * userspace driver (libvmdev), ours next to upstream's, measured in the
+ * same run.
  *
  * A round sends a batch of frames and receives every one of them back; the
  * rate is the frames received per second of rounds. Each target (a way of
  * moving frames) runs every case (frame size x batch size) for a fixed
  * time after a warm-up whose frames are all verified, and the whole matrix
- * is repeated, the targets taking turns case by case so that both see the
+ * is repeated, the targets taking turns case by case so that all see the
  * same machine. A target names the target it is read against: its table
  * column and JSON entry give the ratio of the two medians (above 1: faster
  * than the baseline).
  *
- * Targets:
- *  mvnet-loopback  an unlinked mvnet-vhost device opened through libvmdev
- *		    (VFIO container, vhost-vdpa ioctls on the device fd): TX
- *		    queue 0 to RX queue 0 of the same device, by mvnet's
- *		    workqueue
- *  af_packet-lo    the same frames through the guest's own loopback
- *		    netdev: sendmmsg() on one AF_PACKET socket, recvmmsg() on
- *		    another bound to lo; the kernel's cheapest path from a
- *		    process to a netdev and back, so the ratio says what
- *		    mvnet's path costs next to the kernel's own in this VM
+ * Targets (each measured when its device is given):
+ *  mvnet-vfio      an unlinked mvnet-vhost device through its VFIO device
+ *		    fd (--uuid): TX queue 0 to RX queue 0 by mvnet's workqueue
+ *  mvnet-cdev      another one through its vhost-vdpa compatible character
+ *		    device (--cdev-uuid), the IOTLB message protocol
+ *  vdpa_sim_net    the peer: upstream's vdpa_sim_net loopback under
+ *		    upstream's vhost_vdpa (--peer-node /dev/vhost-vdpa-N),
+ *		    driven by the same library through the same protocol
+ *  af_packet-lo    a reference, no ratio: the same frames through the
+ *		    guest's own loopback netdev, sendmmsg() on one AF_PACKET
+ *		    socket, recvmmsg() on another bound to lo
  *
  * Adding a target: write its open, prepare, round and close functions and
- * add it to targets[] with its baseline (a later issue: two linked devices
- * against a veth pair). Adding a case: --sizes and --batches, or change
- * the defaults below.
+ * add it to targets[] with its baseline. Adding a case: --sizes and
+ * --batches, or change the defaults below.
  *
- * Usage: vhost_loopback --uuid UUID [--duration-ms N] [--warmup-ms N]
- *	[--repeat N] [--sizes A,B,..] [--batches A,B,..] [--json FILE]
+ * Usage: vhost_loopback [--uuid UUID] [--cdev-uuid UUID] [--peer-node PATH]
+ *	[--no-af-packet] [--duration-ms N] [--warmup-ms N] [--repeat N]
+ *	[--sizes A,B,..] [--batches A,B,..] [--json FILE]
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -43,13 +45,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "vmdev/vmdev.h"
-
-#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#include "bench.h"
 
 #define MAX_BATCH		256
 #define MAX_FRAME		1514
@@ -64,6 +64,9 @@
 
 struct bench_opts {
 	const char *uuid;
+	const char *cdev_uuid;
+	const char *peer_node;
+	bool no_af_packet;
 	const char *json;
 	unsigned int duration_ms;
 	unsigned int warmup_ms;
@@ -79,6 +82,7 @@ struct bench_opts {
  * @name: short name (table column, JSON)
  * @what: one line saying what is measured
  * @baseline: name of the target this one is read against, or NULL
+ * @wanted: whether the options ask for this target
  * @open: set up, return the target's state in *@priv; 0 or -errno
  * @prepare: make @batch frames of @size bytes ready to send; 0 or -errno
  * @round: send the prepared batch and receive all of it back, checking
@@ -89,6 +93,7 @@ struct bench_target {
 	const char *name;
 	const char *what;
 	const char *baseline;
+	bool (*wanted)(const struct bench_opts *o);
 	int (*open)(const struct bench_opts *o, void **priv);
 	int (*prepare)(void *priv, unsigned int size, unsigned int batch);
 	int (*round)(void *priv, bool check);
@@ -131,10 +136,10 @@ static int frame_check(const struct bench_frames *f, unsigned int i,
 }
 
 /* ------------------------------------------------------------------ */
-/* mvnet-loopback                                                      */
+/* mvnet-vfio, mvnet-cdev, vdpa_sim_net: a vhost device by libvmdev      */
 /* ------------------------------------------------------------------ */
 
-struct mvnet_bench {
+struct vhost_bench {
 	struct vmdev *dev;
 	uint8_t mac[6];
 	struct vmdev_frame tx[MAX_BATCH];
@@ -142,9 +147,9 @@ struct mvnet_bench {
 	struct bench_frames f;
 };
 
-static void mvnet_close(void *priv)
+static void vhost_close(void *priv)
 {
-	struct mvnet_bench *m = priv;
+	struct vhost_bench *m = priv;
 
 	if (!m)
 		return;
@@ -152,21 +157,27 @@ static void mvnet_close(void *priv)
 	free(m);
 }
 
-static int mvnet_open(const struct bench_opts *o, void **priv)
+/*
+ * Open the device (by UUID through VFIO or its character device, or by
+ * node), bring it up with rings of RING_NUM and learn its MAC: the frames
+ * go to it, so that a device with a receive filter loops them back.
+ */
+static int vhost_open(const char *uuid, const char *node, unsigned int flags,
+		      void **priv)
 {
+	struct vmdev_open_opts oopts = { .flags = flags };
 	struct vmdev_net_opts nopts = { .ring_num = RING_NUM };
 	struct vmdev_net_config cfg;
-	struct mvnet_bench *m;
+	struct vhost_bench *m;
 	int ret;
 
-	if (!o->uuid) {
-		fprintf(stderr, "vhost_loopback: mvnet-loopback needs --uuid\n");
-		return -EINVAL;
-	}
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
-	ret = vmdev_open(&m->dev, o->uuid, NULL);
+	if (node)
+		ret = vmdev_open_path(&m->dev, node, &oopts);
+	else
+		ret = vmdev_open(&m->dev, uuid, &oopts);
 	if (!ret)
 		ret = vmdev_net_start(m->dev, &nopts);
 	if (!ret)
@@ -174,7 +185,7 @@ static int mvnet_open(const struct bench_opts *o, void **priv)
 	if (!ret && vmdev_net_max_frame(m->dev) < MAX_FRAME)
 		ret = -EMSGSIZE;
 	if (ret) {
-		mvnet_close(m);
+		vhost_close(m);
 		return ret;
 	}
 	memcpy(m->mac, cfg.mac, sizeof(m->mac));
@@ -182,9 +193,39 @@ static int mvnet_open(const struct bench_opts *o, void **priv)
 	return 0;
 }
 
-static int mvnet_prepare(void *priv, unsigned int size, unsigned int batch)
+static bool vfio_wanted(const struct bench_opts *o)
 {
-	struct mvnet_bench *m = priv;
+	return o->uuid;
+}
+
+static int vfio_open(const struct bench_opts *o, void **priv)
+{
+	return vhost_open(o->uuid, NULL, 0, priv);
+}
+
+static bool cdev_wanted(const struct bench_opts *o)
+{
+	return o->cdev_uuid;
+}
+
+static int cdev_open(const struct bench_opts *o, void **priv)
+{
+	return vhost_open(o->cdev_uuid, NULL, VMDEV_OPEN_CDEV, priv);
+}
+
+static bool peer_wanted(const struct bench_opts *o)
+{
+	return o->peer_node;
+}
+
+static int peer_open(const struct bench_opts *o, void **priv)
+{
+	return vhost_open(NULL, o->peer_node, 0, priv);
+}
+
+static int vhost_prepare(void *priv, unsigned int size, unsigned int batch)
+{
+	struct vhost_bench *m = priv;
 	unsigned int i;
 
 	frames_fill(&m->f, size, batch, m->mac, m->mac);
@@ -197,9 +238,9 @@ static int mvnet_prepare(void *priv, unsigned int size, unsigned int batch)
 	return 0;
 }
 
-static int mvnet_round(void *priv, bool check)
+static int vhost_round(void *priv, bool check)
 {
-	struct mvnet_bench *m = priv;
+	struct vhost_bench *m = priv;
 	unsigned int batch = m->f.batch, sent = 0, got = 0, i;
 	int ret;
 
@@ -260,6 +301,11 @@ static void packet_close(void *priv)
 	if (p->rx_fd >= 0)
 		close(p->rx_fd);
 	free(p);
+}
+
+static bool packet_wanted(const struct bench_opts *o)
+{
+	return !o->no_af_packet;
 }
 
 static int packet_open(const struct bench_opts *o, void **priv)
@@ -360,17 +406,38 @@ static int packet_round(void *priv, bool check)
 
 static const struct bench_target targets[] = {
 	{
-		.name = "mvnet-loopback",
-		.what = "an unlinked mvnet-vhost device, TX 0 to RX 0, by libvmdev",
-		.baseline = "af_packet-lo",
-		.open = mvnet_open,
-		.prepare = mvnet_prepare,
-		.round = mvnet_round,
-		.close = mvnet_close,
+		.name = "mvnet-vfio",
+		.what = "an unlinked mvnet-vhost device, TX 0 to RX 0, VFIO device fd",
+		.baseline = "vdpa_sim_net",
+		.wanted = vfio_wanted,
+		.open = vfio_open,
+		.prepare = vhost_prepare,
+		.round = vhost_round,
+		.close = vhost_close,
+	},
+	{
+		.name = "mvnet-cdev",
+		.what = "an unlinked mvnet-vhost device, TX 0 to RX 0, character device",
+		.baseline = "vdpa_sim_net",
+		.wanted = cdev_wanted,
+		.open = cdev_open,
+		.prepare = vhost_prepare,
+		.round = vhost_round,
+		.close = vhost_close,
+	},
+	{
+		.name = "vdpa_sim_net",
+		.what = "upstream vdpa_sim_net under vhost_vdpa, TX 0 to RX 0",
+		.wanted = peer_wanted,
+		.open = peer_open,
+		.prepare = vhost_prepare,
+		.round = vhost_round,
+		.close = vhost_close,
 	},
 	{
 		.name = "af_packet-lo",
-		.what = "AF_PACKET sockets on the guest's lo, sendmmsg/recvmmsg",
+		.what = "reference: AF_PACKET sockets on the guest's lo, sendmmsg/recvmmsg",
+		.wanted = packet_wanted,
 		.open = packet_open,
 		.prepare = packet_prepare,
 		.round = packet_round,
@@ -382,21 +449,16 @@ static const struct bench_target targets[] = {
 
 /* pps[target][size][batch][run] */
 static double pps[NTARGETS][MAX_LIST][MAX_LIST][MAX_REPEAT];
+/* The targets the options asked for. */
+static bool active[NTARGETS];
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
+/* The index of the active target @name, or -1. */
 static int target_index(const char *name)
 {
 	unsigned int i;
 
 	for (i = 0; name && i < NTARGETS; i++)
-		if (!strcmp(targets[i].name, name))
+		if (active[i] && !strcmp(targets[i].name, name))
 			return i;
 	return -1;
 }
@@ -414,17 +476,17 @@ static int measure(const struct bench_target *t, void *priv,
 	int ret;
 
 	ret = t->prepare(priv, size, batch);
-	start = now_s();
+	start = bench_now();
 	do {
 		if (!ret)
 			ret = t->round(priv, true);
-	} while (!ret && now_s() - start < o->warmup_ms / 1e3);
-	start = now_s();
+	} while (!ret && bench_now() - start < o->warmup_ms / 1e3);
+	start = bench_now();
 	do {
 		if (!ret)
 			ret = t->round(priv, false);
 		frames += batch;
-		end = now_s();
+		end = bench_now();
 	} while (!ret && end - start < o->duration_ms / 1e3);
 	if (ret) {
 		fprintf(stderr, "vhost_loopback: %s, %u-byte frames, batch %u: %s\n",
@@ -435,26 +497,10 @@ static int measure(const struct bench_target *t, void *priv,
 	return 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(const double *v, unsigned int n)
-{
-	double s[MAX_REPEAT];
-
-	memcpy(s, v, n * sizeof(*s));
-	qsort(s, n, sizeof(*s), cmp_double);
-	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-}
-
 static double median_of(const struct bench_opts *o, unsigned int t,
 			unsigned int s, unsigned int b)
 {
-	return median(pps[t][s][b], o->repeat);
+	return bench_median(pps[t][s][b], o->repeat);
 }
 
 static int run_all(const struct bench_opts *o)
@@ -464,6 +510,8 @@ static int run_all(const struct bench_opts *o)
 	int ret = 0;
 
 	for (t = 0; t < NTARGETS && !ret; t++) {
+		if (!active[t])
+			continue;
 		ret = targets[t].open(o, &priv[t]);
 		if (ret)
 			fprintf(stderr, "vhost_loopback: %s: open: %s\n",
@@ -473,9 +521,11 @@ static int run_all(const struct bench_opts *o)
 		for (s = 0; s < o->nsizes && !ret; s++)
 			for (b = 0; b < o->nbatches && !ret; b++)
 				for (t = 0; t < NTARGETS && !ret; t++)
-					ret = measure(&targets[t], priv[t], o,
-						      o->sizes[s], o->batches[b],
-						      &pps[t][s][b][r]);
+					if (active[t])
+						ret = measure(&targets[t], priv[t], o,
+							      o->sizes[s],
+							      o->batches[b],
+							      &pps[t][s][b][r]);
 	for (t = 0; t < NTARGETS; t++)
 		if (priv[t])
 			targets[t].close(priv[t]);
@@ -492,17 +542,19 @@ static void print_table(const struct bench_opts *o)
 	printf("run(s) of %u ms each after %u ms of verified warm-up\n",
 	       o->duration_ms, o->warmup_ms);
 	for (t = 0; t < NTARGETS; t++)
-		printf("  %-16s %s\n", targets[t].name, targets[t].what);
+		if (active[t])
+			printf("  %-16s %s\n", targets[t].name, targets[t].what);
 	for (t = 0; t < NTARGETS; t++)
-		if (targets[t].baseline)
+		if (active[t] && target_index(targets[t].baseline) >= 0)
 			printf("  %s/base = %s / %s (above 1: faster)\n",
 			       targets[t].name, targets[t].name,
 			       targets[t].baseline);
 	printf("\n%6s %6s", "frame", "batch");
 	for (t = 0; t < NTARGETS; t++)
-		printf(" %16s", targets[t].name);
+		if (active[t])
+			printf(" %16s", targets[t].name);
 	for (t = 0; t < NTARGETS; t++)
-		if (targets[t].baseline)
+		if (active[t] && target_index(targets[t].baseline) >= 0)
 			printf(" %*s/base", (int)strlen(targets[t].name),
 			       targets[t].name);
 	printf("\n");
@@ -510,10 +562,11 @@ static void print_table(const struct bench_opts *o)
 		for (b = 0; b < o->nbatches; b++) {
 			printf("%6u %6u", o->sizes[s], o->batches[b]);
 			for (t = 0; t < NTARGETS; t++)
-				printf(" %16.0f", median_of(o, t, s, b));
+				if (active[t])
+					printf(" %16.0f", median_of(o, t, s, b));
 			for (t = 0; t < NTARGETS; t++) {
 				base = target_index(targets[t].baseline);
-				if (base < 0)
+				if (!active[t] || base < 0)
 					continue;
 				printf(" %*.2f", (int)strlen(targets[t].name) + 5,
 				       median_of(o, t, s, b) /
@@ -557,34 +610,32 @@ static void json_result(FILE *f, const struct bench_opts *o, unsigned int t,
 
 static int write_json(const struct bench_opts *o)
 {
-	struct utsname u = {};
 	unsigned int t, s, b, n = 0;
 	FILE *f;
 
 	f = fopen(o->json, "w");
 	if (!f)
 		return -errno;
-	uname(&u);
-	fprintf(f, "{\n  \"benchmark\": \"vhost_loopback\",\n");
-	fprintf(f, "  \"unit\": \"frames/s\",\n  \"kernel\": \"%s\",\n",
-		u.release);
-	fprintf(f, "  \"cpus\": %ld,\n", sysconf(_SC_NPROCESSORS_ONLN));
+	bench_json_head(f, "vhost_loopback");
+	fprintf(f, "  \"unit\": \"frames/s\",\n");
 	fprintf(f, "  \"duration_ms\": %u,\n  \"warmup_ms\": %u,\n",
 		o->duration_ms, o->warmup_ms);
-	fprintf(f, "  \"repeat\": %u,\n  \"targets\": [\n", o->repeat);
+	fprintf(f, "  \"repeat\": %u,\n  \"targets\": [", o->repeat);
 	for (t = 0; t < NTARGETS; t++) {
-		fprintf(f, "    {\"name\": \"%s\", \"what\": \"%s\", \"baseline\": ",
-			targets[t].name, targets[t].what);
-		if (targets[t].baseline)
-			fprintf(f, "\"%s\"}", targets[t].baseline);
-		else
-			fprintf(f, "null}");
-		fprintf(f, "%s\n", t + 1 < NTARGETS ? "," : "");
+		if (!active[t])
+			continue;
+		bench_json_target(f, !n++, targets[t].name, targets[t].what,
+				  target_index(targets[t].baseline) >= 0 ?
+				  targets[t].baseline : NULL);
+		fprintf(f, "}");
 	}
-	fprintf(f, "  ],\n  \"results\": [\n");
+	fprintf(f, "\n  ],\n  \"results\": [\n");
+	n = 0;
 	for (s = 0; s < o->nsizes; s++) {
 		for (b = 0; b < o->nbatches; b++) {
 			for (t = 0; t < NTARGETS; t++) {
+				if (!active[t])
+					continue;
 				fprintf(f, "%s", n++ ? ",\n" : "");
 				json_result(f, o, t, s, b);
 			}
@@ -594,39 +645,12 @@ static int write_json(const struct bench_opts *o)
 	return fclose(f) ? -errno : 0;
 }
 
-/* "64,256,1500" into @v; false on a bad list. */
-static bool parse_list(const char *arg, unsigned int *v, unsigned int *n,
-		       unsigned int min, unsigned int max)
-{
-	char *end;
-	unsigned long x;
-
-	*n = 0;
-	do {
-		errno = 0;
-		x = strtoul(arg, &end, 10);
-		if (errno || end == arg || x < min || x > max ||
-		    *n == MAX_LIST || (*end && *end != ','))
-			return false;
-		v[(*n)++] = x;
-		arg = end + 1;
-	} while (*end);
-	return true;
-}
-
-static bool parse_uint(const char *arg, unsigned int *v, unsigned int min,
-		       unsigned int max)
-{
-	unsigned int n;
-
-	return parse_list(arg, v, &n, min, max) && n == 1;
-}
-
 static int bad_usage(void)
 {
 	fprintf(stderr,
-		"usage: vhost_loopback --uuid UUID [--duration-ms N] [--warmup-ms N]\n"
-		"       [--repeat N] [--sizes A,B,..] [--batches A,B,..] [--json FILE]\n"
+		"usage: vhost_loopback [--uuid UUID] [--cdev-uuid UUID] [--peer-node PATH]\n"
+		"       [--no-af-packet] [--duration-ms N] [--warmup-ms N] [--repeat N]\n"
+		"       [--sizes A,B,..] [--batches A,B,..] [--json FILE]\n"
 		"  sizes: %u..%u bytes, batches: 1..%u, at most %u of each; repeat: 1..%u\n",
 		MIN_FRAME, MAX_FRAME, MAX_BATCH, MAX_LIST, MAX_REPEAT);
 	return 2;
@@ -636,6 +660,9 @@ int main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
 		{ "uuid", required_argument, NULL, 'u' },
+		{ "cdev-uuid", required_argument, NULL, 'c' },
+		{ "peer-node", required_argument, NULL, 'p' },
+		{ "no-af-packet", no_argument, NULL, 'n' },
 		{ "duration-ms", required_argument, NULL, 'd' },
 		{ "warmup-ms", required_argument, NULL, 'w' },
 		{ "repeat", required_argument, NULL, 'r' },
@@ -654,6 +681,7 @@ int main(int argc, char **argv)
 		.nbatches = 3,
 	};
 	bool ok = true;
+	unsigned int t;
 	int c, ret;
 
 	while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
@@ -662,22 +690,32 @@ int main(int argc, char **argv)
 			o.uuid = optarg;
 			ok = vmdev_uuid_valid(optarg);
 			break;
+		case 'c':
+			o.cdev_uuid = optarg;
+			ok = vmdev_uuid_valid(optarg);
+			break;
+		case 'p':
+			o.peer_node = optarg;
+			break;
+		case 'n':
+			o.no_af_packet = true;
+			break;
 		case 'd':
-			ok = parse_uint(optarg, &o.duration_ms, 1, 600000);
+			ok = bench_parse_uint(optarg, &o.duration_ms, 1, 600000);
 			break;
 		case 'w':
-			ok = parse_uint(optarg, &o.warmup_ms, 0, 600000);
+			ok = bench_parse_uint(optarg, &o.warmup_ms, 0, 600000);
 			break;
 		case 'r':
-			ok = parse_uint(optarg, &o.repeat, 1, MAX_REPEAT);
+			ok = bench_parse_uint(optarg, &o.repeat, 1, MAX_REPEAT);
 			break;
 		case 's':
-			ok = parse_list(optarg, o.sizes, &o.nsizes, MIN_FRAME,
-					MAX_FRAME);
+			ok = bench_parse_list(optarg, o.sizes, &o.nsizes,
+					      MAX_LIST, MIN_FRAME, MAX_FRAME);
 			break;
 		case 'b':
-			ok = parse_list(optarg, o.batches, &o.nbatches, 1,
-					MAX_BATCH);
+			ok = bench_parse_list(optarg, o.batches, &o.nbatches,
+					      MAX_LIST, 1, MAX_BATCH);
 			break;
 		case 'j':
 			o.json = optarg;
@@ -690,6 +728,8 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc)
 		return bad_usage();
+	for (t = 0; t < NTARGETS; t++)
+		active[t] = targets[t].wanted(&o);
 
 	ret = run_all(&o);
 	if (ret)

@@ -689,6 +689,20 @@ void vmdev_vq_publish(struct vmdev_vq *vq);
 int vmdev_vq_kick(struct vmdev_vq *vq);
 
 /**
+ * vmdev_vq_notify() - kick the device unless it asked not to be kicked
+ * @vq: the queue
+ *
+ * After vmdev_vq_publish(), as a virtio driver notifies: a full barrier,
+ * then the kick of vmdev_vq_kick() unless the device set
+ * VRING_USED_F_NO_NOTIFY in the used ring (it is processing the queue and
+ * will find the new buffers itself).
+ *
+ * Return: 1 when it kicked, 0 when the device did not want the kick, or
+ * -errno.
+ */
+int vmdev_vq_notify(struct vmdev_vq *vq);
+
+/**
  * vmdev_vq_has_used() - whether the device used chains not yet consumed
  * @vq: the queue
  *
@@ -799,7 +813,7 @@ struct vmdev_frame {
  *
  * Reclaims completed TX buffers, copies as many frames as there is room
  * for into TX buffers behind a zeroed header, publishes them at once and
- * kicks once.
+ * notifies the device once (vmdev_vq_notify()).
  *
  * Return: frames queued (may be fewer than @n when the ring is full; 0 if
  * none fits), or -errno (-EMSGSIZE: a frame longer than
@@ -828,7 +842,7 @@ int vmdev_net_tx_done(struct vmdev *dev, unsigned int qp, int timeout_ms);
  *
  * Copies each frame (without its header) into the next @frames entry,
  * gathering the buffers of a mergeable frame (num_buffers), reposts the
- * buffers and kicks the RX queue once.
+ * buffers and notifies the RX queue once (vmdev_vq_notify()).
  *
  * Return: frames received (0 on timeout), or -errno (-EPROTO: the device
  * returned a bad descriptor id or a short buffer).
