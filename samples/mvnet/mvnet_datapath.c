@@ -315,6 +315,37 @@ static int mvnet_fwd_put_hdr(struct mvnet_fwd *f, struct mvnet_rx_pos *p)
 }
 
 /*
+ * The virtio-net and Ethernet headers of the frame. Mostly the receive
+ * chain's first buffer holds both: fixed-size copies, with no walk over the
+ * chain.
+ */
+static int mvnet_fwd_put_head(struct mvnet_fwd *f, struct mvnet_rx_pos *p)
+{
+	struct virtio_net_hdr_mrg_rxbuf hdr = {
+		.num_buffers = (__force __virtio16)cpu_to_le16(1),
+	};
+	int n, ret;
+
+	n = mvnet_chain_map(&p->rc, true);
+	if (n < 0)
+		return -EIO;
+	if (n < MVNET_HDR_LEN + ETH_HLEN) {
+		ret = mvnet_fwd_put_hdr(f, p);
+		if (!ret)
+			ret = mvnet_fwd_put(f, p, f->peek + MVNET_HDR_LEN,
+					    ETH_HLEN);
+		return ret;
+	}
+	memcpy(p->rc.kaddr, &hdr, MVNET_HDR_LEN);
+	memcpy(p->rc.kaddr + MVNET_HDR_LEN, f->peek + MVNET_HDR_LEN, ETH_HLEN);
+	p->num_buffers[0] = p->rc.kaddr + MVNET_NUM_BUFFERS;
+	p->num_buffers[1] = p->rc.kaddr + MVNET_NUM_BUFFERS + 1;
+	mvnet_chain_advance(&p->rc, MVNET_HDR_LEN + ETH_HLEN);
+	p->len += MVNET_HDR_LEN + ETH_HLEN;
+	return 0;
+}
+
+/*
  * Copy the frame at @tc (positioned just past the peeked headers) into the
  * receive ring, straight from one mapping to the other. The receive ring's
  * position is only advanced when the whole frame is in.
@@ -334,9 +365,7 @@ static int mvnet_fwd_copy(struct mvnet_fwd *f, struct mvnet_chain *tc)
 
 	ret = mvnet_fwd_rx_pop(f, &p);
 	if (!ret)
-		ret = mvnet_fwd_put_hdr(f, &p);
-	if (!ret)
-		ret = mvnet_fwd_put(f, &p, f->peek + MVNET_HDR_LEN, ETH_HLEN);
+		ret = mvnet_fwd_put_head(f, &p);
 	while (!ret) {
 		n = mvnet_chain_map(tc, false);
 		if (n <= 0) {
@@ -389,7 +418,15 @@ static int mvnet_fwd_frame(struct mvnet_fwd *f, u16 head)
 	 * the Ethernet header is needed for the filter.
 	 */
 	mvnet_chain_init(&tc, &f->tx, head);
-	n = mvnet_chain_read(&tc, f->peek, sizeof(f->peek));
+	n = mvnet_chain_map(&tc, false);
+	if (n >= (int)sizeof(f->peek)) {
+		/* Mostly in the first buffer: a fixed-size copy. */
+		memcpy(f->peek, tc.kaddr, sizeof(f->peek));
+		mvnet_chain_advance(&tc, sizeof(f->peek));
+		n = sizeof(f->peek);
+	} else if (n > 0) {
+		n = mvnet_chain_read(&tc, f->peek, sizeof(f->peek));
+	}
 	if (n < 0)
 		return n;
 	if (n < sizeof(f->peek) || !f->link)
