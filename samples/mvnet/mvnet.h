@@ -14,6 +14,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
+#include <linux/seqlock.h>
 #include <linux/spinlock.h>
 #include <linux/srcu.h>
 #include <linux/sysfs.h>
@@ -60,7 +61,10 @@ struct mvnet_vq {
  * Set through the control queue, reset with the device (promiscuous, as a
  * NIC whose driver never sends an RX command expects; the address is the
  * config space's until the driver sets its own), read by the datapath for
- * every frame. Protected by &mvnet_dev.lock.
+ * every frame. Written under &mvnet_dev.lock inside a write section of
+ * &mvnet_dev.filter_seq, read in a read section of that seqcount: a frame
+ * is matched against the filter as it was before or after a change, never
+ * against a mix, and the datapath takes no lock per frame.
  */
 struct mvnet_rx_filter {
 	bool promisc;
@@ -139,6 +143,7 @@ struct mvnet_dev {
 	struct vmdev_callback config_cb;
 	struct mvnet_vq vqs[MVNET_MAX_VQS];
 	struct mvnet_rx_filter filter;
+	seqcount_spinlock_t filter_seq;	/* see struct mvnet_rx_filter */
 
 	struct mvnet_dev __rcu *peer;
 	struct list_head node;		/* in mvnet_devices */

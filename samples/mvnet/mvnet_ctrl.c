@@ -50,11 +50,13 @@ void mvnet_ctrl_reset_locked(struct mvnet_dev *dev)
 	lockdep_assert_held(&dev->lock);
 
 	WRITE_ONCE(dev->active_pairs, 1);
+	write_seqcount_begin(&dev->filter_seq);
 	f->promisc = true;
 	f->allmulti = false;
 	f->uc_count = 0;
 	f->mc_count = 0;
 	f->mac_set = false;
+	write_seqcount_end(&dev->filter_seq);
 }
 
 static bool mvnet_mac_in(const u8 (*table)[ETH_ALEN], unsigned int count,
@@ -73,25 +75,33 @@ static bool mvnet_mac_in(const u8 (*table)[ETH_ALEN], unsigned int count,
  * @dev: the receiving device
  * @dst: the frame's destination address
  *
- * Takes dev->lock.
+ * Takes no lock: reads the filter in a read section of dev->filter_seq,
+ * and again when a change overlapped it. A change is made under dev->lock
+ * before the control queue acks it, so a frame matched after the ack sees
+ * the new filter, as when this took dev->lock. Process context (the pair
+ * work): a writer holds dev->lock with bottom halves off, so no reader can
+ * preempt it on its CPU and spin.
  *
  * Return: true to deliver the frame.
  */
 bool mvnet_rx_filter_match(struct mvnet_dev *dev, const u8 *dst)
 {
 	const struct mvnet_rx_filter *f = &dev->filter;
+	unsigned int seq;
 	bool ok;
 
-	spin_lock_bh(&dev->lock);
-	if (f->promisc || is_broadcast_ether_addr(dst))
-		ok = true;
-	else if (is_multicast_ether_addr(dst))
-		ok = f->allmulti || mvnet_mac_in(f->mc, f->mc_count, dst);
-	else
-		ok = ether_addr_equal(dst, f->mac_set ? f->mac :
-						       dev->vdev.attrs.mac) ||
-		     mvnet_mac_in(f->uc, f->uc_count, dst);
-	spin_unlock_bh(&dev->lock);
+	do {
+		seq = read_seqcount_begin(&dev->filter_seq);
+		if (f->promisc || is_broadcast_ether_addr(dst))
+			ok = true;
+		else if (is_multicast_ether_addr(dst))
+			ok = f->allmulti ||
+			     mvnet_mac_in(f->mc, f->mc_count, dst);
+		else
+			ok = ether_addr_equal(dst, f->mac_set ? f->mac :
+							dev->vdev.attrs.mac) ||
+			     mvnet_mac_in(f->uc, f->uc_count, dst);
+	} while (read_seqcount_retry(&dev->filter_seq, seq));
 	return ok;
 }
 
@@ -102,6 +112,7 @@ static u8 mvnet_ctrl_rx(struct mvnet_dev *dev, u8 cmd, const u8 *data,
 		return VIRTIO_NET_ERR;
 
 	spin_lock_bh(&dev->lock);
+	write_seqcount_begin(&dev->filter_seq);
 	switch (cmd) {
 	case VIRTIO_NET_CTRL_RX_PROMISC:
 		dev->filter.promisc = data[0];
@@ -110,6 +121,7 @@ static u8 mvnet_ctrl_rx(struct mvnet_dev *dev, u8 cmd, const u8 *data,
 		dev->filter.allmulti = data[0];
 		break;
 	}
+	write_seqcount_end(&dev->filter_seq);
 	spin_unlock_bh(&dev->lock);
 	return VIRTIO_NET_OK;
 }
@@ -142,10 +154,12 @@ static u8 mvnet_ctrl_mac_table(struct mvnet_dev *dev, const u8 *data,
 		return VIRTIO_NET_ERR;
 
 	spin_lock_bh(&dev->lock);
+	write_seqcount_begin(&dev->filter_seq);
 	memcpy(f->uc, uc, nuc * ETH_ALEN);
 	f->uc_count = nuc;
 	memcpy(f->mc, mc, nmc * ETH_ALEN);
 	f->mc_count = nmc;
+	write_seqcount_end(&dev->filter_seq);
 	spin_unlock_bh(&dev->lock);
 	return VIRTIO_NET_OK;
 }
@@ -161,8 +175,10 @@ static u8 mvnet_ctrl_mac(struct mvnet_dev *dev, u64 features, u8 cmd,
 		    len != ETH_ALEN)
 			return VIRTIO_NET_ERR;
 		spin_lock_bh(&dev->lock);
+		write_seqcount_begin(&dev->filter_seq);
 		ether_addr_copy(dev->filter.mac, data);
 		dev->filter.mac_set = true;
+		write_seqcount_end(&dev->filter_seq);
 		spin_unlock_bh(&dev->lock);
 		return VIRTIO_NET_OK;
 	}

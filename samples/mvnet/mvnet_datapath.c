@@ -21,7 +21,8 @@
  * Locking, outermost first: mvnet_peer_srcu (the peer cannot go away), the
  * transmit (or control) queue's lock, the device's vmdev_as_lock(), the
  * receive queue's lock, the peer's vmdev_as_lock(), dev->lock (snapshots,
- * filter checks, callbacks). The queue locks are what make control ops
+ * callbacks; the receive filter is read through its seqcount, without a
+ * lock: mvnet_rx_filter_match()). The queue locks are what make control ops
  * synchronous: a pass checks, under its queue's lock, that the device may
  * run that queue, so clearing the state that allows it and then taking and
  * dropping the lock (mvnet_dp_quiesce()) guarantees that no pass touches

@@ -454,6 +454,7 @@ const struct vmdev_config_ops mvnet_config_ops = {
 void mvnet_device_init(struct mvnet_dev *dev)
 {
 	spin_lock_init(&dev->lock);
+	seqcount_spinlock_init(&dev->filter_seq, &dev->lock);
 	dev->link_up = true;
 	spin_lock_bh(&dev->lock);
 	mvnet_ctrl_reset_locked(dev);
