@@ -15,8 +15,8 @@
 #
 # Each VM runs tools/testing/bench/run.sh with BENCH_ONLY set to its
 # benchmarks, tools/testing/bench as /extra/bench, build/bench/bin as
-# /extra/bin, the selftests' helpers (virtio_mdev, vmdev_vf) beside them,
-# and the upstream vDPA modules carried (VM_EXTRA_KO).  Its output is
+# /extra/bin, the selftests' helpers (ktap.sh, virtio_mdev, vmdev_vf)
+# beside them, and the upstream vDPA modules carried (VM_EXTRA_KO).  Its output is
 # build/bench/<group>.log (the kernel's: <group>-guest.log); the JSON it
 # prints between its markers, build/bench/<group>.json.  Then
 # build/bench/results.json merges the groups (with the host's load before
@@ -77,6 +77,7 @@ run_group() {
 		VM_OUTPUT="$OUT/$g.log" VM_LOG="$OUT/$g-guest.log" \
 		VM_EXTRA_KO="$EXTRA_KO" tools/testing/vm/run \
 		--file tools/testing/bench --file "$OUT/bin" \
+		--file tools/testing/selftests/ktap.sh \
 		--file tools/testing/selftests/virtio_mdev \
 		--file tools/testing/selftests/vmdev_vf \
 		-- env "${knobs[@]}" BENCH_ONLY="$benches" sh ./bench/run.sh) |

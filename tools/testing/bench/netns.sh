@@ -35,14 +35,16 @@
 #
 # Environment: BENCH_NET_SECONDS (per measurement, default 5),
 # BENCH_NET_REPEAT (1), BENCH_NET_UDP_LEN (18), BENCH_NET_CASES ("tcp
-# udp64"), BENCH_NET_TARGETS ("mvnet veth vf pci"), BENCH_VIRTIO_LIB and
-# BENCH_VF_LIB (the selftests' helpers, default
-# ../virtio_mdev/virtio_mdev.sh and ../vmdev_vf/vmdev_vf.sh beside this
-# directory).
+# udp64"), BENCH_NET_TARGETS ("mvnet veth vf pci"), BENCH_KTAP_LIB,
+# BENCH_VIRTIO_LIB and BENCH_VF_LIB (the selftests' helpers, default
+# ../ktap.sh, ../virtio_mdev/virtio_mdev.sh and ../vmdev_vf/vmdev_vf.sh
+# beside this directory; the last two poll with ktap.sh's wait_for).
 #
 # shellcheck disable=SC2317 # the net_up_* and net_case_* are called by name
 # shellcheck disable=SC2034 # NET_<KIND>_<ID> are read through net_get
 
+# shellcheck source=../selftests/ktap.sh
+. "${BENCH_KTAP_LIB:-$HERE/../ktap.sh}"
 # shellcheck source=../selftests/virtio_mdev/virtio_mdev.sh
 . "${BENCH_VIRTIO_LIB:-$HERE/../virtio_mdev/virtio_mdev.sh}"
 # shellcheck source=../selftests/vmdev_vf/vmdev_vf.sh
