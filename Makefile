@@ -104,6 +104,8 @@ vm-modules:
 # Interactive: the demonstration, then a shell when stdin is a terminal.
 run: vm-modules tools
 	@$(VM_RUN) --shell --file tools/testing/vm/demo.sh \
+		--file tools/testing/selftests/ktap.sh \
+		--file tools/testing/selftests/vmdev_vf \
 		--file build/tools/vmdevctl -- sh ./demo.sh
 
 # make vm-run CMD='lsmod' FILES='a.out data.bin'

@@ -11,6 +11,13 @@ set -e
 TYPES=/sys/class/mdev_bus/mvnet/mdev_supported_types
 DEVS=/sys/bus/mdev/devices
 
+# The selftests' helpers for the functions (PCI, vf_functions,
+# vf_release, vf_iface; the last polls with ktap.sh's wait_for).
+# shellcheck source=../selftests/ktap.sh
+. ./ktap.sh
+# shellcheck source=../selftests/vmdev_vf/vmdev_vf.sh
+. ./vmdev_vf/vmdev_vf.sh
+
 # busybox's shell, unlike dash, names the errno a failed write got.
 run() {
 	echo "# $*"
@@ -102,31 +109,19 @@ echo "== the vendor driver (vmdev_vf): the VM's two virtio-net functions,"
 echo "   bound through driver_override, a virtio-personality device each,"
 echo "   each interface in a network namespace of its own: ping on the wire"
 modprobe virtio_net
-FUNCS=
-for d in /sys/bus/pci/devices/*; do
-	[ "$(cat "$d/vendor")" = 0x1af4 ] && [ "$(cat "$d/device")" = 0x1041 ] &&
-		FUNCS="$FUNCS ${d##*/}"
-done
-n=0
-for f in $FUNCS; do
-	n=$((n + 1))
-	[ -e "/sys/bus/pci/devices/$f/driver" ] &&
-		echo "$f" > "/sys/bus/pci/devices/$f/driver/unbind"
-	run "echo vmdev_vf > /sys/bus/pci/devices/$f/driver_override"
+i=0
+for f in $(vf_functions); do
+	i=$((i + 1))
+	vf_release "$f"
+	run "echo vmdev_vf > $PCI/$f/driver_override"
 	run "echo $f > /sys/bus/pci/drivers_probe"
 	run "echo $(new_uuid) > /sys/class/mdev_bus/$f/mdev_supported_types/vmdev_vf-virtio/create"
-	# Without udev, sysfs can lag a little behind virtio_net's probe.
-	tries=100
-	until ifc=$(ls "/sys/bus/pci/devices/$f"/virtio*/net 2>/dev/null) &&
-	      [ -n "$ifc" ] || [ "$tries" -eq 0 ]; do
-		sleep 0.1
-		tries=$((tries - 1))
-	done
-	show ip netns add "demo$n"
-	show ip link set "$ifc" netns "demo$n"
-	show ip -n "demo$n" addr add "10.99.0.$n/24" dev "$ifc"
-	show ip -n "demo$n" link set "$ifc" up
-	[ "$n" -eq 2 ] && break
+	ifc=$(vf_iface "$f")
+	show ip netns add "demo$i"
+	show ip link set "$ifc" netns "demo$i"
+	show ip -n "demo$i" addr add "10.99.0.$i/24" dev "$ifc"
+	show ip -n "demo$i" link set "$ifc" up
+	[ "$i" -eq 2 ] && break
 done
 show ip netns exec demo1 ping -c 3 10.99.0.2
 
