@@ -158,34 +158,34 @@ EXPORT_SYMBOL_GPL(vmdev_as_map_window);
 /**
  * vmdev_as_lock - keep translations of a device's addresses stable
  * @vdev: the device
+ * @s: the section, filled in for vmdev_as_unlock()
  *
  * Pointers from vmdev_as_map() stay valid until vmdev_as_unlock(). Sections
  * may nest (a device may hold its own and its peer's) and may sleep, but
- * should be short: the consumer's unmapping waits for them.
- *
- * Return: a cookie for vmdev_as_unlock().
+ * should be short: the consumer's unmapping waits for them. The section
+ * remembers the translator it locked, so that the unlock ends the section
+ * of that translator even if the consumer installed another meanwhile
+ * (which it may do only while the device is reset, but a peer's datapath
+ * may still be reaching the device).
  */
-int vmdev_as_lock(struct vmdev_device *vdev)
+void vmdev_as_lock(struct vmdev_device *vdev, struct vmdev_as_section *s)
 {
-	const struct vmdev_as_ops *ops = vdev->as_ops;
-
-	if (ops && ops->lock)
-		return ops->lock(vdev->as_priv);
-	return 0;
+	s->ops = READ_ONCE(vdev->as_ops);
+	s->priv = READ_ONCE(vdev->as_priv);
+	s->cookie = 0;
+	if (s->ops && s->ops->lock)
+		s->cookie = s->ops->lock(s->priv);
 }
 EXPORT_SYMBOL_GPL(vmdev_as_lock);
 
 /**
  * vmdev_as_unlock - end a vmdev_as_lock() section
- * @vdev: the device
- * @cookie: what vmdev_as_lock() returned
+ * @s: what vmdev_as_lock() filled in
  */
-void vmdev_as_unlock(struct vmdev_device *vdev, int cookie)
+void vmdev_as_unlock(struct vmdev_as_section *s)
 {
-	const struct vmdev_as_ops *ops = vdev->as_ops;
-
-	if (ops && ops->unlock)
-		ops->unlock(vdev->as_priv, cookie);
+	if (s->ops && s->ops->unlock)
+		s->ops->unlock(s->priv, s->cookie);
 }
 EXPORT_SYMBOL_GPL(vmdev_as_unlock);
 

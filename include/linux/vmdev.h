@@ -401,6 +401,21 @@ struct vmdev_as_ops {
 };
 
 /**
+ * struct vmdev_as_section - a vmdev_as_lock() section
+ * @ops: the translator the section locked, or NULL
+ * @priv: its argument
+ * @cookie: what its &vmdev_as_ops.lock returned
+ *
+ * Filled in by vmdev_as_lock(), owned by the device until it passes it to
+ * vmdev_as_unlock().
+ */
+struct vmdev_as_section {
+	const struct vmdev_as_ops *ops;
+	void *priv;
+	int cookie;
+};
+
+/**
  * struct vmdev_as_window - a translation a device keeps for reuse
  * @addr: first device address it covers
  * @len: bytes it covers; 0 when empty
@@ -475,8 +490,8 @@ ssize_t vmdev_as_map(struct vmdev_device *vdev, u64 addr, size_t len,
 ssize_t vmdev_as_map_window(struct vmdev_device *vdev,
 			    struct vmdev_as_window *win, u64 addr, size_t len,
 			    bool write, void **kaddr);
-int vmdev_as_lock(struct vmdev_device *vdev);
-void vmdev_as_unlock(struct vmdev_device *vdev, int cookie);
+void vmdev_as_lock(struct vmdev_device *vdev, struct vmdev_as_section *s);
+void vmdev_as_unlock(struct vmdev_as_section *s);
 bool vmdev_as_atomic(struct vmdev_device *vdev);
 
 /* Personality API */

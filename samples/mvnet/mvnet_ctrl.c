@@ -315,7 +315,8 @@ static bool mvnet_ctrl_pass(struct mvnet_dev *dev)
 	bool more = false;
 	unsigned int n;
 	u64 features;
-	int cookie, ret;
+	struct vmdev_as_section as;
+	int ret;
 	u16 head;
 
 	spin_lock_bh(&dev->lock);
@@ -331,7 +332,7 @@ static bool mvnet_ctrl_pass(struct mvnet_dev *dev)
 	/* Features cannot change while DRIVER_OK is set, nor the index. */
 	if (r.features != features)
 		goto out_unlock;
-	cookie = vmdev_as_lock(&dev->vdev);
+	vmdev_as_lock(&dev->vdev, &as);
 
 	if (mvnet_ring_notify_off(&r)) {
 		mvnet_ring_fail(&r);
@@ -358,7 +359,7 @@ static bool mvnet_ctrl_pass(struct mvnet_dev *dev)
 
 out_close:
 	mvnet_ring_close(&r);
-	vmdev_as_unlock(&dev->vdev, cookie);
+	vmdev_as_unlock(&as);
 out_unlock:
 	mvnet_ctrl_unlock(dev, atomic);
 	return more;

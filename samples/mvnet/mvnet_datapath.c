@@ -67,8 +67,8 @@ struct workqueue_struct *mvnet_wq;
  *	-EAGAIN (suspended) or -ENODEV (cannot receive)
  * @link: both links up
  * @mrg: the receiver negotiated VIRTIO_NET_F_MRG_RXBUF
- * @cookie: @dev's vmdev_as_lock() cookie
- * @peer_cookie: @peer's, when it is another device and @rx is open
+ * @as: @dev's vmdev_as_lock() section
+ * @peer_as: @peer's, when it is another device and @rx is open
  * @peek: the transmit frame's virtio-net header and Ethernet header
  */
 struct mvnet_fwd {
@@ -81,8 +81,8 @@ struct mvnet_fwd {
 	int rx_state;
 	bool link;
 	bool mrg;
-	int cookie;
-	int peer_cookie;
+	struct vmdev_as_section as;
+	struct vmdev_as_section peer_as;
 	u8 peek[MVNET_HDR_LEN + ETH_HLEN];
 };
 
@@ -195,7 +195,7 @@ static int mvnet_fwd_rx_open(struct mvnet_fwd *f)
 		return ret;
 	}
 	if (peer != f->dev)
-		f->peer_cookie = vmdev_as_lock(&peer->vdev);
+		vmdev_as_lock(&peer->vdev, &f->peer_as);
 	f->mrg = f->rx.features & BIT_ULL(VIRTIO_NET_F_MRG_RXBUF);
 	f->rx_state = 1;
 	/* Buffers are there, or we will ask for a kick when they run out. */
@@ -210,7 +210,7 @@ static void mvnet_fwd_rx_close(struct mvnet_fwd *f)
 		return;
 	mvnet_ring_close(&f->rx);
 	if (f->peer != f->dev)
-		vmdev_as_unlock(&f->peer->vdev, f->peer_cookie);
+		vmdev_as_unlock(&f->peer_as);
 	mutex_unlock(&f->rxq->lock);
 	f->rx_state = -ENODEV;
 }
@@ -490,7 +490,7 @@ static bool mvnet_pair_pass(struct mvnet_dev *dev, u16 pair,
 	if (mvnet_ring_open(&f->tx, dev, 2 * pair + 1, MVNET_RING_TX,
 			    &txq->stats))
 		goto out_unlock;
-	f->cookie = vmdev_as_lock(&dev->vdev);
+	vmdev_as_lock(&dev->vdev, &f->as);
 	f->link = mvnet_fwd_link(dev, peer);
 
 	if (mvnet_ring_notify_off(&f->tx)) {
@@ -526,7 +526,7 @@ static bool mvnet_pair_pass(struct mvnet_dev *dev, u16 pair,
 out_close:
 	mvnet_fwd_rx_close(f);
 	mvnet_ring_close(&f->tx);
-	vmdev_as_unlock(&dev->vdev, f->cookie);
+	vmdev_as_unlock(&f->as);
 out_unlock:
 	mutex_unlock(&txq->lock);
 	return more;
