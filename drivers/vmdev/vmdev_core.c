@@ -9,9 +9,10 @@
  *
  * Lock order: vmdev_rwsem, then parent->lock, then vdev->lock. vmdev_rwsem
  * is taken for writing to change the personality table or the parent list,
- * and for reading around a device's attach or detach, so removing one busy
- * device (whose detach may wait for userspace) does not block creating or
- * removing others.
+ * and for reading around a device's attach. A removal detaches without it
+ * (see vmdev_mdev_remove()): a detach may wait for userspace to close the
+ * device, and a writer queued behind it would block every create and
+ * remove on every parent until then.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -121,7 +122,10 @@ static void vmdev_attach(struct vmdev_device *vdev,
 	vdev->consumer = p;
 }
 
-/* Called with vmdev_rwsem held. */
+/*
+ * Called with vmdev_rwsem held, or with the device off its parent's list
+ * and the personality's module pinned: either way nothing else detaches it.
+ */
 static void vmdev_detach(struct vmdev_device *vdev)
 {
 	const struct vmdev_personality *p = vdev->consumer;
@@ -237,13 +241,30 @@ static void vmdev_mdev_remove(struct mdev_device *mdev)
 {
 	struct vmdev_device *vdev = dev_get_drvdata(&mdev->dev);
 	struct vmdev_parent *parent = vdev->parent;
+	const struct vmdev_personality *p;
+	bool pinned;
 
+	/*
+	 * Off the list, no personality (un)registration finds the device;
+	 * with its module pinned, the consumer cannot unregister either. So
+	 * the detach, which waits for the device's user, runs without the
+	 * semaphore. A consumer whose module is already going has no user
+	 * (every open pins it): its detach does not wait, and runs under the
+	 * semaphore, before its unregistration can look.
+	 */
 	down_read(&vmdev_rwsem);
-	vmdev_detach(vdev);
 	mutex_lock(&parent->lock);
-	list_del(&vdev->node);
+	list_del_init(&vdev->node);
 	mutex_unlock(&parent->lock);
+	p = vdev->consumer;
+	pinned = p && try_module_get(p->owner);
+	if (!pinned)
+		vmdev_detach(vdev);
 	up_read(&vmdev_rwsem);
+	if (pinned) {
+		vmdev_detach(vdev);
+		module_put(p->owner);
+	}
 
 	if (parent->dev_groups)
 		sysfs_remove_groups(&mdev->dev.kobj, parent->dev_groups);
