@@ -293,10 +293,12 @@ static int __vmdev_reset(struct vmdev_device *vdev)
  * @status: the new status; 0 resets the device
  *
  * Status bits can only be added; the device clears them only by a reset.
+ * DRIVER_OK needs FEATURES_OK already in the device status: a device that
+ * cleared FEATURES_OK rejected the features, and must not start on them.
  * May sleep.
  *
- * Return: 0; -EINVAL if @status drops a bit of the current status; or the
- * vendor's reset error.
+ * Return: 0; -EINVAL if @status drops a bit of the current status or sets
+ * DRIVER_OK without FEATURES_OK; or the vendor's reset error.
  */
 int vmdev_set_status(struct vmdev_device *vdev, u8 status)
 {
@@ -313,6 +315,9 @@ int vmdev_set_status(struct vmdev_device *vdev, u8 status)
 	/* NEEDS_RESET is the device's to set, not the driver's to clear. */
 	cur &= ~VIRTIO_CONFIG_S_NEEDS_RESET;
 	if ((status & cur) != cur)
+		ret = -EINVAL;
+	else if ((status & ~cur & VIRTIO_CONFIG_S_DRIVER_OK) &&
+		 !(cur & VIRTIO_CONFIG_S_FEATURES_OK))
 		ret = -EINVAL;
 	else
 		ops->set_status(vdev, status);

@@ -231,6 +231,39 @@ TEST_F(vhost, status_bits_are_only_added)
 	EXPECT_EQ(ack | drv, fd_get_status(self->fd));
 }
 
+/* A device that cleared FEATURES_OK rejected the features: it must not run. */
+TEST_F(vhost, driver_ok_without_features_ok_is_einval)
+{
+	const uint8_t drv = VIRTIO_CONFIG_S_ACKNOWLEDGE |
+			    VIRTIO_CONFIG_S_DRIVER;
+	const uint8_t fok = VIRTIO_CONFIG_S_FEATURES_OK;
+	const uint8_t dok = VIRTIO_CONFIG_S_DRIVER_OK;
+
+	ASSERT_EQ(0, fd_set_status(self->fd, 0));
+	ASSERT_EQ(0, fd_set_status(self->fd, drv));
+	/* never asked for */
+	EXPECT_ERRNO(EINVAL, fd_set_status(self->fd, drv | dok));
+	EXPECT_EQ(drv, fd_get_status(self->fd));
+	/* asked for in the same write: the device had no say */
+	EXPECT_ERRNO(EINVAL, fd_set_status(self->fd, drv | fok | dok));
+	EXPECT_EQ(drv, fd_get_status(self->fd));
+	/* asked for, and refused: mvnet needs VERSION_1 */
+	ASSERT_EQ(0, set_features(self->fd, 0));
+	ASSERT_EQ(0, fd_set_status(self->fd, drv | fok));
+	ASSERT_EQ(drv, fd_get_status(self->fd));
+	EXPECT_ERRNO(EINVAL, fd_set_status(self->fd, drv | fok | dok));
+	EXPECT_ERRNO(EINVAL, fd_set_status(self->fd, drv | dok));
+	EXPECT_EQ(drv, fd_get_status(self->fd));
+	/* accepted: now it may start */
+	ASSERT_EQ(0, fd_set_status(self->fd, 0));
+	ASSERT_EQ(0, fd_set_status(self->fd, drv));
+	ASSERT_EQ(0, set_features(self->fd, BIT64(VIRTIO_F_VERSION_1)));
+	ASSERT_EQ(0, fd_set_status(self->fd, drv | fok));
+	ASSERT_EQ(drv | fok, fd_get_status(self->fd));
+	EXPECT_EQ(0, fd_set_status(self->fd, drv | fok | dok));
+	EXPECT_EQ(drv | fok | dok, fd_get_status(self->fd));
+}
+
 TEST_F(vhost, status_zero_resets)
 {
 	ASSERT_EQ(0, vmdev_negotiate(self->dev, 0));
