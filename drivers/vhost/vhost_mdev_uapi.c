@@ -568,16 +568,21 @@ static long vhost_mdev_set_vring_enable(struct vhost_mdev *vm,
 	if (copy_from_user(&s, argp, sizeof(s)))
 		return -EFAULT;
 
+	/* The translator must know before the device may use the ring. */
 	if (s.num) {
 		vq->enabled = true;
 		vhost_mdev_update_running(vm);
 	}
 	ret = vmdev_set_vq_ready(vm->vdev, vq->idx, s.num);
-	if (ret || !s.num) {
-		/* Disabling returned only once the device left the ring. */
-		vq->enabled = false;
-		vhost_mdev_update_running(vm);
-	}
+	/*
+	 * A disable that failed left the ring running (a function that can
+	 * only stop with the device): it still uses the memory.
+	 */
+	if (ret)
+		vq->enabled = !s.num;
+	else
+		vq->enabled = s.num;
+	vhost_mdev_update_running(vm);
 	return ret;
 }
 

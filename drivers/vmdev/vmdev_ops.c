@@ -117,17 +117,17 @@ EXPORT_SYMBOL_GPL(vmdev_set_vq_address);
  *
  * May sleep.
  *
- * Return: 0, or -EINVAL for a bad @idx.
+ * Return: 0; -EINVAL for a bad @idx; or the vendor's error (-EOPNOTSUPP:
+ * the queue cannot be stopped without resetting the device), with the
+ * queue unchanged.
  */
 int vmdev_set_vq_ready(struct vmdev_device *vdev, u16 idx, bool ready)
 {
-	int ret = 0;
+	int ret = -EINVAL;
 
 	mutex_lock(&vdev->ops_lock);
 	if (vmdev_vq_valid(vdev, idx))
-		vdev->config->set_vq_ready(vdev, idx, ready);
-	else
-		ret = -EINVAL;
+		ret = vdev->config->set_vq_ready(vdev, idx, ready);
 	mutex_unlock(&vdev->ops_lock);
 	return ret;
 }

@@ -142,7 +142,11 @@ struct vmdev_iova_range {
  *	(malformed ring, unmapped memory); it also sets
  *	VIRTIO_CONFIG_S_NEEDS_RESET. Same guarantees as @set_vq_cb.
  * @set_vq_ready: Enable (@ready true) or disable queue @idx. Disabling
- *	waits until the device has stopped using the ring.
+ *	waits until the device has stopped using the ring. Returns 0, or
+ *	-errno with the queue left as it was: a device that cannot stop one
+ *	queue on its own (a virtio-pci function without
+ *	VIRTIO_F_RING_RESET) must say so (-EOPNOTSUPP) rather than keep
+ *	the ring running while its driver takes the memory away.
  * @get_vq_ready: Whether queue @idx is enabled.
  * @set_vq_state: Set the state @state of queue @idx (where to resume). Only
  *	called while the queue is not ready. Returns 0 or -errno.
@@ -204,7 +208,7 @@ struct vmdev_config_ops {
 			  const struct vmdev_callback *cb);
 	void (*set_vq_err_cb)(struct vmdev_device *vdev, u16 idx,
 			      const struct vmdev_callback *cb);
-	void (*set_vq_ready)(struct vmdev_device *vdev, u16 idx, bool ready);
+	int (*set_vq_ready)(struct vmdev_device *vdev, u16 idx, bool ready);
 	bool (*get_vq_ready)(struct vmdev_device *vdev, u16 idx);
 	int (*set_vq_state)(struct vmdev_device *vdev, u16 idx,
 			    const struct vmdev_vq_state *state);

@@ -133,7 +133,7 @@ static void mvnet_set_vq_err_cb(struct vmdev_device *vdev, u16 idx,
  * moved the ring meanwhile) and lets the datapath look at the queue, since
  * a driver re-enabling a queue with buffers pending need not kick it again.
  */
-static void mvnet_set_vq_ready(struct vmdev_device *vdev, u16 idx, bool ready)
+static int mvnet_set_vq_ready(struct vmdev_device *vdev, u16 idx, bool ready)
 {
 	struct mvnet_dev *dev = mvnet_from_vmdev(vdev);
 
@@ -147,6 +147,7 @@ static void mvnet_set_vq_ready(struct vmdev_device *vdev, u16 idx, bool ready)
 		mvnet_dp_wake(dev);
 	else
 		mvnet_dp_quiesce(dev, false);
+	return 0;
 }
 
 static bool mvnet_get_vq_ready(struct vmdev_device *vdev, u16 idx)

@@ -275,22 +275,26 @@ static void vmdev_vf_enable_vq(struct vmdev_vf *vf, u16 idx)
  * virtio-pci modern has no way to stop one queue but the queue reset of
  * VIRTIO_F_RING_RESET; without it a queue stops only with the device.
  */
-static void vmdev_vf_set_vq_ready(struct vmdev_device *vdev, u16 idx,
-				  bool ready)
+static int vmdev_vf_set_vq_ready(struct vmdev_device *vdev, u16 idx,
+				 bool ready)
 {
 	struct vmdev_vf *vf = vmdev_to_vf(vdev);
 	struct virtio_pci_modern_device *mdev = &vf->mdev;
 
 	if (vp_modern_get_queue_enable(mdev, idx) == ready)
-		return;
-	if (ready)
+		return 0;
+	if (ready) {
 		vmdev_vf_enable_vq(vf, idx);
-	else if (vmdev_vf_negotiated(vf, VIRTIO_F_RING_RESET))
-		vp_modern_set_queue_reset(mdev, idx);
-	else
-		dev_warn(&mdev->pci_dev->dev,
-			 "queue %u cannot stop before the device is reset (no VIRTIO_F_RING_RESET)\n",
-			 idx);
+		return 0;
+	}
+	/*
+	 * Saying yes while the queue runs on would let its driver take the
+	 * ring's memory away under a device that still writes to it.
+	 */
+	if (!vmdev_vf_negotiated(vf, VIRTIO_F_RING_RESET))
+		return -EOPNOTSUPP;
+	vp_modern_set_queue_reset(mdev, idx);
+	return 0;
 }
 
 static bool vmdev_vf_get_vq_ready(struct vmdev_device *vdev, u16 idx)

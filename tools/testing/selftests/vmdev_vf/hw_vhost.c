@@ -708,4 +708,39 @@ TEST_F_TIMEOUT(hw, each_queue_has_its_own_ring_size, 180)
 	EXPECT_EQ(0, fd_vring_state(fd, VHOST_SET_VRING_NUM, 2, 64));
 }
 
+/*
+ * A virtio-pci function stops one queue only with VIRTIO_F_RING_RESET:
+ * without it, disabling a running ring must fail rather than leave the
+ * function writing to memory its driver is about to take back.
+ */
+TEST_F_TIMEOUT(hw, disabling_a_ring_needs_ring_reset, 180)
+{
+	struct vmdev_open_opts opts = { .flags = self->h.open_flags };
+	struct hw *h = &self->h;
+	struct vmdev *dev;
+	int fd;
+
+	ASSERT_EQ(0, fn_bind(h->fn[0])) TH_LOG("binding %s", h->fn[0]);
+	ASSERT_EQ(0, fn_create(h->fn[0], "vhost", h->vhost));
+	ASSERT_EQ(0, vmdev_open(&h->p.dev, h->vhost, &opts));
+	dev = h->p.dev;
+	fd = vmdev_fd(dev);
+	ASSERT_EQ(0, vmdev_net_start(dev, &h->net));
+	ASSERT_TRUE(vmdev_get_status(dev) & VIRTIO_CONFIG_S_DRIVER_OK);
+	if (vmdev_driver_features(dev) & BIT64(VIRTIO_F_RING_RESET)) {
+		EXPECT_EQ(0, fd_vring_state(fd, VHOST_VDPA_SET_VRING_ENABLE,
+					    0, 0));
+	} else {
+		EXPECT_ERRNO(EOPNOTSUPP,
+			     fd_vring_state(fd, VHOST_VDPA_SET_VRING_ENABLE,
+					    0, 0));
+		/* still running: the device has not been told otherwise */
+		EXPECT_FALSE(vmdev_get_status(dev) &
+			     VIRTIO_CONFIG_S_NEEDS_RESET);
+	}
+	/* a device reset stops it either way */
+	EXPECT_EQ(0, fd_set_status(fd, 0));
+	EXPECT_EQ(0, fd_get_status(fd));
+}
+
 TEST_HARNESS_MAIN
