@@ -23,6 +23,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cdev.h>
+#include <linux/compat.h>
 #include <linux/device.h>
 #include <linux/fs.h>
 #include <linux/idr.h>
@@ -137,38 +138,59 @@ static long vhost_mdev_cdev_ioctl(struct file *file, unsigned int cmd,
 }
 
 /*
- * One IOTLB message per write(), of exactly the message's size, which is
- * what the write returns. A version 1 message (struct vhost_msg) has the
- * same layout as version 2 but for the address space id, which is a hole
- * there; either way only address space 0 exists.
+ * Size of a version 1 message (struct vhost_msg) as 32-bit userspace lays
+ * it out: its u64 fields are 4-byte aligned there, so the message has no
+ * hole after the type and is 4 bytes shorter than ours.
+ */
+#define VHOST_MDEV_MSG_V1_COMPAT_SIZE	(sizeof(u32) + \
+					 sizeof_field(struct vhost_msg, padding))
+
+/*
+ * One IOTLB message per write(), as upstream vhost: the write must hold a
+ * whole message (struct vhost_msg or vhost_msg_v2, by its type), and
+ * returns that message's size, whatever else the buffer holds. Version 2
+ * carries an address space id, which is ignored: no client negotiated
+ * VHOST_BACKEND_F_IOTLB_ASID, so there is only address space 0.
  */
 static ssize_t vhost_mdev_cdev_write(struct file *file, const char __user *buf,
 				     size_t count, loff_t *ppos)
 {
 	struct vhost_mdev_cdev *c = file->private_data;
-	struct vhost_msg_v2 msg;
+	struct vhost_iotlb_msg msg;
+	size_t offset, size;
+	u32 type;
 	int ret;
 
-	BUILD_BUG_ON(sizeof(struct vhost_msg) != sizeof(struct vhost_msg_v2));
 	BUILD_BUG_ON(offsetof(struct vhost_msg, iotlb) !=
 		     offsetof(struct vhost_msg_v2, iotlb));
 
-	if (count != sizeof(msg))
+	if (count < sizeof(type))
 		return -EINVAL;
-	if (copy_from_user(&msg, buf, sizeof(msg)))
+	if (copy_from_user(&type, buf, sizeof(type)))
 		return -EFAULT;
-	switch (msg.type) {
+	switch (type) {
 	case VHOST_IOTLB_MSG:
+		if (in_compat_syscall()) {
+			offset = sizeof(u32);
+			size = VHOST_MDEV_MSG_V1_COMPAT_SIZE;
+		} else {
+			offset = offsetof(struct vhost_msg, iotlb);
+			size = sizeof(struct vhost_msg);
+		}
 		break;
 	case VHOST_IOTLB_MSG_V2:
-		if (msg.asid)
-			return -EINVAL;
+		offset = offsetof(struct vhost_msg_v2, iotlb);
+		size = sizeof(struct vhost_msg_v2);
 		break;
 	default:
 		return -EINVAL;
 	}
-	ret = vhost_mdev_iotlb_msg(c->vm, &msg.iotlb);
-	return ret ?: sizeof(msg);
+	if (count < size)
+		return -EINVAL;
+	if (copy_from_user(&msg, buf + offset, sizeof(msg)))
+		return -EFAULT;
+	ret = vhost_mdev_iotlb_msg(c->vm, &msg);
+	return ret ?: size;
 }
 
 /* Always writable; there is never anything to read (no IOTLB misses). */

@@ -457,10 +457,18 @@ static int vhost_mdev_iotlb_last(u64 iova, u64 size, u64 *last)
 	return 0;
 }
 
+/*
+ * Devices map whole pages, so a range that starts or ends inside a page
+ * maps all of the pages it touches, as upstream does (clients map guest
+ * RAM blocks that need not be page-sized). The IOVA and the user address
+ * must then sit at the same offset in their pages, which upstream assumes
+ * without checking; and since the whole pages are what is mapped, they
+ * must not overlap anything mapped already.
+ */
 static int vhost_mdev_iotlb_update(struct vhost_mdev_iotlb *t,
 				   const struct vhost_iotlb_msg *msg)
 {
-	u64 last, ulast;
+	u64 first, last, uaddr, ulast;
 	unsigned long npages;
 	int ret;
 
@@ -469,27 +477,28 @@ static int vhost_mdev_iotlb_update(struct vhost_mdev_iotlb *t,
 	ret = vhost_mdev_iotlb_last(msg->iova, msg->size, &last);
 	if (ret)
 		return ret;
-	/* Whole pages: a device maps pages (VFIO asks the same). */
-	if (!PAGE_ALIGNED(msg->iova) || !PAGE_ALIGNED(msg->size) ||
-	    !PAGE_ALIGNED(msg->uaddr) ||
+	if (offset_in_page(msg->iova) != offset_in_page(msg->uaddr) ||
 	    check_add_overflow(msg->uaddr, msg->size - 1, &ulast))
 		return -EINVAL;
-	if (msg->iova < t->range.first || last > t->range.last ||
-	    vhost_mdev_iotlb_reserved(t, msg->iova, last))
+	first = msg->iova & PAGE_MASK;
+	last |= ~PAGE_MASK;
+	uaddr = msg->uaddr & PAGE_MASK;
+	if (first < t->range.first || last > t->range.last ||
+	    vhost_mdev_iotlb_reserved(t, first, last))
 		return -EINVAL;
 	/* As upstream: an UPDATE never replaces what is mapped. */
-	if (vhost_iotlb_itree_first(&t->iotlb, msg->iova, last))
+	if (vhost_iotlb_itree_first(&t->iotlb, first, last))
 		return -EEXIST;
 
-	npages = msg->size >> PAGE_SHIFT;
+	/* Cannot wrap: up to 2^52 pages, which the charge refuses. */
+	npages = ((last - first) >> PAGE_SHIFT) + 1;
 	ret = vhost_mdev_iotlb_charge(t, npages);
 	if (ret)
 		return ret;
-	ret = vhost_mdev_iotlb_pin(t, msg->iova, npages, msg->uaddr,
-				   msg->perm);
+	ret = vhost_mdev_iotlb_pin(t, first, npages, uaddr, msg->perm);
 	if (ret) {
 		/* Charged as a whole; the runs already recorded go back. */
-		vhost_mdev_iotlb_remove(t, msg->iova, last);
+		vhost_mdev_iotlb_remove(t, first, last);
 		vhost_mdev_iotlb_uncharge(t, npages);
 	}
 	return ret;
