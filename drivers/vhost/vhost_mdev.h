@@ -77,8 +77,12 @@ struct vhost_mdev_mem_ops {
  * @kick_ctx: its eventfd context
  * @kick_wait: our entry in the kick eventfd's wait queue
  * @kick_pt: poll table that adds @kick_wait
- * @call_ctx: bound call eventfd, or NULL; changed only while the device
- *	has no used-buffer callback installed for the ring
+ * @cb_lock: protects @call_ctx and @err_ctx against the device's
+ *	callbacks, which signal them under it: an eventfd swapped on a
+ *	running ring never leaves a window in which a used buffer or an
+ *	error reaches neither the old eventfd nor the new one
+ * @call_ctx: bound call eventfd, or NULL; the device's used-buffer
+ *	callback is installed exactly while it is set
  * @err_ctx: bound error eventfd, or NULL; same rule with the error callback
  */
 struct vhost_mdev_vq {
@@ -89,6 +93,7 @@ struct vhost_mdev_vq {
 	struct eventfd_ctx *kick_ctx;
 	wait_queue_entry_t kick_wait;
 	poll_table kick_pt;
+	spinlock_t cb_lock;		/* protects call_ctx, err_ctx */
 	struct eventfd_ctx *call_ctx;
 	struct eventfd_ctx *err_ctx;
 };

@@ -34,24 +34,31 @@
 
 /* Device callbacks: hard IRQ, softirq or process context; never sleep. */
 
+/* Signal *@ctxp under @vq's cb_lock: a swap waits for the signal to end. */
+static void vhost_mdev_vq_signal(struct vhost_mdev_vq *vq,
+				 struct eventfd_ctx **ctxp)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&vq->cb_lock, flags);
+	if (*ctxp)
+		eventfd_signal(*ctxp, 1);
+	spin_unlock_irqrestore(&vq->cb_lock, flags);
+}
+
 static irqreturn_t vhost_mdev_vq_call_cb(void *private)
 {
 	struct vhost_mdev_vq *vq = private;
-	struct eventfd_ctx *ctx = READ_ONCE(vq->call_ctx);
 
-	/* Installed only while @call_ctx is set: see vhost_mdev_set_vring_call. */
-	if (ctx)
-		eventfd_signal(ctx, 1);
+	vhost_mdev_vq_signal(vq, &vq->call_ctx);
 	return IRQ_HANDLED;
 }
 
 static irqreturn_t vhost_mdev_vq_err_cb(void *private)
 {
 	struct vhost_mdev_vq *vq = private;
-	struct eventfd_ctx *ctx = READ_ONCE(vq->err_ctx);
 
-	if (ctx)
-		eventfd_signal(ctx, 1);
+	vhost_mdev_vq_signal(vq, &vq->err_ctx);
 	return IRQ_HANDLED;
 }
 
@@ -230,39 +237,58 @@ static void vhost_mdev_kick_unbind(struct vhost_mdev_vq *vq)
 	vq->kick_file = NULL;
 }
 
-/* Replace the call eventfd of @vq by @ctx (may be NULL); returns the old. */
+/*
+ * Replace the eventfd *@ctxp of @vq (its call or error eventfd) by @ctx,
+ * which may be NULL, and return the old one, which no callback uses any
+ * more. The device's callback stays installed across a swap from one
+ * eventfd to another, so that a running ring never loses a notification
+ * (QEMU swaps call eventfds whenever its guest masks or unmasks a vector);
+ * it is installed with the first eventfd and removed with the last.
+ * @set_cb installs (or, given NULL, removes) the callback; its error is
+ * the device's "I report no such events", which leaves the eventfd bound
+ * but silent.
+ */
+static struct eventfd_ctx *
+vhost_mdev_swap_vq_ctx(struct vhost_mdev *vm, struct vhost_mdev_vq *vq,
+		       struct eventfd_ctx **ctxp, struct eventfd_ctx *ctx,
+		       irqreturn_t (*fn)(void *private),
+		       int (*set_cb)(struct vmdev_device *vdev, u16 idx,
+				     const struct vmdev_callback *cb))
+{
+	struct vmdev_callback cb = { .callback = fn, .private = vq };
+	struct eventfd_ctx *old;
+	unsigned long flags;
+
+	lockdep_assert_held(&vm->mutex);
+
+	/* With none bound there is no callback yet: bind, then install. */
+	spin_lock_irqsave(&vq->cb_lock, flags);
+	old = *ctxp;
+	*ctxp = ctx;
+	spin_unlock_irqrestore(&vq->cb_lock, flags);
+
+	if (!old && ctx)
+		set_cb(vm->vdev, vq->idx, &cb);
+	else if (old && !ctx)
+		set_cb(vm->vdev, vq->idx, NULL);
+	return old;
+}
+
 static struct eventfd_ctx *vhost_mdev_swap_call(struct vhost_mdev *vm,
 						struct vhost_mdev_vq *vq,
 						struct eventfd_ctx *ctx)
 {
-	struct vmdev_callback cb = {
-		.callback = vhost_mdev_vq_call_cb,
-		.private = vq,
-	};
-
-	/* Once it returns, the old callback is not running: swap safely. */
-	WARN_ON(vmdev_set_vq_cb(vm->vdev, vq->idx, NULL));
-	swap(vq->call_ctx, ctx);
-	if (vq->call_ctx)
-		WARN_ON(vmdev_set_vq_cb(vm->vdev, vq->idx, &cb));
-	return ctx;
+	return vhost_mdev_swap_vq_ctx(vm, vq, &vq->call_ctx, ctx,
+				      vhost_mdev_vq_call_cb, vmdev_set_vq_cb);
 }
 
 static struct eventfd_ctx *vhost_mdev_swap_err(struct vhost_mdev *vm,
 					       struct vhost_mdev_vq *vq,
 					       struct eventfd_ctx *ctx)
 {
-	struct vmdev_callback cb = {
-		.callback = vhost_mdev_vq_err_cb,
-		.private = vq,
-	};
-
-	/* -EOPNOTSUPP: the device reports no errors; the fd never fires. */
-	vmdev_set_vq_err_cb(vm->vdev, vq->idx, NULL);
-	swap(vq->err_ctx, ctx);
-	if (vq->err_ctx)
-		vmdev_set_vq_err_cb(vm->vdev, vq->idx, &cb);
-	return ctx;
+	return vhost_mdev_swap_vq_ctx(vm, vq, &vq->err_ctx, ctx,
+				      vhost_mdev_vq_err_cb,
+				      vmdev_set_vq_err_cb);
 }
 
 static struct eventfd_ctx *vhost_mdev_swap_config(struct vhost_mdev *vm,
@@ -1023,6 +1049,7 @@ int vhost_mdev_open(struct vhost_mdev *vm,
 	for (i = 0; i < nvqs; i++) {
 		vqs[i].vm = vm;
 		vqs[i].idx = i;
+		spin_lock_init(&vqs[i].cb_lock);
 	}
 	vm->vqs = vqs;
 	vm->nvqs = nvqs;
