@@ -38,6 +38,16 @@ struct vhost_mdev_vfio;
  * @backend_features: VHOST_BACKEND_F_* bits of the front end's own memory
  *	protocol (IOTLB messages), offered while the front end has the
  *	session open
+ * @as_ops: Optional. The translator a software parent's device reaches
+ *	the memory through (vmdev_set_as()), with @priv as its argument;
+ *	installed by the session while it is open, the device reset.
+ * @open: Optional. The session is being opened and the device is reset:
+ *	get the memory ready for a user. Called with the session mutex
+ *	held, before @as_ops is installed. May sleep. Returns 0 or -errno
+ *	(the session then stays closed).
+ * @close: Optional. Undo @open: the session is closing, the device is
+ *	reset, @as_ops is no longer installed and @release has run. Same
+ *	context as @open.
  * @reset: Drop the translations a device reset invalidates and forget any
  *	breakage: the device has just been reset, so it no longer uses any
  *	of them. Called with the session mutex held. May sleep.
@@ -60,6 +70,9 @@ struct vhost_mdev_vfio;
  */
 struct vhost_mdev_mem_ops {
 	u64 backend_features;
+	const struct vmdev_as_ops *as_ops;
+	int (*open)(void *priv);
+	void (*close)(void *priv);
 	void (*reset)(void *priv);
 	void (*release)(void *priv);
 	bool (*broken)(void *priv);
@@ -84,6 +97,9 @@ struct vhost_mdev_mem_ops {
  * @call_ctx: bound call eventfd, or NULL; the device's used-buffer
  *	callback is installed exactly while it is set
  * @err_ctx: bound error eventfd, or NULL; same rule with the error callback
+ * @doorbell: the queue's doorbell as the device reported it at open, for
+ *	the mmap path, which runs under mmap_lock and so may not ask the
+ *	device (the device's ops lock is held where user memory is touched)
  */
 struct vhost_mdev_vq {
 	struct vhost_mdev *vm;
@@ -96,6 +112,7 @@ struct vhost_mdev_vq {
 	spinlock_t cb_lock;		/* protects call_ctx, err_ctx */
 	struct eventfd_ctx *call_ctx;
 	struct eventfd_ctx *err_ctx;
+	struct vmdev_notification_area doorbell;
 };
 
 /**
@@ -113,6 +130,8 @@ struct vhost_mdev_vq {
  * @driver_ok: DRIVER_OK was set and no reset happened since
  * @nvqs: number of rings, fixed while open (the device is claimed)
  * @vqs: per-ring state, @nvqs entries while open
+ * @nr_doorbells: @nvqs when every ring has a doorbell alone in its page,
+ *	which userspace may then map, else 0; fixed while open
  * @config_lock: protects @config_ctx against the config callback and
  *	vhost_mdev_config_notify(), which run outside @mutex
  * @config_ctx: bound config eventfd, or NULL
@@ -130,6 +149,7 @@ struct vhost_mdev {
 	bool driver_ok;
 	u16 nvqs;
 	struct vhost_mdev_vq *vqs;
+	u16 nr_doorbells;
 	spinlock_t config_lock;		/* protects config_ctx */
 	struct eventfd_ctx *config_ctx;
 	const struct vhost_mdev_mem_ops *mem_ops;
@@ -227,8 +247,6 @@ extern const struct vmdev_as_ops vhost_mdev_iotlb_as_ops;
 extern const struct vhost_mdev_mem_ops vhost_mdev_iotlb_mem_ops;
 int vhost_mdev_iotlb_init(struct vhost_mdev_iotlb *t, struct vhost_mdev *vm);
 void vhost_mdev_iotlb_destroy(struct vhost_mdev_iotlb *t);
-int vhost_mdev_iotlb_open(struct vhost_mdev_iotlb *t);
-void vhost_mdev_iotlb_close(struct vhost_mdev_iotlb *t);
 
 /* vhost_mdev_cdev.c: the vhost-vdpa compatible character device */
 int vhost_mdev_cdev_init(void);

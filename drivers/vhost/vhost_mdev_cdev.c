@@ -51,9 +51,11 @@ static DEFINE_IDA(vhost_mdev_cdev_ida);
  * @cdev: the character device
  * @vm: the session, shared with the other front ends
  * @iotlb: the memory the user maps with IOTLB messages
- * @lock: protects @open and @gone, and makes opening atomic against
+ * @lock: protects @open and @gone; held across the whole of an open and a
+ *	release, so that neither can interleave with the other or with a
  *	removal; taken before the session mutex
- * @open: a user has the device open through the node
+ * @open: a user has the device open through the node, from the start of
+ *	its open to the end of its release
  * @gone: the device is being removed: opening fails
  * @closed: woken when @open becomes false
  */
@@ -81,27 +83,25 @@ static int vhost_mdev_cdev_open(struct inode *inode, struct file *file)
 		ret = -ENODEV;
 		goto out_unlock;
 	}
+	/* Another file of this node holds the session (or is releasing it). */
+	if (c->open) {
+		ret = -EBUSY;
+		goto out_unlock;
+	}
 	/* The vendor may not go while the node is open: rmmod gets EBUSY. */
 	if (!try_module_get(vdev->parent->owner)) {
 		ret = -ENODEV;
 		goto out_unlock;
 	}
+	/* Attaches our IOMMU domain or installs our translator, under it. */
 	ret = vhost_mdev_open(c->vm, &vhost_mdev_iotlb_mem_ops, &c->iotlb);
 	if (ret)
 		goto err_put;
-	ret = vhost_mdev_iotlb_open(&c->iotlb);
-	if (ret)
-		goto err_close;
-	/* The device is reset: nothing can race with installing this. */
-	if (!vdev->dma_dev)
-		vmdev_set_as(vdev, &vhost_mdev_iotlb_as_ops, &c->iotlb);
 	WRITE_ONCE(c->open, true);
 	file->private_data = c;
 	mutex_unlock(&c->lock);
 	return 0;
 
-err_close:
-	vhost_mdev_close(c->vm);
 err_put:
 	module_put(vdev->parent->owner);
 out_unlock:
@@ -115,14 +115,14 @@ static int vhost_mdev_cdev_release(struct inode *inode, struct file *file)
 	struct vhost_mdev_cdev *c = file->private_data;
 	struct vmdev_device *vdev = c->vm->vdev;
 
-	/* Resets the device and unpins everything the user mapped. */
-	vhost_mdev_close(c->vm);
-	if (!vdev->dma_dev)
-		vmdev_set_as(vdev, NULL, NULL);
-	vhost_mdev_iotlb_close(&c->iotlb);
-	module_put(vdev->parent->owner);
-
+	/*
+	 * Resets the device, unpins everything the user mapped and gives the
+	 * memory back, all before the node counts as closed: an open that
+	 * comes meanwhile waits, then finds it closed.
+	 */
 	mutex_lock(&c->lock);
+	vhost_mdev_close(c->vm);
+	module_put(vdev->parent->owner);
 	WRITE_ONCE(c->open, false);
 	mutex_unlock(&c->lock);
 	wake_up(&c->closed);

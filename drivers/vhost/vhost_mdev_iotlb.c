@@ -596,16 +596,6 @@ static void vhost_mdev_iotlb_iova_range(void *priv,
 	*range = t->range;
 }
 
-const struct vhost_mdev_mem_ops vhost_mdev_iotlb_mem_ops = {
-	.backend_features = BIT_ULL(VHOST_BACKEND_F_IOTLB_MSG_V2) |
-			    BIT_ULL(VHOST_BACKEND_F_IOTLB_BATCH) |
-			    BIT_ULL(VHOST_BACKEND_F_IOTLB_PERSIST),
-	.reset = vhost_mdev_iotlb_reset,
-	.release = vhost_mdev_iotlb_release,
-	.iova_range = vhost_mdev_iotlb_iova_range,
-	.iotlb_msg = vhost_mdev_iotlb_apply,
-};
-
 /* Hardware parents: an IOMMU domain on the function */
 
 /*
@@ -687,20 +677,19 @@ static void vhost_mdev_iotlb_detach(struct vhost_mdev_iotlb *t)
 	t->group = NULL;
 }
 
-/**
- * vhost_mdev_iotlb_open - get the memory of a device ready for a user
- * @t: the memory, empty
- *
- * For a hardware parent, attaches an IOMMU domain of ours to the
+/*
+ * mem_ops->open: get the memory of a device ready for a user, the memory
+ * empty. For a hardware parent, attaches an IOMMU domain of ours to the
  * function's group. Fixes the IOVA range the user may map: the device's,
- * within the domain's aperture. Call once the session is open and the
- * device reset, before the device can reach the memory. May sleep.
- *
- * Return: 0; for a hardware parent -EBUSY while the group is in use (VFIO),
- * -ENODEV without an IOMMU, or -ENOMEM / the IOMMU's attach error.
+ * within the domain's aperture. Returns 0; for a hardware parent -EBUSY
+ * while the group is in use (VFIO), -ENODEV without an IOMMU, or -ENOMEM /
+ * the IOMMU's attach error.
  */
-int vhost_mdev_iotlb_open(struct vhost_mdev_iotlb *t)
+static int vhost_mdev_iotlb_open(void *priv)
 {
+	struct vhost_mdev_iotlb *t = priv;
+
+	lockdep_assert_held(&t->vm->mutex);
 	t->range = vmdev_get_iova_range(t->vdev);
 	t->in_batch = false;
 	if (!t->vdev->dma_dev)
@@ -708,18 +697,32 @@ int vhost_mdev_iotlb_open(struct vhost_mdev_iotlb *t)
 	return vhost_mdev_iotlb_attach(t);
 }
 
-/**
- * vhost_mdev_iotlb_close - the user is gone
- * @t: the memory; the session closed, so nothing is mapped any more
- *
- * Gives the function's IOMMU group back. May sleep.
+/*
+ * mem_ops->close: the user is gone and its mappings with it (the session
+ * released them): give the function's IOMMU group back.
  */
-void vhost_mdev_iotlb_close(struct vhost_mdev_iotlb *t)
+static void vhost_mdev_iotlb_close(void *priv)
 {
+	struct vhost_mdev_iotlb *t = priv;
+
+	lockdep_assert_held(&t->vm->mutex);
 	WARN_ON(t->pinned || t->iotlb.nmaps);
 	if (t->domain)
 		vhost_mdev_iotlb_detach(t);
 }
+
+const struct vhost_mdev_mem_ops vhost_mdev_iotlb_mem_ops = {
+	.backend_features = BIT_ULL(VHOST_BACKEND_F_IOTLB_MSG_V2) |
+			    BIT_ULL(VHOST_BACKEND_F_IOTLB_BATCH) |
+			    BIT_ULL(VHOST_BACKEND_F_IOTLB_PERSIST),
+	.as_ops = &vhost_mdev_iotlb_as_ops,
+	.open = vhost_mdev_iotlb_open,
+	.close = vhost_mdev_iotlb_close,
+	.reset = vhost_mdev_iotlb_reset,
+	.release = vhost_mdev_iotlb_release,
+	.iova_range = vhost_mdev_iotlb_iova_range,
+	.iotlb_msg = vhost_mdev_iotlb_apply,
+};
 
 /**
  * vhost_mdev_iotlb_init - set up the memory of a device

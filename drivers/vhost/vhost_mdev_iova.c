@@ -316,6 +316,7 @@ static void vhost_mdev_iova_set_running(void *priv, bool running)
 }
 
 const struct vhost_mdev_mem_ops vhost_mdev_iova_mem_ops = {
+	.as_ops = &vhost_mdev_iova_as_ops,
 	.reset = vhost_mdev_iova_reset,
 	.broken = vhost_mdev_iova_broken,
 	.set_running = vhost_mdev_iova_set_running,

@@ -938,6 +938,33 @@ int vhost_mdev_iotlb_msg(struct vhost_mdev *vm,
 	return ret;
 }
 
+/* A doorbell alone in its page, which mapping exposes nothing else. */
+static bool vhost_mdev_doorbell_mappable(const struct vmdev_notification_area *a)
+{
+	return a->size == PAGE_SIZE && PAGE_ALIGNED(a->addr);
+}
+
+/*
+ * Note every ring's doorbell while the device can be asked (see
+ * vhost_mdev_mmap_doorbell()); they are offered for mapping only when every
+ * ring has one (upstream vhost-vdpa's rule).
+ */
+static void vhost_mdev_snapshot_doorbells(struct vhost_mdev *vm)
+{
+	u16 i, n = vm->nvqs;
+
+	for (i = 0; i < vm->nvqs; i++) {
+		struct vmdev_notification_area *a = &vm->vqs[i].doorbell;
+
+		if (vmdev_get_vq_notification(vm->vdev, i, a) ||
+		    !vhost_mdev_doorbell_mappable(a)) {
+			memset(a, 0, sizeof(*a));
+			n = 0;
+		}
+	}
+	vm->nr_doorbells = n;
+}
+
 /**
  * vhost_mdev_mmap_doorbell - map a queue's doorbell into userspace
  * @vm: an open session, held open by the caller (its fd is being mapped)
@@ -946,8 +973,9 @@ int vhost_mdev_iotlb_msg(struct vhost_mdev *vm,
  *
  * The doorbell must sit alone in its page, so that the mapping exposes
  * nothing else of the device (the rule upstream vhost-vdpa applies).
- * Called with mmap_lock held, so never under @mutex (the ioctls take
- * mmap_lock under it); what it reads is fixed while the session is open.
+ * Called with mmap_lock held, so never under @mutex nor the device's ops
+ * lock (both are held where user memory is touched, which takes
+ * mmap_lock); what it reads is fixed while the session is open.
  *
  * Return: 0; -EINVAL for a mapping that is not one shared, unreadable
  * page, or a queue index out of range; -EOPNOTSUPP when the queue has no
@@ -968,8 +996,9 @@ int vhost_mdev_mmap_doorbell(struct vhost_mdev *vm, unsigned long index,
 		return -EINVAL;
 	if (READ_ONCE(vm->dead))
 		return -ENODEV;
-	if (vmdev_get_vq_notification(vm->vdev, index, &area) ||
-	    !PAGE_ALIGNED(area.addr) || area.size != PAGE_SIZE)
+	/* Taken at open: asking the device here would nest its lock. */
+	area = vm->vqs[array_index_nospec(index, vm->nvqs)].doorbell;
+	if (!vhost_mdev_doorbell_mappable(&area))
 		return -EOPNOTSUPP;
 
 	vma->vm_flags |= VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP;
@@ -1008,13 +1037,16 @@ void vhost_mdev_destroy(struct vhost_mdev *vm)
  * @mem_ops: the front end's translator, or NULL
  * @mem_priv: argument for @mem_ops
  *
- * Claims the device (its attributes become read-only), resets it and
- * listens for config changes. One front end at a time: the session is
+ * Claims the device (its attributes become read-only), resets it, gets the
+ * front end's memory ready (&vhost_mdev_mem_ops.open), installs its
+ * translator for a software parent and listens for config changes, all
+ * under @mutex, so that a front end's open is one step against any other
+ * front end's open or close. One front end at a time: the session is
  * shared by all of a device's front ends. May sleep.
  *
  * Return: 0; -ENODEV if the device is going away; -EBUSY if another front
  * end has the session open or another consumer claimed the device;
- * -ENOMEM; or the device's reset error.
+ * -ENOMEM; the device's reset error; or the front end's open error.
  */
 int vhost_mdev_open(struct vhost_mdev *vm,
 		    const struct vhost_mdev_mem_ops *mem_ops, void *mem_priv)
@@ -1046,6 +1078,12 @@ int vhost_mdev_open(struct vhost_mdev *vm,
 	if (ret)
 		goto err_free;
 
+	if (mem_ops && mem_ops->open) {
+		ret = mem_ops->open(mem_priv);
+		if (ret)
+			goto err_free;
+	}
+
 	for (i = 0; i < nvqs; i++) {
 		vqs[i].vm = vm;
 		vqs[i].idx = i;
@@ -1053,11 +1091,15 @@ int vhost_mdev_open(struct vhost_mdev *vm,
 	}
 	vm->vqs = vqs;
 	vm->nvqs = nvqs;
+	vhost_mdev_snapshot_doorbells(vm);
 	vm->mem_ops = mem_ops;
 	vm->mem_priv = mem_priv;
 	vm->extra_backend_features = mem_ops ? mem_ops->backend_features : 0;
 	vm->backend_features = 0;
 	vm->driver_ok = false;
+	/* The device is reset: no access can race with the change. */
+	if (!vm->vdev->dma_dev && mem_ops && mem_ops->as_ops)
+		vmdev_set_as(vm->vdev, mem_ops->as_ops, mem_priv);
 	vmdev_set_config_cb(vm->vdev, &cb);
 	vm->open = true;
 	mutex_unlock(&vm->mutex);
@@ -1077,7 +1119,9 @@ err_unlock:
  * @vm: an open session
  *
  * Whatever the user left behind: resets the device, drops every eventfd,
- * every translation and the owner, and releases the claim. May sleep.
+ * every translation and the owner, removes the front end's translator and
+ * lets the front end release its memory (&vhost_mdev_mem_ops.close), and
+ * releases the claim, all under @mutex (see vhost_mdev_open()). May sleep.
  */
 void vhost_mdev_close(struct vhost_mdev *vm)
 {
@@ -1099,9 +1143,14 @@ void vhost_mdev_close(struct vhost_mdev *vm)
 	vhost_mdev_unbind_all(vm);
 	vmdev_set_config_cb(vm->vdev, NULL);
 	vhost_mdev_drop_owner(vm);
+	if (!vm->vdev->dma_dev && vm->mem_ops && vm->mem_ops->as_ops)
+		vmdev_set_as(vm->vdev, NULL, NULL);
+	if (vm->mem_ops && vm->mem_ops->close)
+		vm->mem_ops->close(vm->mem_priv);
 	kfree(vm->vqs);
 	vm->vqs = NULL;
 	vm->nvqs = 0;
+	vm->nr_doorbells = 0;
 	vm->mem_ops = NULL;
 	vm->mem_priv = NULL;
 	vm->extra_backend_features = 0;

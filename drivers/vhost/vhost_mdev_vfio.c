@@ -31,14 +31,12 @@
  * @vdev: the vmdev device
  * @vm: the vhost session, shared with the other front ends of the device
  * @iova: the IOVA translator, used for software parents only
- * @nr_doorbells: number of mappable doorbell regions, fixed while open
  */
 struct vhost_mdev_vfio {
 	struct vfio_device vfio;
 	struct vmdev_device *vdev;
 	struct vhost_mdev *vm;
 	struct vhost_mdev_iova iova;
-	u16 nr_doorbells;
 };
 
 static struct vhost_mdev_vfio *vfio_to_vhost_mdev(struct vfio_device *vfio)
@@ -49,25 +47,6 @@ static struct vhost_mdev_vfio *vfio_to_vhost_mdev(struct vfio_device *vfio)
 static bool vhost_mdev_vfio_is_software(struct vhost_mdev_vfio *mv)
 {
 	return !mv->vdev->dma_dev;
-}
-
-/*
- * Doorbells are offered only when every queue has one that sits alone in a
- * page: a region then maps exactly one doorbell and nothing else of the
- * device (the rule upstream vhost-vdpa's mmap applies).
- */
-static u16 vhost_mdev_vfio_count_doorbells(struct vhost_mdev_vfio *mv)
-{
-	struct vmdev_notification_area area;
-	u16 i;
-
-	for (i = 0; i < mv->vm->nvqs; i++) {
-		if (vmdev_get_vq_notification(mv->vdev, i, &area))
-			return 0;
-		if (!PAGE_ALIGNED(area.addr) || area.size != PAGE_SIZE)
-			return 0;
-	}
-	return mv->vm->nvqs;
 }
 
 static int vhost_mdev_vfio_open_device(struct vfio_device *vfio)
@@ -88,15 +67,12 @@ static int vhost_mdev_vfio_open_device(struct vfio_device *vfio)
 		goto err_put_self;
 	}
 
+	/* Installs the translator of a software parent, under its mutex. */
 	ret = vhost_mdev_open(mv->vm,
 			      software ? &vhost_mdev_iova_mem_ops : NULL,
 			      software ? &mv->iova : NULL);
 	if (ret)
 		goto err_put_parent;
-	mv->nr_doorbells = vhost_mdev_vfio_count_doorbells(mv);
-	/* The device is reset: nothing can race with installing this. */
-	if (software)
-		vmdev_set_as(vdev, &vhost_mdev_iova_as_ops, &mv->iova);
 	return 0;
 
 err_put_parent:
@@ -112,11 +88,8 @@ static void vhost_mdev_vfio_close_device(struct vfio_device *vfio)
 	struct vhost_mdev_vfio *mv = vfio_to_vhost_mdev(vfio);
 	struct vmdev_device *vdev = mv->vdev;
 
-	/* Resets the device and drops every eventfd and translation. */
+	/* Resets the device, drops every eventfd and the translator. */
 	vhost_mdev_close(mv->vm);
-	if (vhost_mdev_vfio_is_software(mv))
-		vmdev_set_as(vdev, NULL, NULL);
-	mv->nr_doorbells = 0;
 	module_put(vdev->parent->owner);
 	module_put(THIS_MODULE);
 }
@@ -133,7 +106,7 @@ static long vhost_mdev_vfio_get_info(struct vhost_mdev_vfio *mv,
 		return -EINVAL;
 
 	info.flags = VFIO_DEVICE_FLAGS_RESET;
-	info.num_regions = mv->nr_doorbells;
+	info.num_regions = mv->vm->nr_doorbells;
 	/* Interrupts are eventfds bound with the vhost ioctls. */
 	info.num_irqs = 0;
 	return copy_to_user(argp, &info, minsz) ? -EFAULT : 0;
@@ -147,7 +120,7 @@ static long vhost_mdev_vfio_get_region_info(struct vhost_mdev_vfio *mv,
 
 	if (copy_from_user(&info, argp, minsz))
 		return -EFAULT;
-	if (info.argsz < minsz || info.index >= mv->nr_doorbells)
+	if (info.argsz < minsz || info.index >= mv->vm->nr_doorbells)
 		return -EINVAL;
 
 	info.flags = VFIO_REGION_INFO_FLAG_MMAP | VFIO_REGION_INFO_FLAG_WRITE;
@@ -190,7 +163,7 @@ static ssize_t vhost_mdev_vfio_write(struct vfio_device *vfio,
 	if (pos < 0 || !PAGE_ALIGNED(pos) || (count != 2 && count != 4))
 		return -EINVAL;
 	index = pos >> PAGE_SHIFT;
-	if (index >= mv->nr_doorbells)
+	if (index >= mv->vm->nr_doorbells)
 		return -EINVAL;
 	if (READ_ONCE(mv->vm->dead))
 		return -ENODEV;
@@ -204,7 +177,7 @@ static int vhost_mdev_vfio_mmap(struct vfio_device *vfio,
 {
 	struct vhost_mdev_vfio *mv = vfio_to_vhost_mdev(vfio);
 
-	if (vma->vm_pgoff >= mv->nr_doorbells)
+	if (vma->vm_pgoff >= mv->vm->nr_doorbells)
 		return -EINVAL;
 	return vhost_mdev_mmap_doorbell(mv->vm, vma->vm_pgoff, vma);
 }

@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 
 #include "kselftest_harness.h"
 #include "cdev_test.h"
@@ -169,6 +170,90 @@ TEST_F(node, node_open_while_vfio_open_is_ebusy)
 	self->dev = NULL;
 	self->fd = node_open(self->uuid);
 	EXPECT_LE(0, self->fd);
+}
+
+/*
+ * One opener of the node (or of the VFIO fd, when @vfio) in a loop until
+ * @deadline: every open gets the device or EBUSY while the device is
+ * there, and every ioctl on an open the device gave works until its
+ * removal starts (ENODEV from then on). Once @gone (a file the parent
+ * creates) exists, opens may also fail because the device is going.
+ * Exits 0 when all of that held, 1 otherwise.
+ */
+static void opener(const char *uuid, bool vfio,
+		   time_t deadline, const char *gone)
+{
+	struct vmdev *dev;
+	uint64_t features;
+	int fd, ret;
+
+	while (time(NULL) < deadline) {
+		if (vfio) {
+			ret = vmdev_open(&dev, uuid, NULL);
+			fd = ret ? ret : vmdev_fd(dev);
+		} else {
+			fd = node_open(uuid);
+		}
+		if (fd < 0) {
+			/* looked at after the failure: the removal came first */
+			if (fd == -EBUSY || path_exists(gone))
+				continue;
+			fprintf(stderr, "open: %s\n", strerror(-fd));
+			_exit(1);
+		}
+		ret = xioctl(fd, VHOST_GET_FEATURES, &features);
+		if (ret && !(ret == -ENODEV && path_exists(gone))) {
+			fprintf(stderr, "GET_FEATURES: %s\n", strerror(-ret));
+			_exit(1);
+		}
+		if (vfio)
+			vmdev_close(dev);
+		else
+			close(fd);
+	}
+	_exit(0);
+}
+
+/*
+ * Opens racing the last close of another opener, of either front end,
+ * and a removal racing them all: each open is one step against any close
+ * (an open in the middle of a release waits for it, then finds the node
+ * closed), so no opener ever finds a half-closed session, and the removal
+ * waits for whichever opener holds the device.
+ */
+TEST_F_TIMEOUT(node, opens_racing_closes_and_removal, 120)
+{
+	static const bool vfio[] = { false, false, true };
+	pid_t pids[ARRAY_SIZE(vfio)];
+	char gone[PATH_BUF];
+	time_t deadline;
+	unsigned int i;
+	int status, fd;
+
+	snprintf(gone, sizeof(gone), "/tmp/node-race-%d", getpid());
+	unlink(gone);
+	deadline = time(NULL) + 8;
+	fflush(NULL);
+	for (i = 0; i < ARRAY_SIZE(vfio); i++) {
+		pids[i] = fork();
+		ASSERT_LE(0, pids[i]);
+		if (!pids[i])
+			opener(self->uuid, vfio[i], deadline, gone);
+	}
+	sleep(4);
+	fd = open(gone, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	ASSERT_LE(0, fd);
+	close(fd);
+	EXPECT_EQ(0, mdev_remove(self->uuid));
+	for (i = 0; i < ARRAY_SIZE(vfio); i++) {
+		ASSERT_EQ(pids[i], waitpid(pids[i], &status, 0));
+		EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
+			TH_LOG("opener %u (%s) failed", i,
+			       vfio[i] ? "vfio" : "node");
+	}
+	unlink(gone);
+	EXPECT_FALSE(mdev_exists(self->uuid));
+	EXPECT_FALSE(path_exists(self->path));
 }
 
 /*
