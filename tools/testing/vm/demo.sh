@@ -77,8 +77,6 @@ echo "    mac is still $(cat "$DEVS/$A/mac")"
 echo
 echo "== the vhost personality: each *-vhost device is a VFIO device whose fd"
 echo "   speaks the vhost-vdpa ioctls (module vhost_mdev)"
-# busybox modprobe does not follow vfio's soft dependency on its backend.
-modprobe vfio_iommu_type1
 C=$(./vmdevctl create mvnet-vhost --mac 02:00:00:00:00:0c --pairs 2)
 echo "# ./vmdevctl create mvnet-vhost --mac 02:00:00:00:00:0c --pairs 2"
 echo "$C"

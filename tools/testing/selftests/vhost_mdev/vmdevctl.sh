@@ -15,7 +15,6 @@ if [ ! -x "$VMDEVCTL" ] || [ ! -e /sys/class/mdev_bus/mvnet ]; then
 	exit 0
 fi
 modprobe vhost_mdev 2>/dev/null
-modprobe vfio_iommu_type1 2>/dev/null
 echo "1..13"
 
 check "list shows the mvnet types" \

@@ -84,7 +84,7 @@ check "after a rescan it is bound again and carries traffic" \
 # The vhost personality: vmdevctl holds the device open, waiting for frames.
 echo 1 > "$MDEV/$B/remove"
 if [ -x "$VMDEVCTL" ] && modprobe vhost_mdev 2>/dev/null &&
-   modprobe vfio_iommu_type1 2>/dev/null && vf_create "$F2" vhost $B; then
+   vf_create "$F2" vhost $B; then
 	"$VMDEVCTL" recv $B --count 1000 --timeout 60000 >/tmp/vmdev_vf.recv 2>&1 &
 	holder=$!
 	sleep 3

@@ -28,7 +28,7 @@ trap cleanup EXIT
 echo "TAP version 13"
 vf_setup
 if [ ! -x "$VMDEVCTL" ] || ! modprobe vhost_mdev 2>/dev/null ||
-   ! modprobe vfio_iommu_type1 2>/dev/null; then
+   [ ! -d /sys/module/vfio_iommu_type1 ]; then
 	echo "1..0 # SKIP no vmdevctl, vhost_mdev or vfio_iommu_type1"
 	exit 0
 fi
