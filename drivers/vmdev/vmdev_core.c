@@ -193,7 +193,7 @@ static int vmdev_mdev_probe(struct mdev_device *mdev)
 	if (!p)
 		request_module("vmdev-personality-%s", vmdev_personality_names[id]);
 
-	vdev = parent->ops->dev_create(parent);
+	vdev = parent->ops->dev_create(parent, id);
 	if (IS_ERR(vdev)) {
 		ret = PTR_ERR(vdev);
 		goto err_count;

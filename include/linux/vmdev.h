@@ -246,7 +246,9 @@ struct vmdev_config_ops {
 
 /**
  * struct vmdev_parent_ops - device lifecycle, implemented by a vendor driver
- * @dev_create: Allocate a device with vmdev_alloc_device() and prepare it;
+ * @dev_create: Allocate a device with vmdev_alloc_device() and prepare it
+ *	for the personality @id the administrator asked for (a vendor may
+ *	refuse one it cannot serve safely, with a message saying why);
  *	the device starts in reset state. Its dev and mdev fields are filled
  *	in by the core after this returns, and so is every field of attrs
  *	the vendor left zero (or invalid): a hardware function presets the
@@ -257,7 +259,8 @@ struct vmdev_config_ops {
  *	returns. May sleep.
  */
 struct vmdev_parent_ops {
-	struct vmdev_device *(*dev_create)(struct vmdev_parent *parent);
+	struct vmdev_device *(*dev_create)(struct vmdev_parent *parent,
+					   enum vmdev_personality_id id);
 	void (*dev_destroy)(struct vmdev_device *vdev);
 };
 

@@ -108,7 +108,8 @@ void mvnet_link_locked(struct mvnet_dev *a, struct mvnet_dev *b)
 	mvnet_dp_kick_pairs(b);
 }
 
-static struct vmdev_device *mvnet_dev_create(struct vmdev_parent *parent)
+static struct vmdev_device *mvnet_dev_create(struct vmdev_parent *parent,
+					     enum vmdev_personality_id id)
 {
 	struct mvnet_dev *dev;
 
