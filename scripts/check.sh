@@ -29,6 +29,17 @@ run_vm_tests() {
 	count_vm "$rc" "$out" "boot, module load, no kernel splat"
 	echo "guest log: $log"
 	echo "test output: $out"
+
+	# The one topology the main VM lacks: two functions in one IOMMU group.
+	out=$BUILD/vm/check-group-output.log log=$BUILD/vm/check-group-guest.log
+	rc=0
+	stage "VM: functions sharing an IOMMU group"
+	VM_SHARED_GROUP=1 VM_LOG=$log VM_OUTPUT=$out tools/testing/vm/run \
+		--file "$BUILD/selftests" --file tools/testing/vm/run-tests.sh \
+		-- sh ./run-tests.sh selftests vmdev_vf/iommu_group.sh \
+		>/dev/null || rc=$?
+	count_vm "$rc" "$out" "boot with a shared IOMMU group, no kernel splat"
+	echo "guest log: $log"
 }
 
 main() {

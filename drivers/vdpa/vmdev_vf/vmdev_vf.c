@@ -14,8 +14,19 @@
  * One device per function is what keeps those two apart: VFIO can claim
  * the group only for a vhost-personality device, and while one exists no
  * virtio-personality device does, so the kernel never maps DMA through a
- * group VFIO owns. (6.1 does not export iommu_device_use_default_domain(),
- * which would let the virtio personality pin the default domain itself.)
+ * group VFIO owns. That holds only while the function is alone in its
+ * group: another device of the group bound to vfio-pci would let its user
+ * claim the group (our driver_managed_dma does not stop it) and attach
+ * its own domain under the kernel's rings, so a virtio-personality device
+ * is refused on a function that shares its group. (6.1 does not export
+ * iommu_device_use_default_domain(), which would let the virtio
+ * personality pin the default domain itself.)
+ *
+ * A function that does not stop when reset may still write wherever its
+ * rings point, and its consumer is about to give that memory back (or
+ * the IOMMU domain it was mapped in): its bus mastering is switched off
+ * first, then a function-level reset tried; a function that survives even
+ * that is dead, with bus mastering off, until it is unbound.
  *
  * Only IFC VF IDs are matched; any other modern virtio-net function is
  * bound explicitly through driver_override.
@@ -26,6 +37,7 @@
 #include <linux/delay.h>
 #include <linux/etherdevice.h>
 #include <linux/interrupt.h>
+#include <linux/iommu.h>
 #include <linux/jiffies.h>
 #include <linux/log2.h>
 #include <linux/module.h>
@@ -119,6 +131,9 @@ struct vmdev_vf_device {
  * @lock: protects @dev and @disabling
  * @dev: the device instance, if created
  * @disabling: the PF is disabling SR-IOV: no device may be created
+ * @dead: the function did not stop, even after a function-level reset:
+ *	its bus mastering stays off, every reset fails and no device can be
+ *	created; set by a reset (under the device's ops lock) or at probe
  * @mac: MAC address the function reports
  * @mtu: MTU the function reports
  * @max_vq_pairs: queue pairs the function has
@@ -140,6 +155,7 @@ struct vmdev_vf {
 	struct mutex lock;		/* protects dev, disabling */
 	struct vmdev_vf_device *dev;
 	bool disabling;
+	bool dead;
 	u8 mac[ETH_ALEN];
 	u16 mtu;
 	u16 max_vq_pairs;
@@ -432,7 +448,7 @@ static void vmdev_vf_set_status(struct vmdev_device *vdev, u8 status)
  * Status 0 and wait until the function reads it back: only then has it
  * stopped touching driver memory. A function that is gone reads all ones.
  */
-static int vmdev_vf_stop(struct vmdev_vf *vf)
+static int vmdev_vf_wait_reset(struct vmdev_vf *vf)
 {
 	unsigned long timeout = jiffies +
 				msecs_to_jiffies(VMDEV_VF_RESET_TIMEOUT_MS);
@@ -442,13 +458,45 @@ static int vmdev_vf_stop(struct vmdev_vf *vf)
 	while (vp_modern_get_status(mdev)) {
 		if (!pci_device_is_present(mdev->pci_dev))
 			return -ENODEV;
-		if (time_after(jiffies, timeout)) {
-			dev_err(&mdev->pci_dev->dev, "reset timed out\n");
+		if (time_after(jiffies, timeout))
 			return -ETIMEDOUT;
-		}
 		usleep_range(1000, 2000);
 	}
 	return 0;
+}
+
+/*
+ * Stop the function: a reset, and for a function that ignores it, no more
+ * DMA at all (see the top of this file). 0 once it is stopped and usable;
+ * -EIO if it is dead; -ENODEV if it is gone.
+ */
+static int vmdev_vf_stop(struct vmdev_vf *vf)
+{
+	struct pci_dev *pdev = vf_to_pci(vf);
+	int ret;
+
+	if (vf->dead)
+		return -EIO;
+	ret = vmdev_vf_wait_reset(vf);
+	if (ret != -ETIMEDOUT)
+		return ret;
+
+	pci_clear_master(pdev);
+	dev_err(&pdev->dev,
+		"reset timed out: bus mastering off, trying a function-level reset\n");
+	if (!pcie_reset_flr(pdev, PCI_RESET_PROBE) &&
+	    !pcie_reset_flr(pdev, PCI_RESET_DO_RESET)) {
+		pci_restore_state(pdev);
+		ret = vmdev_vf_wait_reset(vf);
+		if (!ret) {
+			pci_set_master(pdev);
+			return 0;
+		}
+	}
+	dev_err(&pdev->dev,
+		"the function does not stop: no more DMA until it is unbound\n");
+	vf->dead = true;
+	return -EIO;
 }
 
 static int vmdev_vf_reset(struct vmdev_device *vdev)
@@ -534,12 +582,42 @@ static const struct vmdev_config_ops vmdev_vf_config_ops = {
 
 /* Parent ops: the one device instance of the function */
 
-static struct vmdev_device *vmdev_vf_dev_create(struct vmdev_parent *parent)
+/* Whether the function shares its IOMMU group: see the top of this file. */
+static int vmdev_vf_count_dev(struct device *dev, void *data)
+{
+	(*(unsigned int *)data)++;
+	return 0;
+}
+
+static bool vmdev_vf_group_shared(struct vmdev_vf *vf)
+{
+	struct iommu_group *group = iommu_group_get(&vf_to_pci(vf)->dev);
+	unsigned int n = 0;
+
+	/* Without an IOMMU the DMA API is the only way in: nothing to share. */
+	if (!group)
+		return false;
+	iommu_group_for_each_dev(group, &n, vmdev_vf_count_dev);
+	iommu_group_put(group);
+	return n > 1;
+}
+
+static struct vmdev_device *vmdev_vf_dev_create(struct vmdev_parent *parent,
+						enum vmdev_personality_id id)
 {
 	struct vmdev_vf *vf = container_of(parent, struct vmdev_vf, parent);
 	struct vmdev_vf_device *dev;
 
+	if (id == VMDEV_PERSONALITY_VIRTIO && vmdev_vf_group_shared(vf)) {
+		dev_err(parent->dev,
+			"the function shares its IOMMU group: the kernel's DMA could be taken over by a VFIO user of another device there; only a vhost device can be created\n");
+		return ERR_PTR(-EBUSY);
+	}
 	mutex_lock(&vf->lock);
+	if (vf->dead) {
+		dev = ERR_PTR(-EIO);
+		goto out;
+	}
 	if (vf->disabling || vf->dev) {
 		dev = ERR_PTR(-EBUSY);
 		goto out;
@@ -769,6 +847,8 @@ static int vmdev_vf_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	mutex_init(&vf->lock);
 	spin_lock_init(&vf->config_lock);
 	pci_set_master(pdev);
+	/* What a function-level reset takes away, vmdev_vf_stop() puts back. */
+	pci_save_state(pdev);
 	/* Whatever drove the function before may have left it running. */
 	ret = vmdev_vf_stop(vf);
 	if (ret)
