@@ -8,12 +8,13 @@
 set -euo pipefail
 
 # Build: kbuild for out-of-tree modules, static selftests (libc6-dev ships
-# libc.a), kmod for depmod/modinfo.  Lint: sparse, perl (checkpatch.pl).
+# libc.a; gcc-multilib the 32-bit one, for the test of what a 32-bit
+# process writes), kmod for depmod/modinfo.  Lint: sparse, perl (checkpatch.pl).
 # Kernel cache: apt (apt-get download), xz-utils/cpio/gzip for unpacking and
 # the initramfs, util-linux for flock.  VM: qemu, and the host userland that
 # the guest reuses (same Debian release): iproute2, ethtool, iperf3.
 PACKAGES=(
-	make gcc libc6-dev bc kmod libelf1 git
+	make gcc libc6-dev gcc-multilib bc kmod libelf1 git
 	sparse perl
 	apt xz-utils cpio gzip util-linux coreutils findutils
 	qemu-system-x86 iproute2 ethtool iperf3

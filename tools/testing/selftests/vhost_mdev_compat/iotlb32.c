@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * IOTLB messages as a 32-bit process writes them to the character device.
+ * Its struct vhost_msg (version 1) has no hole after the type, the u64s
+ * being 4-byte aligned: 68 bytes, the IOTLB message at offset 4. The node
+ * takes it at that offset and returns 68; a version 2 message is 72 bytes
+ * either way. What got mapped is read back from the locked memory charged
+ * and from which UPDATEs collide.
+ */
+#include <stddef.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <linux/vhost.h>
+
+#include "kselftest_harness.h"
+#include "../vmdev/vmdev_test.h"
+
+#define PAGE		4096UL
+#define PAGES		16
+#define IOVA		0x100000ULL
+#define V1_SIZE		68
+
+_Static_assert(sizeof(void *) == 4, "a 32-bit build");
+_Static_assert(sizeof(struct vhost_msg) == V1_SIZE, "the 32-bit layout");
+_Static_assert(offsetof(struct vhost_msg, iotlb) == 4, "no hole");
+_Static_assert(sizeof(struct vhost_msg_v2) == 72, "v2 is 72 bytes");
+
+FIXTURE(v1) {
+	char uuid[UUID_BUF];
+	int fd;
+	uint8_t *mem;
+	long lck_base;
+};
+
+/* VmLck of this process in kB, or -1. */
+static long locked_kb(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+static ssize_t msg_v1(int fd, uint8_t type, uint64_t iova, uint64_t size,
+		      const void *uaddr)
+{
+	struct vhost_msg m = {
+		.type = VHOST_IOTLB_MSG,
+		.iotlb = {
+			.type = type,
+			.iova = iova,
+			.size = size,
+			.uaddr = (uintptr_t)uaddr,
+			.perm = VHOST_ACCESS_RW,
+		},
+	};
+	ssize_t n = write(fd, &m, sizeof(m));
+
+	return n < 0 ? -errno : n;
+}
+
+static ssize_t msg_v2(int fd, uint8_t type, uint64_t iova, uint64_t size,
+		      const void *uaddr)
+{
+	struct vhost_msg_v2 m = {
+		.type = VHOST_IOTLB_MSG_V2,
+		.iotlb = {
+			.type = type,
+			.iova = iova,
+			.size = size,
+			.uaddr = (uintptr_t)uaddr,
+			.perm = VHOST_ACCESS_RW,
+		},
+	};
+	ssize_t n = write(fd, &m, sizeof(m));
+
+	return n < 0 ? -errno : n;
+}
+
+FIXTURE_SETUP(v1)
+{
+	char path[PATH_BUF];
+
+	self->fd = -1;
+	self->mem = MAP_FAILED;
+	require_mvnet(_metadata);
+	if (!module_loaded("vhost_mdev"))
+		module_load("vhost_mdev", NULL);
+	ASSERT_TRUE(module_loaded("vhost_mdev"));
+	ASSERT_EQ(0, mdev_create_new(MVNET_VHOST, self->uuid));
+	self->mem = mmap(NULL, 2 * PAGES * PAGE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	ASSERT_TRUE(self->mem != MAP_FAILED);
+	snprintf(path, sizeof(path), "/dev/vhost-mdev/%s", self->uuid);
+	self->fd = open(path, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd) TH_LOG("%s: %s", path, strerror(errno));
+	ASSERT_EQ(0, ioctl(self->fd, VHOST_SET_OWNER, NULL));
+	self->lck_base = locked_kb();
+	ASSERT_LE(0, self->lck_base);
+}
+
+FIXTURE_TEARDOWN(v1)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	if (self->mem != MAP_FAILED)
+		munmap(self->mem, 2 * PAGES * PAGE);
+	mdev_cleanup(self->uuid);
+}
+
+TEST_F(v1, message_is_taken_at_the_compat_offset)
+{
+	const long kb = PAGES * PAGE / 1024;
+
+	EXPECT_EQ(V1_SIZE, msg_v1(self->fd, VHOST_IOTLB_UPDATE, IOVA,
+				  PAGES * PAGE, self->mem));
+	/* exactly PAGES pages were pinned: the size was read right */
+	EXPECT_EQ(self->lck_base + kb, locked_kb());
+	/* at IOVA: the same range again collides, the next one does not */
+	EXPECT_EQ(-EEXIST, msg_v1(self->fd, VHOST_IOTLB_UPDATE, IOVA, PAGE,
+				  self->mem));
+	EXPECT_EQ(-EEXIST, msg_v2(self->fd, VHOST_IOTLB_UPDATE,
+				  IOVA + (PAGES - 1) * PAGE, PAGE, self->mem));
+	EXPECT_EQ(72, msg_v2(self->fd, VHOST_IOTLB_UPDATE, IOVA + PAGES * PAGE,
+			     PAGES * PAGE, self->mem + PAGES * PAGE));
+	EXPECT_EQ(self->lck_base + 2 * kb, locked_kb());
+	/* and taken back the same way */
+	EXPECT_EQ(V1_SIZE, msg_v1(self->fd, VHOST_IOTLB_INVALIDATE, IOVA,
+				  PAGES * PAGE, NULL));
+	EXPECT_EQ(self->lck_base + kb, locked_kb());
+	EXPECT_EQ(72, msg_v2(self->fd, VHOST_IOTLB_INVALIDATE,
+			     IOVA + PAGES * PAGE, PAGES * PAGE, NULL));
+	EXPECT_EQ(self->lck_base, locked_kb());
+}
+
+TEST_F(v1, shorter_write_is_einval)
+{
+	struct vhost_msg m = { .type = VHOST_IOTLB_MSG };
+	ssize_t n;
+
+	m.iotlb.type = VHOST_IOTLB_UPDATE;
+	m.iotlb.iova = IOVA;
+	m.iotlb.size = PAGE;
+	m.iotlb.uaddr = (uintptr_t)self->mem;
+	m.iotlb.perm = VHOST_ACCESS_RW;
+	n = write(self->fd, &m, V1_SIZE - 1);
+	EXPECT_EQ(-1, n);
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(self->lck_base, locked_kb());
+}
+
+TEST_HARNESS_MAIN
