@@ -7,6 +7,7 @@
  * either way. What got mapped is read back from the locked memory charged
  * and from which UPDATEs collide.
  */
+#include <assert.h>
 #include <stddef.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -20,10 +21,10 @@
 #define IOVA		0x100000ULL
 #define V1_SIZE		68
 
-_Static_assert(sizeof(void *) == 4, "a 32-bit build");
-_Static_assert(sizeof(struct vhost_msg) == V1_SIZE, "the 32-bit layout");
-_Static_assert(offsetof(struct vhost_msg, iotlb) == 4, "no hole");
-_Static_assert(sizeof(struct vhost_msg_v2) == 72, "v2 is 72 bytes");
+static_assert(sizeof(void *) == 4, "a 32-bit build");
+static_assert(sizeof(struct vhost_msg) == V1_SIZE, "the 32-bit layout");
+static_assert(offsetof(struct vhost_msg, iotlb) == 4, "no hole");
+static_assert(sizeof(struct vhost_msg_v2) == 72, "v2 is 72 bytes");
 
 FIXTURE(v1) {
 	char uuid[UUID_BUF];
