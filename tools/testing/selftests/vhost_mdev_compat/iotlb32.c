@@ -49,39 +49,27 @@ static long locked_kb(void)
 	return kb;
 }
 
-static ssize_t msg_v1(int fd, uint8_t type, uint64_t iova, uint64_t size,
-		      const void *uaddr)
+/* One message, version 1 (68 bytes here) or 2: its size, or -errno. */
+static ssize_t msg(int fd, bool v1, uint8_t type, uint64_t iova,
+		   uint64_t size, const void *uaddr)
 {
-	struct vhost_msg m = {
-		.type = VHOST_IOTLB_MSG,
-		.iotlb = {
-			.type = type,
-			.iova = iova,
-			.size = size,
-			.uaddr = (uintptr_t)uaddr,
-			.perm = VHOST_ACCESS_RW,
-		},
-	};
-	ssize_t n = write(fd, &m, sizeof(m));
+	union {
+		struct vhost_msg v1;
+		struct vhost_msg_v2 v2;
+	} m = {};
+	struct vhost_iotlb_msg *iotlb = v1 ? &m.v1.iotlb : &m.v2.iotlb;
+	ssize_t n;
 
-	return n < 0 ? -errno : n;
-}
-
-static ssize_t msg_v2(int fd, uint8_t type, uint64_t iova, uint64_t size,
-		      const void *uaddr)
-{
-	struct vhost_msg_v2 m = {
-		.type = VHOST_IOTLB_MSG_V2,
-		.iotlb = {
-			.type = type,
-			.iova = iova,
-			.size = size,
-			.uaddr = (uintptr_t)uaddr,
-			.perm = VHOST_ACCESS_RW,
-		},
-	};
-	ssize_t n = write(fd, &m, sizeof(m));
-
+	if (v1)
+		m.v1.type = VHOST_IOTLB_MSG;
+	else
+		m.v2.type = VHOST_IOTLB_MSG_V2;
+	iotlb->type = type;
+	iotlb->iova = iova;
+	iotlb->size = size;
+	iotlb->uaddr = (uintptr_t)uaddr;
+	iotlb->perm = VHOST_ACCESS_RW;
+	n = write(fd, &m, v1 ? sizeof(m.v1) : sizeof(m.v2));
 	return n < 0 ? -errno : n;
 }
 
@@ -120,24 +108,25 @@ TEST_F(v1, message_is_taken_at_the_compat_offset)
 {
 	const long kb = PAGES * PAGE / 1024;
 
-	EXPECT_EQ(V1_SIZE, msg_v1(self->fd, VHOST_IOTLB_UPDATE, IOVA,
-				  PAGES * PAGE, self->mem));
+	EXPECT_EQ(V1_SIZE, msg(self->fd, true, VHOST_IOTLB_UPDATE, IOVA,
+			       PAGES * PAGE, self->mem));
 	/* exactly PAGES pages were pinned: the size was read right */
 	EXPECT_EQ(self->lck_base + kb, locked_kb());
 	/* at IOVA: the same range again collides, the next one does not */
-	EXPECT_EQ(-EEXIST, msg_v1(self->fd, VHOST_IOTLB_UPDATE, IOVA, PAGE,
-				  self->mem));
-	EXPECT_EQ(-EEXIST, msg_v2(self->fd, VHOST_IOTLB_UPDATE,
-				  IOVA + (PAGES - 1) * PAGE, PAGE, self->mem));
-	EXPECT_EQ(72, msg_v2(self->fd, VHOST_IOTLB_UPDATE, IOVA + PAGES * PAGE,
-			     PAGES * PAGE, self->mem + PAGES * PAGE));
+	EXPECT_EQ(-EEXIST, msg(self->fd, true, VHOST_IOTLB_UPDATE, IOVA, PAGE,
+			       self->mem));
+	EXPECT_EQ(-EEXIST, msg(self->fd, false, VHOST_IOTLB_UPDATE,
+			       IOVA + (PAGES - 1) * PAGE, PAGE, self->mem));
+	EXPECT_EQ(72, msg(self->fd, false, VHOST_IOTLB_UPDATE,
+			  IOVA + PAGES * PAGE, PAGES * PAGE,
+			  self->mem + PAGES * PAGE));
 	EXPECT_EQ(self->lck_base + 2 * kb, locked_kb());
 	/* and taken back the same way */
-	EXPECT_EQ(V1_SIZE, msg_v1(self->fd, VHOST_IOTLB_INVALIDATE, IOVA,
-				  PAGES * PAGE, NULL));
+	EXPECT_EQ(V1_SIZE, msg(self->fd, true, VHOST_IOTLB_INVALIDATE, IOVA,
+			       PAGES * PAGE, NULL));
 	EXPECT_EQ(self->lck_base + kb, locked_kb());
-	EXPECT_EQ(72, msg_v2(self->fd, VHOST_IOTLB_INVALIDATE,
-			     IOVA + PAGES * PAGE, PAGES * PAGE, NULL));
+	EXPECT_EQ(72, msg(self->fd, false, VHOST_IOTLB_INVALIDATE,
+			  IOVA + PAGES * PAGE, PAGES * PAGE, NULL));
 	EXPECT_EQ(self->lck_base, locked_kb());
 }
 
