@@ -56,10 +56,11 @@ vm_boot() {
 	echo "$rc $((SECONDS - start))" >"$BUILD/vm/$tag.rc"
 }
 
-# vm_result NAME TAG: the boot's KTAP results and its own verdict, counted
-# as in scripts/check.sh.
+# vm_result NAME TAG [EXPECTED]: the boot's KTAP results and its own
+# verdict, counted as in scripts/check.sh (EXPECTED: the list of programs
+# and result counts the boot must match, skips failing).
 vm_result() {
-	local name=$1 tag=$2 rc secs
+	local name=$1 tag=$2 expected=${3:-} rc secs
 	local out=$BUILD/vm/$tag-output.log log=$BUILD/vm/$tag-guest.log
 	stage "VM (debug kernel): $name"
 	read -r rc secs <"$BUILD/vm/$tag.rc" || { rc=1 secs=0; }
@@ -67,7 +68,8 @@ vm_result() {
 	# What the guest printed about leaks, and the splats, are in the logs;
 	# show the kmemleak reports here, they are the point of this lane.
 	sed -n '/^vm: kmemleak:/,$p' "$out" | head -n 60
-	count_vm "$rc" "$out" "($tag) boot, module load, no kernel splat, no kmemleak report of ours"
+	count_vm "$rc" "$out" "($tag) boot, module load, no kernel splat, no kmemleak report of ours" \
+		${expected:+"$expected"}
 	if [ "$rc" -ne 0 ]; then
 		tr -d '\r' <"$log" | grep -E '\] (BUG|WARNING|Call Trace|.*KASAN|.*ODEBUG|.*kmemleak|.*refcount_t|.*list_(add|del) corruption|.*possible |.*suspicious RCU)' |
 			head -n 20 || true
@@ -95,7 +97,8 @@ run_vms() {
 		"${FI_PROBABILITY:-20}" "${FI_BUDGET:-60}" &
 	pids+=($!)
 	wait "${pids[@]}"
-	vm_result "selftests, then kmemleak" check-debug
+	vm_result "selftests, then kmemleak" check-debug \
+		tools/testing/selftests/expected
 	vm_result "fault injection (failslab)" fault-inject
 }
 
