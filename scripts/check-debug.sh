@@ -2,9 +2,9 @@
 # make check-debug: the whole kselftest suite on the debug kernel (KASAN,
 # lockdep, kmemleak, debug objects, list and refcount checks), then the
 # fault-injection pass.  Mirrors scripts/check.sh: the last line printed is
-# the totals, "N passed, N failed, N skipped" (also in
-# build/check-debug-totals); the exit status is non-zero on any failure.  A
-# stage that fails counts as one failure; a failed build stops before the VM.
+# the totals, "N passed, N failed, N skipped; stages: ...; upstream: ..."
+# (scripts/check-lib.sh; also in build/check-debug-totals); the exit status
+# is non-zero on any failure.  A failed build stops before the VM.
 #
 #   1. scripts/deps.sh --debug       the kernel build's packages too
 #   2. scripts/debug-kernel.sh build cached, keyed by source version + config
@@ -16,8 +16,8 @@
 # 5 and 6 are two boots, side by side when the host has two CPUs or more
 # (VM_PARALLEL=0: one after the other).
 #
-# Each VM boot is one result (boot, module load, no splat, no leak of ours),
-# each KTAP result one more.
+# Each VM boot is one stage (boot, module load, no splat, no leak of ours),
+# each KTAP result one test.
 #
 # Environment: FI_ITERATIONS (20), FI_PROBABILITY (percent, 20), FI_BUDGET
 # (seconds per module, 60): see tools/testing/vm/fault-inject.sh.  The VM_*
