@@ -29,6 +29,10 @@
 #
 # FI_MODULES="vmdev mvnet" limits the pass to those modules.
 #
+# Then the deterministic pass (pass_fail_nth below; FI_NTH=0 skips it):
+# selftests/fault/fail_nth fails each allocation of each operation of a
+# vhost device in turn.
+#
 # Output: one KTAP program per module, framed as run-tests.sh frames them
 # ("### test fault-inject/<module>" ... "### end ... exit N"), so that
 # scripts/ktap-summary counts one result per module.
@@ -314,6 +318,45 @@ pass_module() {
 	echo "### end fault-inject/$m exit 0"
 }
 
+# The deterministic pass: selftests/fault/fail_nth fails each allocation
+# of each operation of a vhost device in turn (/proc/thread-self/fail-nth,
+# which counts every allocation of the thread, whatever the filters), then
+# checks the device still works; framed as a KTAP program of its own,
+# followed by one result for what it left: no splat, no leak, every device
+# removable, the modules unloadable.
+pass_fail_nth() {
+	local t=$top/fault/fail_nth rc
+	[ -x "$t" ] || return 0
+	why=""
+	dmesg -c >/dev/null
+	[ -w /sys/kernel/debug/kmemleak ] && echo clear >/sys/kernel/debug/kmemleak
+	faults_off
+	# fail-nth bypasses probability and filters, not these two: every
+	# allocation counts, and no page allocation is failed (a failed one
+	# prints a warning with a call trace that no check can tell from a
+	# real one).
+	echo N >$FS/ignore-gfp-wait
+	echo N >$FS/cache-filter
+	echo 0 >$FS/verbose
+	echo "### test fault-inject/fail_nth"
+	(cd "$(dirname "$t")" && timeout 900 "./$(basename "$t")") 2>&1
+	rc=$?
+	echo "### end fault-inject/fail_nth exit $rc"
+	echo "### test fault-inject/fail_nth-after"
+	echo "1..1"
+	remove_devices
+	check_leaks
+	unload_ours
+	reload_ours
+	check_log
+	if [ -z "$why" ]; then
+		echo "ok 1 fail_nth: no splat, no leak, devices and modules removable"
+	else
+		echo "not ok 1 fail_nth: $why"
+	fi
+	echo "### end fault-inject/fail_nth-after exit 0"
+}
+
 main() {
 	if [ ! -e $FS/require-start ]; then
 		echo "fault-inject: no $FS/require-start (the kernel lacks" \
@@ -328,6 +371,7 @@ main() {
 		*" $m "*) pass_module "$m" ;;
 		esac
 	done
+	[ "${FI_NTH:-1}" = 0 ] || pass_fail_nth
 }
 
 main

@@ -5,11 +5,13 @@
 #   ### test <dir>/<test>
 #   ...the test's own KTAP output...
 #   ### end <dir>/<test> exit <status> <seconds>s
-# VM_TEST_TIMEOUT (seconds, default 600) bounds each test.
+# VM_TEST_TIMEOUT (seconds, default 600) bounds each test.  The programs
+# under fault/ are not run here: they need a kernel with fault injection
+# (tools/testing/vm/fault-inject.sh runs them on the debug kernel).
 top=${1:-selftests}
 limit=${VM_TEST_TIMEOUT:-600}
 cd "$top" || exit 1
-for t in $(find . -type f -perm -u+x | sed 's#^\./##' | sort); do
+for t in $(find . -type f -perm -u+x | sed 's#^\./##' | grep -v '^fault/' | sort); do
 	echo "### test $t"
 	start=$(date +%s)
 	(cd "$(dirname "$t")" && timeout "$limit" "./$(basename "$t")" 2>&1)
