@@ -2,9 +2,9 @@
 # make check-debug: the whole kselftest suite on the debug kernel (KASAN,
 # lockdep, kmemleak, debug objects, list and refcount checks), then the
 # fault-injection pass.  Mirrors scripts/check.sh: the last line printed is
-# the totals, "N passed, N failed, N skipped" (also in
-# build/check-debug-totals); the exit status is non-zero on any failure.  A
-# stage that fails counts as one failure; a failed build stops before the VM.
+# the totals, "N passed, N failed, N skipped; stages: ...; upstream: ..."
+# (scripts/check-lib.sh; also in build/check-debug-totals); the exit status
+# is non-zero on any failure.  A failed build stops before the VM.
 #
 #   1. scripts/deps.sh --debug       the kernel build's packages too
 #   2. scripts/debug-kernel.sh build cached, keyed by source version + config
@@ -16,8 +16,8 @@
 # 5 and 6 are two boots, side by side when the host has two CPUs or more
 # (VM_PARALLEL=0: one after the other).
 #
-# Each VM boot is one result (boot, module load, no splat, no leak of ours),
-# each KTAP result one more.
+# Each VM boot is one stage (boot, module load, no splat, no leak of ours),
+# each KTAP result one test.
 #
 # Environment: FI_ITERATIONS (20), FI_PROBABILITY (percent, 20), FI_BUDGET
 # (seconds per module, 60): see tools/testing/vm/fault-inject.sh.  The VM_*
@@ -56,10 +56,11 @@ vm_boot() {
 	echo "$rc $((SECONDS - start))" >"$BUILD/vm/$tag.rc"
 }
 
-# vm_result NAME TAG: the boot's KTAP results and its own verdict, counted
-# as in scripts/check.sh.
+# vm_result NAME TAG [EXPECTED]: the boot's KTAP results and its own
+# verdict, counted as in scripts/check.sh (EXPECTED: the list of programs
+# and result counts the boot must match, skips failing).
 vm_result() {
-	local name=$1 tag=$2 rc secs
+	local name=$1 tag=$2 expected=${3:-} rc secs
 	local out=$BUILD/vm/$tag-output.log log=$BUILD/vm/$tag-guest.log
 	stage "VM (debug kernel): $name"
 	read -r rc secs <"$BUILD/vm/$tag.rc" || { rc=1 secs=0; }
@@ -67,7 +68,8 @@ vm_result() {
 	# What the guest printed about leaks, and the splats, are in the logs;
 	# show the kmemleak reports here, they are the point of this lane.
 	sed -n '/^vm: kmemleak:/,$p' "$out" | head -n 60
-	count_vm "$rc" "$out" "($tag) boot, module load, no kernel splat, no kmemleak report of ours"
+	count_vm "$rc" "$out" "($tag) boot, module load, no kernel splat, no kmemleak report of ours" \
+		${expected:+"$expected"}
 	if [ "$rc" -ne 0 ]; then
 		tr -d '\r' <"$log" | grep -E '\] (BUG|WARNING|Call Trace|.*KASAN|.*ODEBUG|.*kmemleak|.*refcount_t|.*list_(add|del) corruption|.*possible |.*suspicious RCU)' |
 			head -n 20 || true
@@ -95,7 +97,8 @@ run_vms() {
 		"${FI_PROBABILITY:-20}" "${FI_BUDGET:-60}" &
 	pids+=($!)
 	wait "${pids[@]}"
-	vm_result "selftests, then kmemleak" check-debug
+	vm_result "selftests, then kmemleak" check-debug \
+		tools/testing/selftests/expected
 	vm_result "fault injection (failslab)" fault-inject
 }
 

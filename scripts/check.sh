@@ -1,9 +1,10 @@
 #!/bin/bash
 # make check: deps, build, lint, selftests, then one VM boot that loads our
 # modules and runs every selftest.  The last line printed is the totals,
-# "N passed, N failed, N skipped"; the exit status is non-zero on any
-# failure, lint finding or build error.  A stage that fails counts as one
-# failure; a failed build stops before the VM.
+# "N passed, N failed, N skipped; stages: N passed, N failed; upstream: ..."
+# (scripts/check-lib.sh: our tests first, the stages apart); the exit
+# status is non-zero on any failure, lint finding or build error.  A
+# failed build stops before the VM.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,8 +26,11 @@ run_vm_tests() {
 		--file "$BUILD/tools/vmdevctl" \
 		-- sh ./run-tests.sh selftests >/dev/null || rc=$?
 	# The VM run itself (boot, module load, no splat, runner finished) is
-	# one result; each KTAP result of each program is one more.
-	count_vm "$rc" "$out" "boot, module load, no kernel splat"
+	# one stage; each KTAP result of each program is one test; a program
+	# that ran otherwise than tools/testing/selftests/expected says (a
+	# skip, a missing or an unlisted program) is one failure more.
+	count_vm "$rc" "$out" "boot, module load, no kernel splat" \
+		tools/testing/selftests/expected
 	echo "guest log: $log"
 	echo "test output: $out"
 

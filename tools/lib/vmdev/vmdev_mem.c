@@ -204,6 +204,19 @@ int vmdev_remap_all(struct vmdev *dev)
 	return ret;
 }
 
+int vmdev_arena_map(struct vmdev *dev)
+{
+	int ret;
+
+	if (dev->arena_mapped)
+		return 0;
+	ret = vmdev_map(dev, dev->arena, dev->arena_iova, dev->arena_size,
+			VMDEV_MAP_RW);
+	if (!ret)
+		dev->arena_mapped = true;
+	return ret;
+}
+
 int vmdev_arena_unmap(struct vmdev *dev)
 {
 	int ret;

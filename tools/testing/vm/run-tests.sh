@@ -5,13 +5,16 @@
 #   ### test <dir>/<test>
 #   ...the test's own KTAP output...
 #   ### end <dir>/<test> exit <status> <seconds>s
-# VM_TEST_TIMEOUT (seconds, default 600) bounds each test. A second
-# argument, a path under the directory (<dir>/<test>), runs that test only.
+# VM_TEST_TIMEOUT (seconds, default 600) bounds each test.  The programs
+# under fault/ are not run here: they need a kernel with fault injection
+# (tools/testing/vm/fault-inject.sh runs them on the debug kernel).  A
+# second argument, a path under the directory (<dir>/<test>), runs that
+# test only.
 top=${1:-selftests}
 only=${2:-}
 limit=${VM_TEST_TIMEOUT:-600}
 cd "$top" || exit 1
-for t in $(find . -type f -perm -u+x | sed 's#^\./##' | sort); do
+for t in $(find . -type f -perm -u+x | sed 's#^\./##' | grep -v '^fault/' | sort); do
 	[ -z "$only" ] || [ "$t" = "$only" ] || continue
 	echo "### test $t"
 	start=$(date +%s)

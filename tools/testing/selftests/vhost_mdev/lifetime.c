@@ -9,6 +9,7 @@
  * the process whatever the driver did.
  */
 #include <signal.h>
+#include <sys/wait.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
@@ -245,6 +246,64 @@ TEST_F_TIMEOUT(life, killed_process_releases_everything, 120)
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
 	EXPECT_RELEASED();
+}
+
+/*
+ * Removing the mdev while a user has it open (Documentation/userspace-api/
+ * vhost-mdev.rst, "Removal and close"): the device is reset, the config
+ * eventfd is signalled, every further ioctl fails with ENODEV, and the
+ * removal waits until the user closes the fd; then the device is gone and
+ * nothing stays pinned or referenced.
+ */
+TEST_F_TIMEOUT(life, removal_while_open_waits_for_close, 120)
+{
+	int cfd, status, fd, i;
+	uint64_t features;
+	pid_t pid;
+
+	ASSERT_EQ(0, vhost_open(&self->dev, self->uuid, variant->open_flags));
+	ASSERT_EQ(0, vmdev_net_start(self->dev, NULL));
+	ASSERT_EQ(0, loopback(self->dev, self->mac, 2));
+	cfd = vmdev_config_eventfd(self->dev);
+	ASSERT_LE(0, cfd);
+	ASSERT_LE(0, vmdev_wait_eventfd(cfd, 0));	/* drained */
+
+	fflush(NULL);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		/* Copies of the device, group or container fds hold it too. */
+		for (fd = 3; fd < 1024; fd++)
+			close(fd);
+		_exit(mdev_remove(self->uuid) ? 1 : 0);
+	}
+
+	EXPECT_LT(0, vmdev_wait_eventfd(cfd, WAIT_MS))
+		TH_LOG("the config eventfd was not signalled");
+	EXPECT_ERRNO(ENODEV, vmdev_ioctl(self->dev, VHOST_GET_FEATURES,
+					 &features));
+	EXPECT_ERRNO(ENODEV, fd_get_status(vmdev_fd(self->dev)));
+	usleep(500000);
+	EXPECT_EQ(0, waitpid(pid, &status, WNOHANG))
+		TH_LOG("the removal did not wait for the fd to close");
+
+	vmdev_close(self->dev);
+	self->dev = NULL;
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	for (i = 0; i < WAIT_MS / 10 && mdev_exists(self->uuid); i++)
+		usleep(10000);
+	EXPECT_FALSE(mdev_exists(self->uuid));
+	for (i = 0; i < SETTLE_MS / 20; i++) {
+		if (module_refcnt("mvnet") == self->base.ref_mvnet &&
+		    module_refcnt(VHOST_MDEV_MODULE) == self->base.ref_vhost &&
+		    pinned_pages() == self->base.pins)
+			break;
+		usleep(20000);
+	}
+	EXPECT_EQ(self->base.ref_mvnet, module_refcnt("mvnet"));
+	EXPECT_EQ(self->base.ref_vhost, module_refcnt(VHOST_MDEV_MODULE));
+	EXPECT_EQ(self->base.pins, pinned_pages());
 }
 
 TEST_F_TIMEOUT(life, create_open_close_remove_cycles, 900)

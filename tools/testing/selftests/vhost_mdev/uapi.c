@@ -7,6 +7,8 @@
  */
 #include <stddef.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <linux/virtio_ids.h>
 
 #include "kselftest_harness.h"
@@ -103,6 +105,160 @@ TEST_F(vhost, reset_owner_allows_set_owner)
 {
 	EXPECT_EQ(0, IOCTL(VHOST_RESET_OWNER, NULL));
 	EXPECT_EQ(0, IOCTL(VHOST_SET_OWNER, NULL));
+}
+
+/* An owner ioctl, its name and an argument that would be accepted. */
+struct owner_req {
+	unsigned long req;
+	const char *name;
+	void *arg;
+};
+
+/*
+ * How many of the owner ioctls do not fail with EPERM when this process
+ * issues them (each one that does not is named on stderr, as a
+ * diagnostic: a forked child has no TH_LOG).
+ */
+static int not_eperm(int fd)
+{
+	struct vhost_vring_state num = { .index = 0, .num = 64 };
+	struct vhost_vring_state base = { .index = 0, .num = 7 };
+	struct vhost_vring_state get = { .index = 0 };
+	struct vhost_vring_state enable = { .index = 0, .num = 1 };
+	struct vhost_vring_addr addr = {
+		.index = 0,
+		.desc_user_addr = 0x10000,
+		.avail_user_addr = 0x20000,
+		.used_user_addr = 0x30000,
+	};
+	struct vhost_vring_file file = { .index = 0, .fd = VHOST_FILE_UNBIND };
+	struct vhost_memory mem = { .nregions = 0 };
+	const struct owner_req reqs[] = {
+		{ VHOST_SET_VRING_NUM, "SET_VRING_NUM", &num },
+		{ VHOST_SET_VRING_BASE, "SET_VRING_BASE", &base },
+		{ VHOST_GET_VRING_BASE, "GET_VRING_BASE", &get },
+		{ VHOST_SET_VRING_ADDR, "SET_VRING_ADDR", &addr },
+		{ VHOST_SET_VRING_KICK, "SET_VRING_KICK", &file },
+		{ VHOST_SET_VRING_CALL, "SET_VRING_CALL", &file },
+		{ VHOST_SET_VRING_ERR, "SET_VRING_ERR", &file },
+		{ VHOST_VDPA_SET_VRING_ENABLE, "SET_VRING_ENABLE", &enable },
+		{ VHOST_SET_MEM_TABLE, "SET_MEM_TABLE", &mem },
+		{ VHOST_RESET_OWNER, "RESET_OWNER", NULL },
+	};
+	unsigned int i;
+	int bad = 0, ret;
+
+	for (i = 0; i < ARRAY_SIZE(reqs); i++) {
+		ret = xioctl(fd, reqs[i].req, reqs[i].arg);
+		if (ret != -EPERM) {
+			fprintf(stderr, "#      %s: %d, not -EPERM\n",
+				reqs[i].name, ret);
+			bad++;
+		}
+	}
+	return bad;
+}
+
+/*
+ * The owner ioctls (the ring ioctls, SET_MEM_TABLE, RESET_OWNER) fail
+ * with EPERM for any process but the owner, before anything else is
+ * looked at, and change nothing: from another process (a forked child:
+ * another mm), and from this one once it gave the device up.
+ */
+TEST_F(vhost, owner_ioctls_are_eperm_for_others)
+{
+	struct vhost_vring_state s = { .index = 0 };
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(0, fd_vring_state(self->fd, VHOST_SET_VRING_BASE, 0, 3));
+	fflush(NULL);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(not_eperm(self->fd));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status))
+		TH_LOG("another process's owner ioctls: %d not EPERM",
+		       WEXITSTATUS(status));
+	/* the owner is still the owner, and ring 0 as it left it */
+	ASSERT_EQ(0, IOCTL(VHOST_GET_VRING_BASE, &s));
+	EXPECT_EQ(3, s.num);
+
+	ASSERT_EQ(0, IOCTL(VHOST_RESET_OWNER, NULL));
+	EXPECT_EQ(0, not_eperm(self->fd))
+		TH_LOG("owner ioctls after RESET_OWNER");
+}
+
+/* The ioctls that take an argument, by name. */
+struct arg_req {
+	unsigned long req;
+	const char *name;
+};
+
+#define ARG_REQ(r)	{ r, #r }
+
+static void efault_expected(struct __test_metadata *_metadata, int fd,
+			    const struct arg_req *r, void *bad)
+{
+	EXPECT_ERRNO(EFAULT, xioctl(fd, r->req, bad))
+		TH_LOG("%s", r->name);
+}
+
+/*
+ * Every ioctl fails with EFAULT when its argument cannot be read or
+ * written (an address with nothing mapped behind it), and changes nothing.
+ */
+TEST_F(vhost, bad_argument_pointer_is_efault)
+{
+	static const struct arg_req reqs[] = {
+		ARG_REQ(VHOST_GET_FEATURES),
+		ARG_REQ(VHOST_SET_FEATURES),
+		ARG_REQ(VHOST_GET_BACKEND_FEATURES),
+		ARG_REQ(VHOST_SET_BACKEND_FEATURES),
+		ARG_REQ(VHOST_VDPA_GET_DEVICE_ID),
+		ARG_REQ(VHOST_VDPA_GET_STATUS),
+		ARG_REQ(VHOST_VDPA_SET_STATUS),
+		ARG_REQ(VHOST_VDPA_GET_CONFIG),
+		ARG_REQ(VHOST_VDPA_SET_CONFIG),
+		ARG_REQ(VHOST_VDPA_GET_CONFIG_SIZE),
+		ARG_REQ(VHOST_VDPA_GET_VRING_NUM),
+		ARG_REQ(VHOST_VDPA_GET_VQS_COUNT),
+		ARG_REQ(VHOST_VDPA_GET_IOVA_RANGE),
+		ARG_REQ(VHOST_VDPA_SET_CONFIG_CALL),
+		ARG_REQ(VHOST_SET_MEM_TABLE),
+		ARG_REQ(VHOST_VDPA_SET_VRING_ENABLE),
+		ARG_REQ(VHOST_SET_VRING_NUM),
+		ARG_REQ(VHOST_SET_VRING_BASE),
+		ARG_REQ(VHOST_GET_VRING_BASE),
+		ARG_REQ(VHOST_SET_VRING_ADDR),
+		ARG_REQ(VHOST_SET_VRING_KICK),
+		ARG_REQ(VHOST_SET_VRING_CALL),
+		ARG_REQ(VHOST_SET_VRING_ERR),
+	};
+	static const struct arg_req vfio_reqs[] = {
+		ARG_REQ(VFIO_DEVICE_GET_INFO),
+		ARG_REQ(VFIO_DEVICE_GET_REGION_INFO),
+	};
+	uint64_t features = 0;
+	unsigned int i;
+	void *bad;
+
+	bad = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, bad);
+	ASSERT_EQ(0, munmap(bad, 4096));
+	for (i = 0; i < ARRAY_SIZE(reqs); i++)
+		efault_expected(_metadata, self->fd, &reqs[i], bad);
+	if (!(variant->open_flags & VMDEV_OPEN_CDEV))
+		for (i = 0; i < ARRAY_SIZE(vfio_reqs); i++)
+			efault_expected(_metadata, self->fd, &vfio_reqs[i],
+					bad);
+	/* nothing changed: no status, features still settable */
+	EXPECT_EQ(0, fd_get_status(self->fd));
+	ASSERT_EQ(0, IOCTL(VHOST_GET_FEATURES, &features));
+	EXPECT_EQ(0, set_features(self->fd, features));
 }
 
 TEST_F(vhost, device_id_is_net)
@@ -394,6 +550,20 @@ TEST_F(vhost, vring_base_reads_back)
 	EXPECT_EQ(42, s.num);
 }
 
+/* Split rings: a base above 0xffff is EINVAL, and the ring keeps its own. */
+TEST_F(vhost, vring_base_above_0xffff_is_einval)
+{
+	struct vhost_vring_state s = { .index = 1 };
+
+	ASSERT_EQ(0, fd_vring_state(self->fd, VHOST_SET_VRING_BASE, 1, 0xffff));
+	EXPECT_ERRNO(EINVAL, fd_vring_state(self->fd, VHOST_SET_VRING_BASE, 1,
+					    0x10000));
+	EXPECT_ERRNO(EINVAL, fd_vring_state(self->fd, VHOST_SET_VRING_BASE, 1,
+					    ~0U));
+	ASSERT_EQ(0, IOCTL(VHOST_GET_VRING_BASE, &s));
+	EXPECT_EQ(0xffff, s.num);
+}
+
 TEST_F(vhost, vring_addr_checks_alignment_and_flags)
 {
 	const uint64_t d = 0x10000, a = 0x20000, u = 0x30000;
@@ -408,16 +578,23 @@ TEST_F(vhost, vring_addr_checks_alignment_and_flags)
 
 TEST_F(vhost, vring_setup_while_ready_is_ebusy)
 {
+	struct vhost_vring_state s = { .index = 0 };
+
 	ASSERT_EQ(0, fd_vring_state(self->fd, VHOST_SET_VRING_NUM, 0, 64));
 	ASSERT_EQ(0, vring_addr(self->fd, 0, 0x10000, 0x20000, 0x30000, 0));
 	ASSERT_EQ(0, fd_vring_state(self->fd, VHOST_VDPA_SET_VRING_ENABLE, 0, 1));
 	EXPECT_ERRNO(EBUSY, fd_vring_state(self->fd, VHOST_SET_VRING_NUM, 0, 128));
 	EXPECT_ERRNO(EBUSY, vring_addr(self->fd, 0, 0x40000, 0x20000,
 				       0x30000, 0));
+	EXPECT_ERRNO(EBUSY, fd_vring_state(self->fd, VHOST_SET_VRING_BASE, 0, 5));
+	ASSERT_EQ(0, IOCTL(VHOST_GET_VRING_BASE, &s));
+	EXPECT_EQ(0, s.num) TH_LOG("the refused base was taken");
 	/* other queues are not affected */
 	EXPECT_EQ(0, fd_vring_state(self->fd, VHOST_SET_VRING_NUM, 1, 128));
+	EXPECT_EQ(0, fd_vring_state(self->fd, VHOST_SET_VRING_BASE, 1, 5));
 	ASSERT_EQ(0, fd_vring_state(self->fd, VHOST_VDPA_SET_VRING_ENABLE, 0, 0));
 	EXPECT_EQ(0, fd_vring_state(self->fd, VHOST_SET_VRING_NUM, 0, 128));
+	EXPECT_EQ(0, fd_vring_state(self->fd, VHOST_SET_VRING_BASE, 0, 5));
 }
 
 TEST_F(vhost, vring_eventfds_are_checked)
@@ -511,6 +688,37 @@ TEST_F(vhost, vfio_info_has_no_regions_or_irqs)
 	EXPECT_EQ(0, info.num_irqs);
 	EXPECT_EQ(0, info.num_regions);
 	EXPECT_ERRNO(EINVAL, IOCTL(VFIO_DEVICE_GET_REGION_INFO, &region));
+}
+
+/*
+ * VFIO_DEVICE_RESET on the VFIO fd is SET_STATUS 0, and the mappings,
+ * which belong to the container, survive it: the device starts again and
+ * loops a frame back without mapping anything anew.  The character device
+ * is not a VFIO device: ENOTTY, and the running device is left alone.
+ */
+TEST_F(vhost, vfio_device_reset_is_status_zero)
+{
+	struct vfio_device_info info = { .argsz = sizeof(info) };
+	uint8_t mac[6], buf[2048];
+
+	ASSERT_EQ(0, dev_mac(self->uuid, mac));
+	ASSERT_EQ(0, vmdev_net_start(self->dev, NULL));
+	ASSERT_EQ(1, send_one(self->dev, 0, mac, mac, 1, 60));
+	ASSERT_EQ(60, recv_one(self->dev, 0, buf, sizeof(buf), WAIT_MS));
+	ASSERT_NE(0, fd_get_status(self->fd) & VIRTIO_CONFIG_S_DRIVER_OK);
+	if (variant->open_flags & VMDEV_OPEN_CDEV) {
+		EXPECT_ERRNO(ENOTTY, IOCTL(VFIO_DEVICE_RESET, NULL));
+		EXPECT_NE(0, fd_get_status(self->fd) &
+			     VIRTIO_CONFIG_S_DRIVER_OK);
+	} else {
+		ASSERT_EQ(0, IOCTL(VFIO_DEVICE_GET_INFO, &info));
+		EXPECT_TRUE(info.flags & VFIO_DEVICE_FLAGS_RESET);
+		EXPECT_EQ(0, IOCTL(VFIO_DEVICE_RESET, NULL));
+		EXPECT_EQ(0, fd_get_status(self->fd));
+		ASSERT_EQ(0, vmdev_net_start(self->dev, NULL));
+	}
+	ASSERT_EQ(1, send_one(self->dev, 0, mac, mac, 2, 60));
+	EXPECT_EQ(60, recv_one(self->dev, 0, buf, sizeof(buf), WAIT_MS));
 }
 
 TEST_HARNESS_MAIN

@@ -553,6 +553,16 @@ uint64_t vmdev_arena_iova(const struct vmdev *dev, const void *p);
  */
 int vmdev_arena_unmap(struct vmdev *dev);
 
+/**
+ * vmdev_arena_map() - map the arena again after vmdev_arena_unmap()
+ * @dev: the handle
+ *
+ * At the IOVA and with the memory it had; a no-op while it is mapped.
+ *
+ * Return: 0 or -errno.
+ */
+int vmdev_arena_map(struct vmdev *dev);
+
 /* ------------------------------------------------------------------ */
 /* virtqueues                                                          */
 /* ------------------------------------------------------------------ */
