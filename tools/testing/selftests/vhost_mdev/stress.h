@@ -115,6 +115,15 @@ struct stress_session {
 
 enum stress_phase { STRESS_CHAOS, STRESS_QUIET, STRESS_STOP };
 
+/* Threads, for saying which one is stuck in what. */
+enum stress_slot {
+	SLOT_DRIVER,
+	SLOT_OPENER,
+	SLOT_REMOVER,
+	SLOT_CHAOS,	/* the first of STRESS_CHAOS_THREADS */
+	SLOT_NR = SLOT_CHAOS + STRESS_CHAOS_THREADS
+};
+
 struct stress {
 	const struct stress_parent *parent;
 	unsigned int open_flags;
@@ -137,6 +146,8 @@ struct stress {
 	bool failed;
 	char failure[STRESS_FAIL_LEN];
 	struct timespec removing;	/* when the pending removal began */
+	const char *doing[SLOT_NR];	/* what each thread is in, or NULL */
+	bool stuck;		/* a thread never came back: no end checks */
 
 	/* counters, for the summary */
 	unsigned long frames, restarts, reopens, ops, refused, opens;
@@ -172,6 +183,9 @@ static void stress_fail(struct stress *st, const char *fmt, ...)
 		vsnprintf(st->failure + n, sizeof(st->failure) - n, fmt, ap);
 		va_end(ap);
 		st->failed = true;
+		/* now, in case the run then hangs */
+		ksft_print_msg("FAIL: %s\n", st->failure);
+		fflush(stdout);
 	}
 	st->phase = STRESS_STOP;
 	pthread_cond_broadcast(&st->cv);
@@ -181,6 +195,31 @@ static void stress_fail(struct stress *st, const char *fmt, ...)
 static inline bool stress_stopping(struct stress *st)
 {
 	return __atomic_load_n(&st->phase, __ATOMIC_RELAXED) == STRESS_STOP;
+}
+
+/* Thread @slot enters @op (NULL: leaves it). */
+static inline void stress_doing(struct stress *st, enum stress_slot slot,
+				const char *op)
+{
+	__atomic_store_n(&st->doing[slot], op, __ATOMIC_RELAXED);
+}
+
+static const char * const stress_slot_name[SLOT_NR] = {
+	"driver", "opener", "remover", "chaos0", "chaos1", "chaos2",
+};
+
+/* Which thread is in what, for a run that hangs. */
+static void stress_report_doing(struct stress *st)
+{
+	const char *op;
+	unsigned int i;
+
+	for (i = 0; i < SLOT_NR; i++) {
+		op = __atomic_load_n(&st->doing[i], __ATOMIC_RELAXED);
+		if (op)
+			ksft_print_msg("%s is in %s\n", stress_slot_name[i], op);
+	}
+	fflush(stdout);
 }
 
 static inline bool stress_errno_in(int err, const int *errs)
@@ -298,12 +337,15 @@ static const int *stress_open_errs(struct stress *st)
 
 static void stress_driver_close(struct stress *st, struct vmdev **dev)
 {
+	stress_doing(st, SLOT_DRIVER, "driver lock");
 	pthread_rwlock_wrlock(&st->lock);
+	stress_doing(st, SLOT_DRIVER, "close");
 	vmdev_close(*dev);
 	*dev = NULL;
 	st->s.open_gen++;
 	stress_publish(st, NULL);
 	pthread_rwlock_unlock(&st->lock);
+	stress_doing(st, SLOT_DRIVER, NULL);
 }
 
 /*
@@ -322,8 +364,10 @@ static int stress_driver_start(struct stress *st, struct vmdev **dev,
 				ERRS(ENODEV, EBUSY, EINVAL, EPROTO);
 	int ret = 0;
 
+	stress_doing(st, SLOT_DRIVER, "driver lock");
 	pthread_rwlock_wrlock(&st->lock);
 	if (!*dev) {
+		stress_doing(st, SLOT_DRIVER, "open");
 		ret = stress_open(st, dev, st->open_flags);
 		if (!stress_check(st, "driver", "open",
 				  ret, strict ? NO_ERRS : stress_open_errs(st))) {
@@ -333,6 +377,7 @@ static int stress_driver_start(struct stress *st, struct vmdev **dev,
 		st->s.open_gen++;
 		stress_count(&st->reopens);
 	}
+	stress_doing(st, SLOT_DRIVER, "vmdev_net_start");
 	ret = vmdev_net_start(*dev, &st->parent->net_opts);
 	if (stress_check(st, "driver", "vmdev_net_start", ret, start_errs)) {
 		ret = vmdev_config_eventfd(*dev);
@@ -345,12 +390,14 @@ static int stress_driver_start(struct stress *st, struct vmdev **dev,
 out:
 	/* a failed start is retried from a new open */
 	if (*dev && ret) {
+		stress_doing(st, SLOT_DRIVER, "close");
 		vmdev_close(*dev);
 		*dev = NULL;
 		st->s.open_gen++;
 	}
 	stress_publish(st, *dev);
 	pthread_rwlock_unlock(&st->lock);
+	stress_doing(st, SLOT_DRIVER, NULL);
 	return ret;
 }
 
@@ -368,7 +415,9 @@ static void stress_quiet_check(struct stress *st, struct vmdev **dev,
 	if (stress_driver_start(st, dev, true))
 		return;
 	for (i = 0; i < 2 && !stress_stopping(st); i++) {
+		stress_doing(st, SLOT_DRIVER, "quiet exchange");
 		ret = st->parent->exchange(st, *dev, rnd, true);
+		stress_doing(st, SLOT_DRIVER, NULL);
 		if (ret <= 0) {
 			stress_fail(st, "driver: quiet phase: %s exchange: %s",
 				    st->parent->name,
@@ -413,7 +462,9 @@ static void *stress_driver(void *arg)
 			continue;
 		}
 
+		stress_doing(st, SLOT_DRIVER, "GET_STATUS");
 		status = vmdev_get_status(dev);
+		stress_doing(st, SLOT_DRIVER, NULL);
 		if (!stress_check(st, "driver", "GET_STATUS", status,
 				  ERRS(ENODEV))) {
 			/* removed: close, so that the removal completes */
@@ -424,7 +475,9 @@ static void *stress_driver(void *arg)
 		    (status & VIRTIO_CONFIG_S_NEEDS_RESET) || idle > 3) {
 			/* the chaos reset or broke it: start again */
 			idle = 0;
+			stress_doing(st, SLOT_DRIVER, "driver lock");
 			pthread_rwlock_wrlock(&st->lock);
+			stress_doing(st, SLOT_DRIVER, "vmdev_net_start");
 			ret = vmdev_net_start(dev, &st->parent->net_opts);
 			if (stress_check(st, "driver", "vmdev_net_start", ret,
 					 ERRS(ENODEV, EBUSY, EINVAL, EPROTO))) {
@@ -432,6 +485,7 @@ static void *stress_driver(void *arg)
 				stress_publish(st, dev);
 			}
 			pthread_rwlock_unlock(&st->lock);
+			stress_doing(st, SLOT_DRIVER, NULL);
 			if (ret == -ENODEV)
 				stress_driver_close(st, &dev);
 			continue;
@@ -442,7 +496,9 @@ static void *stress_driver(void *arg)
 		 * swaps eventfds; a bad frame, or a library error other than
 		 * the device being gone or broken, is a failure.
 		 */
+		stress_doing(st, SLOT_DRIVER, "exchange");
 		ret = st->parent->exchange(st, dev, &rnd, false);
+		stress_doing(st, SLOT_DRIVER, NULL);
 		if (ret > 0) {
 			idle = 0;
 			continue;
@@ -531,6 +587,12 @@ enum stress_op {
 	OP_NR
 };
 
+static const char * const stress_op_name[] = {
+	"reset", "status add", "status clear", "VFIO reset", "ring enable",
+	"kick swap", "call swap", "err swap", "config swap", "ring rewrite",
+	"suspend", "reads", "map",
+};
+
 /* Relative frequencies: resets are rare so that frames get through. */
 static const unsigned int stress_op_weight[OP_NR] = {
 	[OP_RESET] = 1, [OP_STATUS_ADD] = 3, [OP_STATUS_CLEAR] = 2,
@@ -565,7 +627,10 @@ static void stress_chaos_op(struct stress_chaos *c, const struct stress_session 
 	int fd = s->fd, ret, status;
 	uint64_t one = 1;
 
-	switch (stress_pick_op(&c->rnd)) {
+	enum stress_op op = stress_pick_op(&c->rnd);
+
+	stress_doing(st, SLOT_CHAOS + c->id, stress_op_name[op]);
+	switch (op) {
 	case OP_RESET:
 		stress_check(st, c->who, "SET_STATUS 0", fd_set_status(fd, 0),
 			     ERRS(ENODEV));
@@ -714,6 +779,7 @@ static void stress_chaos_op(struct stress_chaos *c, const struct stress_session 
 	default:
 		break;
 	}
+	stress_doing(st, SLOT_CHAOS + c->id, NULL);
 	stress_count(&st->ops);
 }
 
@@ -723,7 +789,9 @@ static void *stress_chaos_thread(void *arg)
 	struct stress *st = c->st;
 
 	while (stress_checkpoint(st)) {
+		stress_doing(st, SLOT_CHAOS + c->id, "read lock");
 		pthread_rwlock_rdlock(&st->lock);
+		stress_doing(st, SLOT_CHAOS + c->id, NULL);
 		if (st->s.fd >= 0)
 			stress_chaos_op(c, &st->s);
 		pthread_rwlock_unlock(&st->lock);
@@ -746,16 +814,22 @@ static void *stress_opener(void *arg)
 		struct vmdev *dev = NULL;
 		int ret;
 
+		stress_doing(st, SLOT_OPENER, flags ? "open (cdev)" :
+						      "open (vfio)");
 		ret = stress_open(st, &dev, flags);
+		stress_doing(st, SLOT_OPENER, NULL);
 		if (stress_check(st, "opener", flags ? "open (cdev)" :
 				 "open (vfio)", ret, stress_open_errs(st))) {
 			/* the driver had let go: use it a little, and close */
 			stress_count(&st->opens);
+			stress_doing(st, SLOT_OPENER, "negotiate");
 			ret = vmdev_negotiate(dev, 0);
 			stress_check(st, "opener", "vmdev_negotiate", ret,
 				     ERRS(ENODEV));
 			stress_sleep_us(stress_rand(&rnd, 5000));
+			stress_doing(st, SLOT_OPENER, "close");
 			vmdev_close(dev);
+			stress_doing(st, SLOT_OPENER, NULL);
 		}
 		stress_sleep_us(stress_rand(&rnd, 20000));
 	}
@@ -765,8 +839,11 @@ static void *stress_opener(void *arg)
 /* Load @name back after it was unloaded: it must load. */
 static void stress_reload(struct stress *st, const char *name)
 {
-	int ret = module_load(name, NULL);
+	int ret;
 
+	stress_doing(st, SLOT_REMOVER, "modprobe");
+	ret = module_load(name, NULL);
+	stress_doing(st, SLOT_REMOVER, NULL);
 	if (ret || !module_loaded(name))
 		stress_fail(st, "remover: modprobe %s: %d", name, ret);
 }
@@ -782,7 +859,9 @@ static int stress_ensure_device(struct stress *st)
 		stress_reload(st, st->parent->module);
 	if (mdev_exists(st->uuid))
 		return 0;
+	stress_doing(st, SLOT_REMOVER, "create");
 	ret = st->parent->create(st);
+	stress_doing(st, SLOT_REMOVER, NULL);
 	if (ret)
 		stress_fail(st, "remover: creating %s again: %s",
 			    st->uuid, strerror(-ret));
@@ -797,7 +876,9 @@ static void stress_remove(struct stress *st)
 	clock_gettime(CLOCK_MONOTONIC, &st->removing);
 	pthread_mutex_unlock(&st->mu);
 	/* waits until the driver (or the opener) closed the device */
+	stress_doing(st, SLOT_REMOVER, "remove");
 	ret = mdev_remove(st->uuid);
+	stress_doing(st, SLOT_REMOVER, NULL);
 	pthread_mutex_lock(&st->mu);
 	st->removing.tv_sec = 0;
 	pthread_mutex_unlock(&st->mu);
@@ -813,8 +894,11 @@ static void stress_remove(struct stress *st)
 static void stress_unload(struct stress *st, const char *name,
 			  unsigned int gap_us)
 {
-	int ret = module_unload(name);
+	int ret;
 
+	stress_doing(st, SLOT_REMOVER, "rmmod");
+	ret = module_unload(name);
+	stress_doing(st, SLOT_REMOVER, NULL);
 	if (!stress_check(st, "remover", name, ret,
 			  ERRS(EWOULDBLOCK, EBUSY)))
 		return;
@@ -980,12 +1064,14 @@ static bool stress_quiet(struct stress *st)
 			pthread_mutex_unlock(&st->mu);
 			stress_fail(st, "remover: removing the device takes more than %d s: hung?",
 				    STRESS_HANG_MS / 1000);
+			stress_report_doing(st);
 			pthread_mutex_lock(&st->mu);
 		} else if (!st->removing.tv_sec &&
 			   stress_ms_since(&start) > STRESS_HANG_MS) {
 			pthread_mutex_unlock(&st->mu);
 			stress_fail(st, "threads did not park within %d s: hung?",
 				    STRESS_HANG_MS / 1000);
+			stress_report_doing(st);
 			pthread_mutex_lock(&st->mu);
 		}
 	}
@@ -993,8 +1079,19 @@ static bool stress_quiet(struct stress *st)
 		goto out;
 	st->quiet_done = false;
 	st->quiet_check = true;
-	while (st->phase == STRESS_QUIET && !st->quiet_done)
-		pthread_cond_wait(&st->cv, &st->mu);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (st->phase == STRESS_QUIET && !st->quiet_done) {
+		clock_gettime(CLOCK_REALTIME, &deadline);
+		deadline.tv_sec++;
+		pthread_cond_timedwait(&st->cv, &st->mu, &deadline);
+		if (!st->quiet_done && stress_ms_since(&start) > STRESS_HANG_MS) {
+			pthread_mutex_unlock(&st->mu);
+			stress_fail(st, "driver: the quiet check takes more than %d s: hung?",
+				    STRESS_HANG_MS / 1000);
+			stress_report_doing(st);
+			pthread_mutex_lock(&st->mu);
+		}
+	}
 	if (st->phase == STRESS_QUIET) {
 		st->phase = STRESS_CHAOS;
 		st->epoch++;
@@ -1003,6 +1100,23 @@ static bool stress_quiet(struct stress *st)
 out:
 	pthread_mutex_unlock(&st->mu);
 	return !st->failed;
+}
+
+/* Join @t, unless a thread is stuck: then say where, and give up. */
+static void stress_join(struct stress *st, pthread_t t)
+{
+	struct timespec deadline;
+
+	if (st->stuck)
+		return;
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += STRESS_HANG_MS / 1000;
+	if (!pthread_timedjoin_np(t, NULL, &deadline))
+		return;
+	st->stuck = true;
+	stress_fail(st, "a thread did not end within %d s of the stop: hung?",
+		    STRESS_HANG_MS / 1000);
+	stress_report_doing(st);
 }
 
 /*
@@ -1049,10 +1163,12 @@ static void stress_run(struct stress *st, unsigned int seconds)
 	pthread_cond_broadcast(&st->cv);
 	pthread_mutex_unlock(&st->mu);
 	for (i = 0; i < STRESS_CHAOS_THREADS; i++)
-		pthread_join(chaos[i].thread, NULL);
-	pthread_join(opener, NULL);
-	pthread_join(remover, NULL);
-	pthread_join(driver, NULL);
+		stress_join(st, chaos[i].thread);
+	stress_join(st, opener);
+	stress_join(st, remover);
+	stress_join(st, driver);
+	if (st->stuck)
+		return;	/* their memory stays: they may still use it */
 	for (i = 0; i < STRESS_CHAOS_THREADS; i++) {
 		close(chaos[i].efd);
 		munmap(chaos[i].mem, STRESS_MAP_PAGES * 4096);
