@@ -87,6 +87,9 @@ struct stress;
  *	every frame must come back)
  * @open_errs: errnos opening may fail with while another opener holds
  *	the device (EBUSY, plus EPERM for a function's IOMMU group)
+ * @no_vring_base: the device cannot report ring state: GET_VRING_BASE
+ *	fails with EOPNOTSUPP (a plain virtio-pci function; the uAPI
+ *	documentation does not list that errno)
  */
 struct stress_parent {
 	const char *name;
@@ -97,6 +100,7 @@ struct stress_parent {
 	int (*exchange)(struct stress *st, struct vmdev *dev,
 			unsigned int *rnd, bool strict);
 	const int *open_errs;
+	bool no_vring_base;
 };
 
 /* What the driver publishes for the chaos threads, under @lock. */
@@ -749,7 +753,8 @@ static void stress_chaos_op(struct stress_chaos *c, const struct stress_session 
 
 		stress_check(st, c->who, "GET_VRING_BASE",
 			     xioctl(fd, VHOST_GET_VRING_BASE, &vs),
-			     ERRS(ENODEV));
+			     st->parent->no_vring_base ?
+			     ERRS(ENODEV, EOPNOTSUPP) : ERRS(ENODEV));
 		stress_check(st, c->who, "GET_STATUS", fd_get_status(fd),
 			     ERRS(ENODEV));
 		break;
