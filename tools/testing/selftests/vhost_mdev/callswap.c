@@ -21,7 +21,7 @@
  * pass (a work item) runs whenever the swapper is scheduled out, and the
  * scheduler tick scheduling it out inside the swap is what loses a
  * notification when the device's callback is removed for the duration of
- * the swap. VMDEV_STRESS_SECONDS bounds the run (default 20 s).
+ * the swap. VMDEV_STRESS_SECONDS bounds the run (default 10 s).
  */
 #include <endian.h>
 #include <poll.h>
@@ -33,7 +33,7 @@
 #include "kselftest_harness.h"
 #include "vhost_mdev_test.h"
 
-#define DEFAULT_SECONDS		20
+#define DEFAULT_SECONDS		10
 /* A used entry gets this long for its call before the call counts as lost. */
 #define GRACE_MS		1000
 /* No used RX entry this long after a frame was sent: the stream stalled. */
