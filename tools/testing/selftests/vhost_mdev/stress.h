@@ -88,8 +88,10 @@ struct stress;
  * @open_errs: errnos opening may fail with while another opener holds
  *	the device (EBUSY, plus EPERM for a function's IOMMU group)
  * @no_vring_base: the device cannot report ring state: GET_VRING_BASE
- *	fails with EOPNOTSUPP (a plain virtio-pci function; the uAPI
- *	documentation does not list that errno)
+ *	fails with EOPNOTSUPP (a plain virtio-pci function; the admin
+ *	guide's vmdev_vf section says so, the uAPI table does not)
+ * @no_ring_stop: a ring cannot stop without a device reset: disabling it
+ *	may fail with EOPNOTSUPP (vmdev_vf without VIRTIO_F_RING_RESET)
  */
 struct stress_parent {
 	const char *name;
@@ -101,6 +103,7 @@ struct stress_parent {
 			unsigned int *rnd, bool strict);
 	const int *open_errs;
 	bool no_vring_base;
+	bool no_ring_stop;
 };
 
 /* What the driver publishes for the chaos threads, under @lock. */
@@ -674,12 +677,17 @@ static void stress_chaos_op(struct stress_chaos *c, const struct stress_session 
 				     xioctl(fd, VFIO_DEVICE_RESET, NULL),
 				     ERRS(ENODEV));
 		break;
-	case OP_ENABLE:
-		stress_check(st, c->who, "SET_VRING_ENABLE",
+	case OP_ENABLE: {
+		bool on = stress_rand(&c->rnd, 3) != 0;
+
+		stress_check(st, c->who, on ? "SET_VRING_ENABLE 1" :
+			     "SET_VRING_ENABLE 0",
 			     fd_vring_state(fd, VHOST_VDPA_SET_VRING_ENABLE, q,
-					    stress_rand(&c->rnd, 3) != 0),
-			     ERRS(ENODEV));
+					    on),
+			     !on && st->parent->no_ring_stop ?
+			     ERRS(ENODEV, EOPNOTSUPP) : ERRS(ENODEV));
 		break;
+	}
 	case OP_KICK_SWAP:
 		/* ours (or none), a kick through it, then the driver's back */
 		ret = fd_vring_file(fd, VHOST_SET_VRING_KICK, q,

@@ -110,8 +110,13 @@ static const struct stress_parent vf_parent = {
 	 * a container (EPERM).
 	 */
 	.open_errs = ERRS(EBUSY, EPERM),
-	/* virtio-pci has no way to read a ring's state back */
+	/*
+	 * virtio-pci has no way to read a ring's state back, nor to stop
+	 * one ring but with VIRTIO_F_RING_RESET, which the driver here
+	 * does not negotiate
+	 */
 	.no_vring_base = true,
+	.no_ring_stop = true,
 };
 
 FIXTURE(hw_stress) {
