@@ -31,7 +31,10 @@ VM_RUN=$REPO/tools/testing/vm/run
 LANE=check-debug
 # KASAN and lockdep under TCG run everything 3-10 times slower: the tests
 # move less data here (tools/testing/selftests/net.sh), the same checks.
+# The stress tests (vhost_mdev/stress, vmdev_vf/hw_stress, callswap) run
+# longer instead: here is where KASAN, lockdep and kmemleak watch them.
 SLOW_KNOBS="VMDEV_TEST_TCP_MIB=${VMDEV_TEST_TCP_MIB:-8}"
+SLOW_KNOBS+=" VMDEV_STRESS_SECONDS=${VMDEV_STRESS_SECONDS:-45}"
 . scripts/check-lib.sh
 
 # The cold build takes 10-30 minutes: say how long it took.

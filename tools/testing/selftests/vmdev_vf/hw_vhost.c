@@ -19,24 +19,13 @@
  * and left unbound without an override by the teardown, as the other
  * vmdev_vf tests expect to find them.
  */
-#include <dirent.h>
 #include <endian.h>
 #include <sys/mman.h>
 #include <linux/vhost_types.h>
 
 #include "kselftest_harness.h"
 #include "../net_peer.h"
-
-#define VF_DRIVER		"vmdev_vf"
-#define VF_MODULE		"vmdev_vf"
-#define PCI_DEVICES		"/sys/bus/pci/devices"
-#define PCI_DRIVERS_PROBE	"/sys/bus/pci/drivers_probe"
-#define VF_DRIVER_DIR		"/sys/bus/pci/drivers/" VF_DRIVER
-#define MDEV_BUS		"/sys/class/mdev_bus"
-/* Modern virtio-net functions */
-#define VF_VENDOR		"0x1af4"
-#define VF_DEVICE		"0x1041"
-#define PCI_NAME_BUF		32
+#include "vf_test.h"
 
 /* Addresses private to the test VM: no real network is involved. */
 #define IF_ADDR			"10.97.0.1/24"
@@ -80,111 +69,6 @@ FIXTURE_VARIANT(hw) {
 
 FIXTURE_VARIANT_ADD(hw, vfio) { .open_flags = 0 };
 FIXTURE_VARIANT_ADD(hw, cdev) { .open_flags = VMDEV_OPEN_CDEV };
-
-/* /sys/bus/pci/devices/@fn/@attr */
-static void fn_path(char *path, const char *fn, const char *attr)
-{
-	snprintf(path, PATH_BUF, PCI_DEVICES "/%s%s%s", fn, attr ? "/" : "",
-		 attr ? attr : "");
-}
-
-static bool fn_is(const char *fn, const char *attr, const char *val)
-{
-	char path[PATH_BUF], buf[VAL_BUF];
-
-	fn_path(path, fn, attr);
-	return read_str(path, buf, sizeof(buf)) >= 0 && !strcmp(buf, val);
-}
-
-/* The first two modern virtio-net functions, in bus order; how many. */
-static int find_functions(struct hw *h)
-{
-	struct dirent **names;
-	int i, n, found = 0;
-
-	n = scandir(PCI_DEVICES, &names, NULL, alphasort);
-	if (n < 0)
-		return -errno;
-	for (i = 0; i < n; i++) {
-		const char *fn = names[i]->d_name;
-
-		if (found < 2 && fn[0] != '.' &&
-		    strlen(fn) < PCI_NAME_BUF &&
-		    fn_is(fn, "vendor", VF_VENDOR) &&
-		    fn_is(fn, "device", VF_DEVICE))
-			strcpy(h->fn[found++], fn);
-		free(names[i]);
-	}
-	free(names);
-	return found;
-}
-
-/* The name of the driver bound to @fn, or "" when none is. */
-static void fn_driver(const char *fn, char *name, size_t size)
-{
-	char path[PATH_BUF], link[PATH_BUF];
-	ssize_t n;
-
-	fn_path(path, fn, "driver");
-	n = readlink(path, link, sizeof(link) - 1);
-	name[0] = '\0';
-	if (n <= 0)
-		return;
-	link[n] = '\0';
-	snprintf(name, size, "%s", strrchr(link, '/') + 1);
-}
-
-/* Unbind @fn from whatever drives it; 0 or -errno. */
-static int fn_unbind(const char *fn)
-{
-	char path[PATH_BUF];
-
-	fn_path(path, fn, "driver/unbind");
-	return path_exists(path) ? write_str(path, fn) : 0;
-}
-
-/* Bind @fn to vmdev_vf through driver_override; 0 or -errno. */
-static int fn_bind(const char *fn)
-{
-	char path[PATH_BUF], drv[VAL_BUF];
-	int ret;
-
-	ret = fn_unbind(fn);
-	if (ret)
-		return ret;
-	fn_path(path, fn, "driver_override");
-	ret = write_str(path, VF_DRIVER);
-	if (!ret)
-		ret = write_str(PCI_DRIVERS_PROBE, fn);
-	if (ret)
-		return ret;
-	fn_driver(fn, drv, sizeof(drv));
-	return strcmp(drv, VF_DRIVER) ? -ENODEV : 0;
-}
-
-/* Unbind @fn and forget the override (vf_release in vmdev_vf.sh). */
-static void fn_release(const char *fn)
-{
-	char path[PATH_BUF];
-
-	if (!fn[0])
-		return;
-	fn_unbind(fn);
-	fn_path(path, fn, "driver_override");
-	write_str(path, "\n");
-}
-
-/* The function's one device, of personality @type, in a new @uuid. */
-static int fn_create(const char *fn, const char *type, char *uuid)
-{
-	char path[PATH_BUF];
-
-	uuid_gen(uuid);
-	snprintf(path, sizeof(path),
-		 MDEV_BUS "/%s/mdev_supported_types/" VF_DRIVER "-%s/create",
-		 fn, type);
-	return write_str(path, uuid);
-}
 
 /*
  * Kernel log records since the setup at KERN_WARNING or worse that come
@@ -240,7 +124,7 @@ FIXTURE_SETUP(hw)
 		module_load(VF_MODULE, NULL);
 	if (!path_exists(VF_DRIVER_DIR))
 		SETUP_SKIP("no %s driver", VF_DRIVER);
-	if (find_functions(h) < 2)
+	if (find_functions(h->fn) < 2)
 		SETUP_SKIP("needs two modern virtio-net functions");
 	if (!module_loaded(VHOST_MDEV_MODULE))
 		module_load(VHOST_MDEV_MODULE, NULL);
