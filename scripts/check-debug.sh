@@ -1,9 +1,10 @@
 #!/bin/bash
 # make check-debug: the whole kselftest suite on the debug kernel (KASAN,
 # lockdep, kmemleak, debug objects, list and refcount checks), then the
-# fault-injection pass.  Mirrors scripts/check.sh: the last line printed is
-# the totals, "N passed, N failed, N skipped; stages: ...; upstream: ..."
-# (scripts/check-lib.sh; also in build/check-debug-totals); the exit status
+# fault-injection pass.  Mirrors scripts/check.sh: the last two lines
+# printed are the totals, "tests: ...; stages: ...; upstream: ..." and
+# "N passed, N failed, N skipped" (scripts/check-lib.sh; the first also in
+# build/check-debug-totals); the exit status
 # is non-zero on any failure.  A failed build stops before the VM.
 #
 #   1. scripts/deps.sh --debug       the kernel build's packages too

@@ -3,8 +3,9 @@
 # nested QEMU) against vhost-vdpa character devices, in one boot of the
 # test VM: first upstream vhost_vdpa over vdpa_sim_net, the peer, then ours
 # (tools/testing/interop/run.sh says which cases and how each is counted).
-# The last line printed is the totals, "N passed, N failed, N skipped;
-# stages: ...; upstream: ..." (scripts/check-lib.sh): the cases run
+# The last two lines printed are the totals, "tests: ...; stages: ...;
+# upstream: ..." and "N passed, N failed, N skipped" (scripts/check-lib.sh):
+# the cases run
 # against upstream vhost_vdpa (interop/upstream) calibrate the clients and
 # are counted apart from ours; the exit status is non-zero on any failure.
 # A failed preparation stops before the VM.

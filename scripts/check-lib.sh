@@ -23,11 +23,14 @@
 #   upstream  the results of programs that test upstream Linux (the
 #             calibration runs against vhost_vdpa: scripts/ktap-summary
 #             says which), not our code
-# The totals line:
-#   "N passed, N failed, N skipped; stages: N passed, N failed;
-#    upstream: N passed, N failed, N skipped"
-# (one line): the first three numbers are our tests'.  A failure of any
-# of the three fails the lane.
+# The totals, on the last two lines:
+#   "tests: N passed, N failed, N skipped; stages: N passed, N failed;
+#    upstream: N passed, N failed, N skipped" (one line), then
+#   "N passed, N failed, N skipped": our tests passed; every failure, of
+#   a test, a stage or the calibration; our tests skipped.
+# A failure of any of the three fails the lane, and shows in the last
+# line, which CI reads.  FILE holds the eight numbers of the first line,
+# in its order, for .ci/run to add up.
 #
 # The caller sets LANE (the name in failure lines) and cds to the repo.
 passed=0 failed=0 skipped=0
@@ -71,9 +74,10 @@ count_vm() {
 
 totals() {
 	mkdir -p "$(dirname "$1")"
-	echo "${passed} passed, ${failed} failed, ${skipped} skipped;" \
+	echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped;" \
 		"stages: ${stage_passed} passed, ${stage_failed} failed;" \
 		"upstream: ${up_passed} passed, ${up_failed} failed, ${up_skipped} skipped" |
 		tee "$1"
+	echo "${passed} passed, $((failed + stage_failed + up_failed)) failed, ${skipped} skipped"
 	[ "$failed" -eq 0 ] && [ "$stage_failed" -eq 0 ] && [ "$up_failed" -eq 0 ]
 }

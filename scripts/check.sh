@@ -1,8 +1,9 @@
 #!/bin/bash
 # make check: deps, build, lint, selftests, then one VM boot that loads our
-# modules and runs every selftest.  The last line printed is the totals,
-# "N passed, N failed, N skipped; stages: N passed, N failed; upstream: ..."
-# (scripts/check-lib.sh: our tests first, the stages apart); the exit
+# modules and runs every selftest (and one more with the two functions in
+# one IOMMU group).  The last two lines printed are the totals, "tests:
+# ...; stages: ...; upstream: ..." and "N passed, N failed, N skipped"
+# (scripts/check-lib.sh: our tests, the stages apart); the exit
 # status is non-zero on any failure, lint finding or build error.  A
 # failed build stops before the VM.
 set -euo pipefail
@@ -42,7 +43,8 @@ run_vm_tests() {
 		--file "$BUILD/selftests" --file tools/testing/vm/run-tests.sh \
 		-- sh ./run-tests.sh selftests vmdev_vf/iommu_group.sh \
 		>/dev/null || rc=$?
-	count_vm "$rc" "$out" "boot with a shared IOMMU group, no kernel splat"
+	count_vm "$rc" "$out" "boot with a shared IOMMU group, no kernel splat" \
+		tools/testing/selftests/expected-shared-group
 	echo "guest log: $log"
 }
 
