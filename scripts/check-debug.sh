@@ -32,10 +32,11 @@ VM_RUN=$REPO/tools/testing/vm/run
 LANE=check-debug
 # KASAN and lockdep under TCG run everything 3-10 times slower: the tests
 # move less data here (tools/testing/selftests/net.sh), the same checks.
-# The stress tests (vhost_mdev/stress, vmdev_vf/hw_stress, callswap) run
-# longer instead: here is where KASAN, lockdep and kmemleak watch them.
+# The stress tests (vhost_mdev/stress, callswap and reopen,
+# vmdev_vf/hw_stress) run longer instead: here is where KASAN, lockdep and
+# kmemleak watch them. Ten cases of 30 s: about 6 minutes of the lane.
 SLOW_KNOBS="VMDEV_TEST_TCP_MIB=${VMDEV_TEST_TCP_MIB:-8}"
-SLOW_KNOBS+=" VMDEV_STRESS_SECONDS=${VMDEV_STRESS_SECONDS:-45}"
+SLOW_KNOBS+=" VMDEV_STRESS_SECONDS=${VMDEV_STRESS_SECONDS:-30}"
 . scripts/check-lib.sh
 
 # The cold build takes 10-30 minutes: say how long it took.
