@@ -97,6 +97,11 @@ struct vhost_mdev_mem_ops {
  * @call_ctx: bound call eventfd, or NULL; the device's used-buffer
  *	callback is installed exactly while it is set
  * @err_ctx: bound error eventfd, or NULL; same rule with the error callback
+ * @stopped_base: where the ring stood when the device was last reset, as
+ *	VHOST_GET_VRING_BASE words it; a reset forgets it, and clients
+ *	(QEMU) ask for it after resetting the device
+ * @stopped: @stopped_base is what VHOST_GET_VRING_BASE answers, until the
+ *	ring is set up again (its base set, or enabled)
  * @doorbell: the queue's doorbell as the device reported it at open, for
  *	the mmap path, which runs under mmap_lock and so may not ask the
  *	device (the device's ops lock is held where user memory is touched)
@@ -112,6 +117,8 @@ struct vhost_mdev_vq {
 	spinlock_t cb_lock;		/* protects call_ctx, err_ctx */
 	struct eventfd_ctx *call_ctx;
 	struct eventfd_ctx *err_ctx;
+	u32 stopped_base;
+	bool stopped;
 	struct vmdev_notification_area doorbell;
 };
 

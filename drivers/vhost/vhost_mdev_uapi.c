@@ -128,6 +128,48 @@ static void vhost_mdev_update_running(struct vhost_mdev *vm)
 	vm->mem_ops->set_running(vm->mem_priv, running);
 }
 
+static bool vhost_mdev_ring_packed(struct vhost_mdev *vm)
+{
+	return vmdev_get_driver_features(vm->vdev) &
+	       BIT_ULL(VIRTIO_F_RING_PACKED);
+}
+
+/* A ring's state as VHOST_GET_VRING_BASE words it. */
+static u32 vhost_mdev_vring_base(const struct vmdev_vq_state *state,
+				 bool packed)
+{
+	if (!packed)
+		return state->split.avail_index;
+	return state->packed.last_avail_idx |
+	       state->packed.last_avail_counter << 15 |
+	       state->packed.last_used_idx << 16 |
+	       (u32)state->packed.last_used_counter << 31;
+}
+
+/*
+ * Note where each ring stands before a reset clears it: QEMU stops a device
+ * by resetting it and then reads the rings' state to restore it later.
+ * The device must hold still for the state to be final, so only a device
+ * that can suspend has any to give (one that cannot keeps answering
+ * GET_VRING_BASE as before: with its own state, or its error).
+ */
+static void vhost_mdev_save_vq_states(struct vhost_mdev *vm)
+{
+	bool held = vmdev_can_suspend(vm->vdev) && !vmdev_suspend(vm->vdev);
+	bool packed = vhost_mdev_ring_packed(vm);
+	struct vmdev_vq_state state;
+	u16 i;
+
+	for (i = 0; i < vm->nvqs; i++) {
+		struct vhost_mdev_vq *vq = &vm->vqs[i];
+
+		memset(&state, 0, sizeof(state));
+		vq->stopped = held && !vmdev_get_vq_state(vm->vdev, i, &state);
+		if (vq->stopped)
+			vq->stopped_base = vhost_mdev_vring_base(&state, packed);
+	}
+}
+
 /* Reset the device; the bindings stay. Called with @mutex held. */
 static int vhost_mdev_reset_locked(struct vhost_mdev *vm)
 {
@@ -136,6 +178,7 @@ static int vhost_mdev_reset_locked(struct vhost_mdev *vm)
 
 	lockdep_assert_held(&vm->mutex);
 
+	vhost_mdev_save_vq_states(vm);
 	ret = vmdev_reset(vm->vdev);
 	if (ret)
 		return ret;
@@ -578,12 +621,6 @@ static long vhost_mdev_set_mem_table(struct vhost_mdev *vm,
 	return 0;
 }
 
-static bool vhost_mdev_ring_packed(struct vhost_mdev *vm)
-{
-	return vmdev_get_driver_features(vm->vdev) &
-	       BIT_ULL(VIRTIO_F_RING_PACKED);
-}
-
 static long vhost_mdev_set_vring_enable(struct vhost_mdev *vm,
 					struct vhost_mdev_vq *vq,
 					struct vhost_vring_state __user *argp)
@@ -608,6 +645,9 @@ static long vhost_mdev_set_vring_enable(struct vhost_mdev *vm,
 		vq->enabled = !s.num;
 	else
 		vq->enabled = s.num;
+	/* Running again: the device's own state is the ring's now. */
+	if (vq->enabled)
+		vq->stopped = false;
 	vhost_mdev_update_running(vm);
 	return ret;
 }
@@ -630,6 +670,7 @@ static long vhost_mdev_set_vring_base(struct vhost_mdev *vm,
 {
 	struct vmdev_vq_state state = {};
 	struct vhost_vring_state s;
+	int ret;
 
 	if (copy_from_user(&s, argp, sizeof(s)))
 		return -EFAULT;
@@ -644,7 +685,10 @@ static long vhost_mdev_set_vring_base(struct vhost_mdev *vm,
 			return -EINVAL;
 		state.split.avail_index = s.num;
 	}
-	return vmdev_set_vq_state(vm->vdev, vq->idx, &state);
+	ret = vmdev_set_vq_state(vm->vdev, vq->idx, &state);
+	if (!ret)
+		vq->stopped = false;
+	return ret;
 }
 
 static long vhost_mdev_get_vring_base(struct vhost_mdev *vm,
@@ -655,17 +699,15 @@ static long vhost_mdev_get_vring_base(struct vhost_mdev *vm,
 	struct vhost_vring_state s = { .index = vq->idx };
 	int ret;
 
-	ret = vmdev_get_vq_state(vm->vdev, vq->idx, &state);
-	if (ret)
-		return ret;
-
-	if (vhost_mdev_ring_packed(vm))
-		s.num = state.packed.last_avail_idx |
-			state.packed.last_avail_counter << 15 |
-			state.packed.last_used_idx << 16 |
-			(u32)state.packed.last_used_counter << 31;
-	else
-		s.num = state.split.avail_index;
+	if (vq->stopped) {
+		s.num = vq->stopped_base;
+	} else {
+		ret = vmdev_get_vq_state(vm->vdev, vq->idx, &state);
+		if (ret)
+			return ret;
+		s.num = vhost_mdev_vring_base(&state,
+					      vhost_mdev_ring_packed(vm));
+	}
 	return copy_to_user(argp, &s, sizeof(s)) ? -EFAULT : 0;
 }
 
