@@ -10,7 +10,7 @@
 #                              it the current one (the only call that looks)
 #   scripts/qemu.sh build      build if needed; print the cache directory
 #   scripts/qemu.sh path       build if needed; print the qemu-system-x86_64
-#   scripts/qemu.sh options    the configure options of the build
+#   scripts/qemu.sh options    the configure options of the build, one a line
 #
 # One line goes to stdout; progress to stderr, the configure and ninja
 # output to build.log in the cache directory.  A warm cache answers at once
@@ -436,7 +436,7 @@ main() {
 	refresh) refresh; cat "$TOP/current" ;;
 	build) ensure_built; echo "$DEST" ;;
 	path) ensure_built; echo "$DEST/bin/$TARGET" ;;
-	options) locate; echo "${CONFIGURE_OPTS[*]}" ;;
+	options) locate; printf '%s\n' "${CONFIGURE_OPTS[@]}" ;;
 	*) usage ;;
 	esac
 }
