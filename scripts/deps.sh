@@ -2,7 +2,9 @@
 # Install the Debian 12 packages the build, lint and test VM need; with
 # --debug, also those that building the debug kernel needs (make
 # check-debug: scripts/debug-kernel.sh); with --interop, the real clients
-# that make check-interop runs in the VM (tools/testing/interop/bundle.sh).
+# that make check-interop runs in the VM (tools/testing/interop/bundle.sh);
+# with --qemu, what building QEMU from Debian's source needs
+# (scripts/qemu.sh).
 # Idempotent: asks dpkg first and only runs apt-get when something is missing,
 # so a warm machine pays nothing and needs no network.
 set -euo pipefail
@@ -33,6 +35,18 @@ INTEROP_PACKAGES=(
 	dpdk-dev librte-net-virtio23 librte-mempool-ring23 seabios
 )
 
+# QEMU from Debian's source (scripts/qemu.sh): dpkg-dev for dpkg-source,
+# which unpacks it with Debian's patches; meson and ninja (Debian 12's
+# meson 1.0 satisfies 7.2's configure, which wants 0.61.5 or newer and
+# otherwise falls back to a bundled copy the dfsg tarball does not ship: no
+# venv, no flex or bison, which only its bundled dtc needs); python3 for
+# its generators; glib, pixman and zlib, required even without a display;
+# libfdt, pinned by the build.
+QEMU_PACKAGES=(
+	dpkg-dev ninja-build meson python3 pkg-config
+	libglib2.0-dev libpixman-1-dev zlib1g-dev libfdt-dev
+)
+
 # The benchmark report: its plots (gnuplot's png terminal, without X) and
 # the script that writes them and the Markdown (Debian's python3).
 BENCH_PACKAGES=(
@@ -53,6 +67,7 @@ main() {
 		--debug) PACKAGES+=("${DEBUG_PACKAGES[@]}") ;;
 		--interop) PACKAGES+=("${INTEROP_PACKAGES[@]}") ;;
 		--bench) PACKAGES+=("${BENCH_PACKAGES[@]}") ;;
+		--qemu) PACKAGES+=("${QEMU_PACKAGES[@]}") ;;
 		*) echo "deps: unknown option $arg" >&2; exit 2 ;;
 		esac
 	done
