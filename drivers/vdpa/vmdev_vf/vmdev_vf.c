@@ -131,6 +131,9 @@ struct vmdev_vf_device {
  * @lock: protects @dev and @disabling
  * @dev: the device instance, if created
  * @disabling: the PF is disabling SR-IOV: no device may be created
+ * @saved_state: the function's config space as probe left it, which a
+ *	function-level reset wipes (BARs, MSI-X) and vmdev_vf_stop() puts
+ *	back
  * @dead: the function did not stop, even after a function-level reset:
  *	its bus mastering stays off, every reset fails and no device can be
  *	created; set by a reset (under the device's ops lock) or at probe
@@ -155,6 +158,7 @@ struct vmdev_vf {
 	struct mutex lock;		/* protects dev, disabling */
 	struct vmdev_vf_device *dev;
 	bool disabling;
+	struct pci_saved_state *saved_state;
 	bool dead;
 	u8 mac[ETH_ALEN];
 	u16 mtu;
@@ -484,15 +488,22 @@ static int vmdev_vf_stop(struct vmdev_vf *vf)
 	pci_clear_master(pdev);
 	dev_err(&pdev->dev,
 		"reset timed out: bus mastering off, trying a function-level reset\n");
-	if (!pcie_reset_flr(pdev, PCI_RESET_PROBE) &&
-	    !pcie_reset_flr(pdev, PCI_RESET_DO_RESET)) {
-		pci_restore_state(pdev);
-		ret = vmdev_vf_wait_reset(vf);
-		if (!ret) {
-			pci_set_master(pdev);
-			return 0;
+	if (vf->saved_state && !pcie_reset_flr(pdev, PCI_RESET_PROBE)) {
+		/* No config access by anyone else while the function resets. */
+		pci_cfg_access_lock(pdev);
+		ret = pcie_reset_flr(pdev, PCI_RESET_DO_RESET);
+		pci_cfg_access_unlock(pdev);
+		/* Restoring sets what probe set, bus mastering too: not yet. */
+		if (!ret && !pci_load_saved_state(pdev, vf->saved_state)) {
+			pci_restore_state(pdev);
+			pci_clear_master(pdev);
+			if (!vmdev_vf_wait_reset(vf)) {
+				pci_set_master(pdev);
+				return 0;
+			}
 		}
 	}
+	pci_clear_master(pdev);
 	dev_err(&pdev->dev,
 		"the function does not stop: no more DMA until it is unbound\n");
 	vf->dead = true;
@@ -806,6 +817,14 @@ static void vmdev_vf_modern_remove(void *data)
 	vp_modern_remove(data);
 }
 
+static void vmdev_vf_free_saved_state(void *data)
+{
+	struct vmdev_vf *vf = data;
+
+	kfree(vf->saved_state);
+	vf->saved_state = NULL;
+}
+
 static void vmdev_vf_disable_device(void *data)
 {
 	pci_disable_device(data);
@@ -847,8 +866,15 @@ static int vmdev_vf_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	mutex_init(&vf->lock);
 	spin_lock_init(&vf->config_lock);
 	pci_set_master(pdev);
-	/* What a function-level reset takes away, vmdev_vf_stop() puts back. */
+	/*
+	 * What a function-level reset takes away, vmdev_vf_stop() puts back;
+	 * a copy, since restoring consumes the device's own saved state.
+	 */
 	pci_save_state(pdev);
+	vf->saved_state = pci_store_saved_state(pdev);
+	ret = devm_add_action_or_reset(dev, vmdev_vf_free_saved_state, vf);
+	if (ret)
+		return ret;
 	/* Whatever drove the function before may have left it running. */
 	ret = vmdev_vf_stop(vf);
 	if (ret)
