@@ -170,7 +170,8 @@ static ssize_t vhost_mdev_cdev_write(struct file *file, const char __user *buf,
 		return -EFAULT;
 	switch (type) {
 	case VHOST_IOTLB_MSG:
-		if (in_compat_syscall()) {
+		/* ia32 only: x32 and the like align u64 as we do. */
+		if (compat_need_64bit_alignment_fixup()) {
 			offset = sizeof(u32);
 			size = VHOST_MDEV_MSG_V1_COMPAT_SIZE;
 		} else {
