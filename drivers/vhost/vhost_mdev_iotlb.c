@@ -468,7 +468,7 @@ static int vhost_mdev_iotlb_last(u64 iova, u64 size, u64 *last)
 static int vhost_mdev_iotlb_update(struct vhost_mdev_iotlb *t,
 				   const struct vhost_iotlb_msg *msg)
 {
-	u64 first, last, uaddr, ulast;
+	u64 first, last, uaddr, ulast, pages;
 	unsigned long npages;
 	int ret;
 
@@ -480,9 +480,10 @@ static int vhost_mdev_iotlb_update(struct vhost_mdev_iotlb *t,
 	if (offset_in_page(msg->iova) != offset_in_page(msg->uaddr) ||
 	    check_add_overflow(msg->uaddr, msg->size - 1, &ulast))
 		return -EINVAL;
-	first = msg->iova & PAGE_MASK;
-	last |= ~PAGE_MASK;
-	uaddr = msg->uaddr & PAGE_MASK;
+	/* u64 masks: PAGE_MASK is an unsigned long, 32 bits on 32-bit. */
+	first = ALIGN_DOWN(msg->iova, PAGE_SIZE);
+	last |= PAGE_SIZE - 1;
+	uaddr = ALIGN_DOWN(msg->uaddr, PAGE_SIZE);
 	if (first < t->range.first || last > t->range.last ||
 	    vhost_mdev_iotlb_reserved(t, first, last))
 		return -EINVAL;
@@ -490,8 +491,14 @@ static int vhost_mdev_iotlb_update(struct vhost_mdev_iotlb *t,
 	if (vhost_iotlb_itree_first(&t->iotlb, first, last))
 		return -EEXIST;
 
-	/* Cannot wrap: up to 2^52 pages, which the charge refuses. */
-	npages = ((last - first) >> PAGE_SHIFT) + 1;
+	/*
+	 * Cannot wrap: up to 2^52 pages. More than the machine has is
+	 * refused here, as the charge would but for CAP_IPC_LOCK.
+	 */
+	pages = ((last - first) >> PAGE_SHIFT) + 1;
+	if (pages > totalram_pages())
+		return -ENOMEM;
+	npages = pages;
 	ret = vhost_mdev_iotlb_charge(t, npages);
 	if (ret)
 		return ret;
@@ -517,8 +524,8 @@ static int vhost_mdev_iotlb_invalidate(struct vhost_mdev_iotlb *t,
 	ret = vhost_mdev_iotlb_last(msg->iova, msg->size, &last);
 	if (ret)
 		return ret;
-	first = msg->iova & PAGE_MASK;
-	last |= ~PAGE_MASK;
+	first = ALIGN_DOWN(msg->iova, PAGE_SIZE);
+	last |= PAGE_SIZE - 1;
 	/* Nothing mapped is fine: clients invalidate everything first. */
 	if (!vhost_iotlb_itree_first(&t->iotlb, first, last))
 		return 0;
