@@ -153,7 +153,7 @@ static u32 vhost_mdev_vring_base(const struct vmdev_vq_state *state,
  * that can suspend has any to give (one that cannot keeps answering
  * GET_VRING_BASE as before: with its own state, or its error).
  */
-static void vhost_mdev_save_vq_states(struct vhost_mdev *vm)
+static bool vhost_mdev_save_vq_states(struct vhost_mdev *vm)
 {
 	bool held = vmdev_can_suspend(vm->vdev) && !vmdev_suspend(vm->vdev);
 	bool packed = vhost_mdev_ring_packed(vm);
@@ -168,32 +168,43 @@ static void vhost_mdev_save_vq_states(struct vhost_mdev *vm)
 		if (vq->stopped)
 			vq->stopped_base = vhost_mdev_vring_base(&state, packed);
 	}
+	return held;
 }
 
-/* Reset the device; the bindings stay. Called with @mutex held. */
+/*
+ * Reset the device; the bindings stay, and so do the device's callbacks of
+ * the bound eventfds, which a reset removes, even one that fails. Called
+ * with @mutex held.
+ */
 static int vhost_mdev_reset_locked(struct vhost_mdev *vm)
 {
+	bool suspended;
 	int ret;
 	u16 i;
 
 	lockdep_assert_held(&vm->mutex);
 
-	vhost_mdev_save_vq_states(vm);
+	suspended = vhost_mdev_save_vq_states(vm);
 	ret = vmdev_reset(vm->vdev);
-	if (ret)
-		return ret;
-
-	/* The device no longer touches memory: its translations can go. */
-	vm->driver_ok = false;
-	for (i = 0; i < vm->nvqs; i++)
-		vm->vqs[i].enabled = false;
-	vhost_mdev_update_running(vm);
-	if (vm->mem_ops)
-		vm->mem_ops->reset(vm->mem_priv);
+	if (ret) {
+		/* Still running as before: nothing stopped, nothing to tell. */
+		if (suspended && vmdev_can_resume(vm->vdev))
+			vmdev_resume(vm->vdev);
+		for (i = 0; i < vm->nvqs; i++)
+			vm->vqs[i].stopped = false;
+	} else {
+		/* The device no longer touches memory: translations can go. */
+		vm->driver_ok = false;
+		for (i = 0; i < vm->nvqs; i++)
+			vm->vqs[i].enabled = false;
+		vhost_mdev_update_running(vm);
+		if (vm->mem_ops)
+			vm->mem_ops->reset(vm->mem_priv);
+	}
 
 	for (i = 0; i < vm->nvqs; i++)
 		vhost_mdev_install_vq_cbs(vm, &vm->vqs[i]);
-	return 0;
+	return ret;
 }
 
 /**
