@@ -229,7 +229,14 @@ static void virtio_mdev_del_vqs(struct virtio_device *vd)
 
 	vmdev_set_config_cb(vdev, NULL);
 	list_for_each_entry_safe(vq, n, &vd->vqs, list) {
-		vmdev_set_vq_ready(vdev, vq->index, false);
+		/*
+		 * The virtio core resets the device before it deletes the
+		 * rings, but a ring that cannot stop on its own (a function
+		 * without RING_RESET) must not be freed under a device that
+		 * might still run it: stop the device then.
+		 */
+		if (vmdev_set_vq_ready(vdev, vq->index, false))
+			vmdev_reset(vdev);
 		vmdev_set_vq_cb(vdev, vq->index, NULL);
 		vring_del_virtqueue(vq);
 	}
