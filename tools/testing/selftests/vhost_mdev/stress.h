@@ -968,22 +968,6 @@ static void *stress_remover(void *arg)
 /* the run and the end checks                                          */
 /* ------------------------------------------------------------------ */
 
-/* VmLck of this process, in kB, or -errno. */
-static long stress_vmlck_kb(void)
-{
-	char line[256];
-	long kb = -ENOENT;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
 /* What must be back at the end. */
 struct stress_baseline {
 	long pins;
@@ -995,7 +979,7 @@ struct stress_baseline {
 static void stress_baseline(struct stress_baseline *b, const char *parent)
 {
 	b->pins = pinned_pages();
-	b->vmlck = stress_vmlck_kb();
+	b->vmlck = locked_kb(0);
 	b->ref_vhost = module_refcnt(VHOST_MDEV_MODULE);
 	b->ref_parent = module_refcnt(parent);
 }

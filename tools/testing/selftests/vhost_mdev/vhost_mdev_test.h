@@ -261,6 +261,27 @@ static inline long module_refcnt(const char *name)
 	return read_long(path);
 }
 
+/* Locked memory (VmLck) of process @pid (0: ourselves) in KiB, or -errno. */
+static inline long locked_kb(pid_t pid)
+{
+	char path[PATH_BUF], line[256];
+	long kb = -ENOENT;
+	FILE *f;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/status");
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
 /* Drop CAP_IPC_LOCK so that RLIMIT_MEMLOCK binds the pinning. */
 static inline int drop_ipc_lock(void)
 {

@@ -95,27 +95,6 @@ static inline int set_backend_features(int fd, uint64_t features)
 	return xioctl(fd, VHOST_SET_BACKEND_FEATURES, &features);
 }
 
-/* Locked memory (VmLck) of process @pid (0: ourselves) in KiB, or -errno. */
-static inline long locked_kb(pid_t pid)
-{
-	char path[PATH_BUF], line[256];
-	long kb = -ENOENT;
-	FILE *f;
-
-	if (pid)
-		snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	else
-		snprintf(path, sizeof(path), "/proc/self/status");
-	f = fopen(path, "r");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
 /* Anonymous memory, every page touched, or MAP_FAILED. */
 static inline void *anon_pages(size_t size)
 {
