@@ -136,25 +136,7 @@ FIXTURE_SETUP(hw_stress)
 {
 	struct vf_stress *v = &self->v;
 
-	if (geteuid())
-		SETUP_SKIP("needs root");
-	if (!path_exists(VF_DRIVER_DIR))
-		module_load(VF_MODULE, NULL);
-	if (!path_exists(VF_DRIVER_DIR))
-		SETUP_SKIP("no %s driver", VF_DRIVER);
-	if (find_functions(v->fn) < 2)
-		SETUP_SKIP("needs two modern virtio-net functions");
-	if (!module_loaded(VHOST_MDEV_MODULE))
-		module_load(VHOST_MDEV_MODULE, NULL);
-	if (!module_loaded(VFIO_TYPE1_MODULE))
-		module_load(VFIO_TYPE1_MODULE, NULL);
-	if (!module_loaded(VHOST_MDEV_MODULE) ||
-	    !module_loaded(VFIO_TYPE1_MODULE) || !path_exists(VFIO_CONTAINER))
-		SETUP_SKIP("no %s, %s or %s", VHOST_MDEV_MODULE,
-			   VFIO_TYPE1_MODULE, VFIO_CONTAINER);
-	if (load_virtio_net(&v->vnet_loaded_here))
-		SETUP_SKIP("no %s or %s module", VIRTIO_NET_MODULE,
-			   VIRTIO_MDEV_MODULE);
+	vf_require(_metadata, v->fn, &v->vnet_loaded_here);
 
 	stress_init(&self->st, &vf_parent, variant->open_flags);
 	self->st.priv = v;

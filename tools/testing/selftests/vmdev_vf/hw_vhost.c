@@ -118,24 +118,7 @@ FIXTURE_SETUP(hw)
 
 	h->kmsg_fd = -1;
 	h->open_flags = variant->open_flags;
-	if (geteuid())
-		SETUP_SKIP("needs root");
-	if (!path_exists(VF_DRIVER_DIR))
-		module_load(VF_MODULE, NULL);
-	if (!path_exists(VF_DRIVER_DIR))
-		SETUP_SKIP("no %s driver", VF_DRIVER);
-	if (find_functions(h->fn) < 2)
-		SETUP_SKIP("needs two modern virtio-net functions");
-	if (!module_loaded(VHOST_MDEV_MODULE))
-		module_load(VHOST_MDEV_MODULE, NULL);
-	/* vfio_iommu_type1 comes with vfio, its soft dependency. */
-	if (!module_loaded(VHOST_MDEV_MODULE) ||
-	    !module_loaded(VFIO_TYPE1_MODULE) || !path_exists(VFIO_CONTAINER))
-		SETUP_SKIP("no %s, %s or %s", VHOST_MDEV_MODULE,
-			   VFIO_TYPE1_MODULE, VFIO_CONTAINER);
-	if (load_virtio_net(&h->vnet_loaded_here))
-		SETUP_SKIP("no %s or %s module", VIRTIO_NET_MODULE,
-			   VIRTIO_MDEV_MODULE);
+	vf_require(_metadata, h->fn, &h->vnet_loaded_here);
 	/* From here on, only what this test makes the kernel say. */
 	h->kmsg_fd = open(KMSG, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	ASSERT_LE(0, h->kmsg_fd) TH_LOG("%s: %s", KMSG, strerror(errno));

@@ -136,4 +136,34 @@ static inline int fn_create(const char *fn, const char *type, char *uuid)
 	return fn_create_uuid(fn, type, uuid);
 }
 
+/*
+ * Fixture setup of the tests on the VM's functions: root, vmdev_vf, two
+ * functions (into @fns), vhost_mdev with VFIO and its type1 backend (which
+ * comes with vfio, its soft dependency), and virtio_net (@vnet_loaded_here
+ * says whether we loaded it); skips otherwise. Include the harness,
+ * vhost_mdev_test.h and net_peer.h first.
+ */
+static inline void vf_require(struct __test_metadata *_metadata,
+			      char fns[2][PCI_NAME_BUF],
+			      bool *vnet_loaded_here)
+{
+	if (geteuid())
+		SETUP_SKIP("needs root");
+	if (!path_exists(VF_DRIVER_DIR))
+		module_load(VF_MODULE, NULL);
+	if (!path_exists(VF_DRIVER_DIR))
+		SETUP_SKIP("no %s driver", VF_DRIVER);
+	if (find_functions(fns) < 2)
+		SETUP_SKIP("needs two modern virtio-net functions");
+	if (!module_loaded(VHOST_MDEV_MODULE))
+		module_load(VHOST_MDEV_MODULE, NULL);
+	if (!module_loaded(VHOST_MDEV_MODULE) ||
+	    !module_loaded(VFIO_TYPE1_MODULE) || !path_exists(VFIO_CONTAINER))
+		SETUP_SKIP("no %s, %s or %s", VHOST_MDEV_MODULE,
+			   VFIO_TYPE1_MODULE, VFIO_CONTAINER);
+	if (load_virtio_net(vnet_loaded_here))
+		SETUP_SKIP("no %s or %s module", VIRTIO_NET_MODULE,
+			   VIRTIO_MDEV_MODULE);
+}
+
 #endif /* _VF_TEST_H */
