@@ -68,23 +68,6 @@ struct swapper {
 	int err;		/* the first failed swap's -errno */
 };
 
-static long ms_since(const struct timespec *start)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - start->tv_sec) * 1000 +
-	       (now.tv_nsec - start->tv_nsec) / 1000000;
-}
-
-static unsigned int run_seconds(void)
-{
-	const char *s = getenv("VMDEV_STRESS_SECONDS");
-	long v = s ? strtol(s, NULL, 10) : 0;
-
-	return v > 0 && v < 3600 ? v : DEFAULT_SECONDS;
-}
-
 /* Keep the calling thread on @cpu: both threads share one CPU. */
 static void pin_to(int cpu)
 {
@@ -175,7 +158,7 @@ TEST_F_TIMEOUT(callswap, every_used_buffer_is_signalled, 3600)
 {
 	struct vmdev_vq *rxq = vmdev_net_rxq(self->dev, 0);
 	unsigned long frames = 0, lost = 0, late = 0;
-	long limit_ms = run_seconds() * 1000L;
+	long limit_ms = stress_seconds(DEFAULT_SECONDS) * 1000L;
 	struct swapper sw = {
 		.fd = vmdev_fd(self->dev),
 		.efd = self->efd,

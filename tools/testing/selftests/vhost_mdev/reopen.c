@@ -68,23 +68,6 @@ struct closer {
 	int err;		/* the first unexpected open error */
 };
 
-static long ms_since(const struct timespec *start)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - start->tv_sec) * 1000 +
-	       (now.tv_nsec - start->tv_nsec) / 1000000;
-}
-
-static unsigned int run_seconds(void)
-{
-	const char *s = getenv("VMDEV_STRESS_SECONDS");
-	long v = s ? strtol(s, NULL, 10) : 0;
-
-	return v > 0 && v < 3600 ? v : DEFAULT_SECONDS;
-}
-
 /* Open and close, nothing else: the close is what races. */
 static void *open_close(void *arg)
 {
@@ -166,7 +149,7 @@ TEST_F_TIMEOUT(reopen, next_user_keeps_a_working_device, 3600)
 		.flags = variant->closer_flags,
 	};
 	unsigned long tries = 0, uses = 0;
-	long limit_ms = run_seconds() * 1000L;
+	long limit_ms = stress_seconds(DEFAULT_SECONDS) * 1000L;
 	const char *what = "";
 	struct timespec start;
 	struct vmdev *dev;

@@ -79,7 +79,7 @@ static int mvnet_exchange(struct stress *st, struct vmdev *dev,
 		}
 		got++;
 		__atomic_add_fetch(&st->frames, 1, __ATOMIC_RELAXED);
-		if (!strict && stress_ms_since(&start) > LOOP_CHAOS_WAIT_MS)
+		if (!strict && ms_since(&start) > LOOP_CHAOS_WAIT_MS)
 			break;
 	}
 	if (strict && got != sent)
@@ -145,7 +145,7 @@ TEST_F_TIMEOUT(stress, survives_chaos, 3600)
 {
 	struct stress *st = &self->st;
 	struct stress_baseline now;
-	unsigned int seconds = stress_seconds();
+	unsigned int seconds = stress_seconds(STRESS_DEFAULT_SECONDS);
 	int i;
 
 	ksft_print_msg("seed %u (VMDEV_STRESS_SEED=%u replays it), %u s\n",

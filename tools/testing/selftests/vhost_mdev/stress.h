@@ -162,15 +162,6 @@ struct stress {
 	unsigned long refused_by[STRESS_ERRNO_MAX];	/* per errno */
 };
 
-static inline long stress_ms_since(const struct timespec *t)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - t->tv_sec) * 1000 +
-	       (now.tv_nsec - t->tv_nsec) / 1000000;
-}
-
 static inline void stress_count(unsigned long *c)
 {
 	__atomic_add_fetch(c, 1, __ATOMIC_RELAXED);
@@ -991,14 +982,6 @@ static bool stress_same(const struct stress_baseline *a,
 	       a->ref_vhost == b->ref_vhost && a->ref_parent == b->ref_parent;
 }
 
-static unsigned int stress_seconds(void)
-{
-	const char *s = getenv("VMDEV_STRESS_SECONDS");
-	long v = s ? strtol(s, NULL, 10) : 0;
-
-	return v > 0 && v < 3600 ? v : STRESS_DEFAULT_SECONDS;
-}
-
 /* The seed: VMDEV_STRESS_SEED, or the time; printed to replay it. */
 static unsigned int stress_seed(void)
 {
@@ -1057,14 +1040,14 @@ static bool stress_quiet(struct stress *st)
 		deadline.tv_sec++;
 		pthread_cond_timedwait(&st->cv, &st->mu, &deadline);
 		if (st->removing.tv_sec &&
-		    stress_ms_since(&st->removing) > STRESS_HANG_MS) {
+		    ms_since(&st->removing) > STRESS_HANG_MS) {
 			pthread_mutex_unlock(&st->mu);
 			stress_fail(st, "remover: removing the device takes more than %d s: hung?",
 				    STRESS_HANG_MS / 1000);
 			stress_report_doing(st);
 			pthread_mutex_lock(&st->mu);
 		} else if (!st->removing.tv_sec &&
-			   stress_ms_since(&start) > STRESS_HANG_MS) {
+			   ms_since(&start) > STRESS_HANG_MS) {
 			pthread_mutex_unlock(&st->mu);
 			stress_fail(st, "threads did not park within %d s: hung?",
 				    STRESS_HANG_MS / 1000);
@@ -1081,7 +1064,7 @@ static bool stress_quiet(struct stress *st)
 		clock_gettime(CLOCK_REALTIME, &deadline);
 		deadline.tv_sec++;
 		pthread_cond_timedwait(&st->cv, &st->mu, &deadline);
-		if (!st->quiet_done && stress_ms_since(&start) > STRESS_HANG_MS) {
+		if (!st->quiet_done && ms_since(&start) > STRESS_HANG_MS) {
 			pthread_mutex_unlock(&st->mu);
 			stress_fail(st, "driver: the quiet check takes more than %d s: hung?",
 				    STRESS_HANG_MS / 1000);
@@ -1149,7 +1132,7 @@ static void stress_run(struct stress *st, unsigned int seconds)
 	for (i = 0; i < STRESS_CHAOS_THREADS; i++)
 		pthread_create(&chaos[i].thread, NULL, stress_chaos_thread, &chaos[i]);
 
-	while (stress_ms_since(&start) < seconds * 1000L) {
+	while (ms_since(&start) < seconds * 1000L) {
 		usleep(STRESS_EPOCH_MS * 1000);
 		if (!stress_quiet(st))
 			break;

@@ -13,6 +13,8 @@
 
 #include <limits.h>
 #include <setjmp.h>
+#include <stdlib.h>
+#include <time.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
 #include <linux/capability.h>
@@ -280,6 +282,25 @@ static inline long locked_kb(pid_t pid)
 			break;
 	fclose(f);
 	return kb;
+}
+
+/* Milliseconds since @start (CLOCK_MONOTONIC). */
+static inline long ms_since(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - start->tv_sec) * 1000 +
+	       (now.tv_nsec - start->tv_nsec) / 1000000;
+}
+
+/* How long a stress test runs: VMDEV_STRESS_SECONDS, else @dflt. */
+static inline unsigned int stress_seconds(unsigned int dflt)
+{
+	const char *s = getenv("VMDEV_STRESS_SECONDS");
+	long v = s ? strtol(s, NULL, 10) : 0;
+
+	return v > 0 && v < 3600 ? v : dflt;
 }
 
 /* Drop CAP_IPC_LOCK so that RLIMIT_MEMLOCK binds the pinning. */

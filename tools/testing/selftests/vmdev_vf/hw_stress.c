@@ -67,7 +67,7 @@ static int vf_exchange(struct stress *st, struct vmdev *dev,
 		return ret ? ret : strict ? -ENOSPC : 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	while ((left = timeout - stress_ms_since(&start)) > 0) {
+	while ((left = timeout - ms_since(&start)) > 0) {
 		len = recv_one(dev, 0, p->buf, sizeof(p->buf), left);
 		if (len <= 0)
 			return len;
@@ -194,7 +194,7 @@ TEST_F_TIMEOUT(hw_stress, survives_chaos, 3600)
 {
 	struct stress *st = &self->st;
 	struct stress_baseline now;
-	unsigned int seconds = stress_seconds();
+	unsigned int seconds = stress_seconds(STRESS_DEFAULT_SECONDS);
 	int i;
 
 	bring_up(_metadata, st, &self->v, &self->base);
