@@ -3,6 +3,9 @@
 # nested QEMU) against vhost-vdpa character devices, in one boot of the
 # test VM: first upstream vhost_vdpa over vdpa_sim_net, the peer, then ours
 # (tools/testing/interop/run.sh says which cases and how each is counted).
+# Before them, in the same boot, the selftests' errno calibration: the
+# uapi and iotlb programs against upstream vhost_vdpa
+# (tools/testing/interop/calibrate.sh), counted as upstream too.
 # The last two lines printed are the totals, "tests: ...; stages: ...;
 # upstream: ..." and "N passed, N failed, N skipped" (scripts/check-lib.sh):
 # the cases run
@@ -44,6 +47,10 @@ build_upstream() {
 	scripts/upstream-vdpa.sh build >/dev/null
 }
 
+build_selftests() {
+	make -s selftests
+}
+
 pack_clients() {
 	tools/testing/interop/bundle.sh >/dev/null
 }
@@ -60,10 +67,13 @@ run_vm() {
 	VM_MEM=${VM_MEM:-2G} VM_TIMEOUT=${VM_TIMEOUT:-2400} VM_EXTRA_KO=$ko \
 		VM_LOG=$log VM_OUTPUT=$out tools/testing/vm/run \
 		--cpio "$bundle" --file tools/testing/interop \
+		--file "$BUILD/selftests" \
 		--file tools/testing/selftests/ktap.sh \
 		--file tools/testing/selftests/virtio_mdev/virtio_mdev.sh \
 		--file tools/testing/selftests/vmdev_vf/vmdev_vf.sh \
-		-- env ${knobs[@]+"${knobs[@]}"} sh ./interop/run.sh >/dev/null || rc=$?
+		-- env ${knobs[@]+"${knobs[@]}"} sh -c \
+		'sh ./interop/calibrate.sh ./selftests; sh ./interop/run.sh' \
+		>/dev/null || rc=$?
 	count_vm "$rc" "$out" "boot, module load, no kernel splat"
 	echo "$LANE: VM: $((SECONDS - start)) s"
 	echo "guest log: $log"
@@ -80,6 +90,7 @@ main() {
 	VMDEV_KV=$(scripts/kernel.sh version)
 	timed_stage build build_modules || { totals "$totals"; exit 1; }
 	timed_stage "upstream vDPA" build_upstream || { totals "$totals"; exit 1; }
+	timed_stage selftests build_selftests || { totals "$totals"; exit 1; }
 	timed_stage "clients' archive" pack_clients || { totals "$totals"; exit 1; }
 	run_vm
 	totals "$totals"

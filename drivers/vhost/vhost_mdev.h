@@ -225,7 +225,6 @@ void vhost_mdev_iova_unmap(struct vhost_mdev_iova *t, u64 iova, u64 length);
  * @mm: the mm charged for the pinned pages, held while there are any
  * @pinned: pages pinned and charged to @mm
  * @range: the IOVAs that may be mapped; fixed while open
- * @in_batch: between a BATCH_BEGIN and its BATCH_END
  * @group: hardware parents: the function's IOMMU group, while open
  * @domain: hardware parents: our IOMMU domain, attached to @group while
  *	open; every entry of @iotlb is mapped there as one mapping
@@ -242,7 +241,6 @@ struct vhost_mdev_iotlb {
 	struct mm_struct *mm;
 	unsigned long pinned;
 	struct vmdev_iova_range range;
-	bool in_batch;
 	struct iommu_group *group;
 	struct iommu_domain *domain;
 	struct list_head resv;

@@ -513,7 +513,11 @@ static int vhost_mdev_iotlb_update(struct vhost_mdev_iotlb *t,
 
 /*
  * Every page the range touches goes: no byte the user asked to remove
- * stays mapped. Any alignment: DPDK invalidates (0, SIZE_MAX).
+ * stays mapped. Any alignment: DPDK invalidates (0, SIZE_MAX). As
+ * upstream, an INVALIDATE is never refused for its range: an empty one
+ * removes nothing, and one running past the end of the IOVA space removes
+ * up to that end (upstream's wraps and removes nothing; nobody can mean
+ * that).
  */
 static int vhost_mdev_iotlb_invalidate(struct vhost_mdev_iotlb *t,
 				       const struct vhost_iotlb_msg *msg)
@@ -521,9 +525,10 @@ static int vhost_mdev_iotlb_invalidate(struct vhost_mdev_iotlb *t,
 	u64 first, last;
 	int ret;
 
-	ret = vhost_mdev_iotlb_last(msg->iova, msg->size, &last);
-	if (ret)
-		return ret;
+	if (!msg->size)
+		return 0;
+	if (check_add_overflow(msg->iova, msg->size - 1, &last))
+		last = U64_MAX;
 	first = ALIGN_DOWN(msg->iova, PAGE_SIZE);
 	last |= PAGE_SIZE - 1;
 	/* Nothing mapped is fine: clients invalidate everything first. */
@@ -535,21 +540,6 @@ static int vhost_mdev_iotlb_invalidate(struct vhost_mdev_iotlb *t,
 	if (ret)
 		return ret;
 	vhost_mdev_iotlb_uncharge(t, vhost_mdev_iotlb_remove(t, first, last));
-	return 0;
-}
-
-/*
- * Messages take effect when written; a batch only brackets them (upstream
- * uses it to hand a whole map at once to devices that want that, which
- * ours do not), but the brackets must pair.
- */
-static int vhost_mdev_iotlb_batch(struct vhost_mdev_iotlb *t, bool begin)
-{
-	if (!(t->vm->backend_features & BIT_ULL(VHOST_BACKEND_F_IOTLB_BATCH)))
-		return -EOPNOTSUPP;
-	if (t->in_batch == begin)
-		return -EINVAL;
-	t->in_batch = begin;
 	return 0;
 }
 
@@ -565,9 +555,15 @@ static int vhost_mdev_iotlb_apply(void *priv, const struct vhost_iotlb_msg *msg)
 	case VHOST_IOTLB_INVALIDATE:
 		return vhost_mdev_iotlb_invalidate(t, msg);
 	case VHOST_IOTLB_BATCH_BEGIN:
-		return vhost_mdev_iotlb_batch(t, true);
 	case VHOST_IOTLB_BATCH_END:
-		return vhost_mdev_iotlb_batch(t, false);
+		/*
+		 * Messages take effect when written: a batch only brackets
+		 * them (upstream hands a whole map at once to the devices
+		 * that want it; ours do not). As upstream, the brackets need
+		 * neither the feature nor to pair: a client that ends a
+		 * batch defensively must not fail.
+		 */
+		return 0;
 	}
 	/* MISS and ACCESS_FAIL go from a device to userspace, never back. */
 	return -EINVAL;
@@ -585,14 +581,13 @@ static void vhost_mdev_iotlb_reset(void *priv)
 		vhost_mdev_iotlb_remove_all(t);
 }
 
-/* The owner is gone: so are its mappings, and any batch it left open. */
+/* The owner is gone: so are its mappings. */
 static void vhost_mdev_iotlb_release(void *priv)
 {
 	struct vhost_mdev_iotlb *t = priv;
 
 	lockdep_assert_held(&t->vm->mutex);
 	vhost_mdev_iotlb_remove_all(t);
-	t->in_batch = false;
 }
 
 static void vhost_mdev_iotlb_iova_range(void *priv,
@@ -698,7 +693,6 @@ static int vhost_mdev_iotlb_open(void *priv)
 
 	lockdep_assert_held(&t->vm->mutex);
 	t->range = vmdev_get_iova_range(t->vdev);
-	t->in_batch = false;
 	if (!t->vdev->dma_dev)
 		return 0;
 	return vhost_mdev_iotlb_attach(t);

@@ -511,9 +511,9 @@ static long vhost_mdev_set_status(struct vhost_mdev *vm, u8 __user *argp)
 }
 
 /*
- * Copy the header of a struct vhost_vdpa_config and check its range with
- * upstream's errnos: -EINVAL for an empty or outside range, -E2BIG for one
- * running past the end.
+ * Copy the header of a struct vhost_vdpa_config and check its range:
+ * -EINVAL for an empty range or one that does not fit the config space, as
+ * upstream answers whatever its check found.
  */
 static int vhost_mdev_config_header(struct vhost_mdev *vm,
 				    struct vhost_vdpa_config __user *argp,
@@ -523,10 +523,8 @@ static int vhost_mdev_config_header(struct vhost_mdev *vm,
 
 	if (copy_from_user(c, argp, offsetof(struct vhost_vdpa_config, buf)))
 		return -EFAULT;
-	if (c->len == 0 || c->off > size)
+	if (c->len == 0 || c->off > size || c->len > size - c->off)
 		return -EINVAL;
-	if (c->len > size - c->off)
-		return -E2BIG;
 	return 0;
 }
 

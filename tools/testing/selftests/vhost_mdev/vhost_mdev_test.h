@@ -45,6 +45,46 @@
 #define SETUP_SKIP(fmt, ...) \
 	SKIP(longjmp(_metadata->env, 1), fmt, ##__VA_ARGS__)
 
+/*
+ * Calibration against upstream. With VHOST_MDEV_TEST_UPSTREAM naming a
+ * node of upstream vhost_vdpa (make check-interop runs uapi and iotlb so,
+ * over vdpa_sim_net, as upstream/uapi and upstream/iotlb), the fixtures
+ * open that node instead of a device of ours, and every expectation is
+ * checked against upstream itself. Where ours differs on purpose, a test
+ * expects DIFF(n, upstream's, ours): n is the numbered entry of
+ * Documentation/userspace-api/vhost-mdev-upstream-6.1.rst that says what
+ * differs and why. A test of something upstream does not have at all
+ * starts with upstream_lacks() (a skip, counted with the calibration's).
+ */
+#define UPSTREAM_ENV		"VHOST_MDEV_TEST_UPSTREAM"
+
+static inline const char *upstream_node(void)
+{
+	const char *path = getenv(UPSTREAM_ENV);
+
+	return path && *path ? path : NULL;
+}
+
+#define ON_UPSTREAM		(!!upstream_node())
+#define DIFF(n, upstream, ours)	(ON_UPSTREAM ? (upstream) : (ours))
+/*
+ * Upstream's vhost_chr_write_iter() turns every error of a message's
+ * handling into EFAULT (entry 7).
+ */
+#define MSG_ERRNO(ours)		DIFF(7, EFAULT, (ours))
+
+/*
+ * Whether the test is of @what, which upstream does not have: then it is
+ * skipped, and the caller returns.
+ */
+static inline bool upstream_lacks(struct __test_metadata *_metadata,
+				  const char *what)
+{
+	if (!ON_UPSTREAM)
+		return false;
+	SKIP(return true, "upstream has no such thing: %s", what);
+}
+
 /* An ioctl as a value: 0 (or the result) or -errno. */
 static inline int xioctl(int fd, unsigned long req, void *arg)
 {
@@ -279,6 +319,34 @@ static inline long locked_kb(pid_t pid)
 		return -errno;
 	while (fgets(line, sizeof(line), f))
 		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/*
+ * The memory process @pid (0: ourselves) is charged for the pages a
+ * device pinned for it, in KiB, or -errno: locked memory (VmLck) as VFIO
+ * charges it; upstream vhost-vdpa charges pinned memory (VmPin), entry 17.
+ */
+static inline long charged_kb(pid_t pid)
+{
+	const char *field = DIFF(17, "VmPin:", "VmLck:");
+	char path[PATH_BUF], line[256];
+	size_t len = strlen(field);
+	long kb = -ENOENT;
+	FILE *f;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/status");
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, len) &&
+		    sscanf(line + len, "%ld kB", &kb) == 1)
 			break;
 	fclose(f);
 	return kb;

@@ -41,6 +41,17 @@ static inline int node_open(const char *uuid)
 	return fd < 0 ? -errno : fd;
 }
 
+/* The device under test: the node of @uuid, or upstream's (calibration). */
+static inline int device_open(const char *uuid)
+{
+	int fd;
+
+	if (!ON_UPSTREAM)
+		return node_open(uuid);
+	fd = open(upstream_node(), O_RDWR | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
 /*
  * Write one IOTLB message of @len bytes (MSG_SIZE normally) with envelope
  * @envelope (VHOST_IOTLB_MSG or _V2) and @asid: the bytes written, or
