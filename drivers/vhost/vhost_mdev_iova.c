@@ -351,7 +351,13 @@ int vhost_mdev_iova_init(struct vhost_mdev_iova *t, struct vfio_device *vfio)
  */
 void vhost_mdev_iova_destroy(struct vhost_mdev_iova *t)
 {
-	WARN_ON(!xa_empty(&t->pages));
+	unsigned long pfn = 0;
+
+	/*
+	 * Entries, not xa_empty(): a store that failed for memory may leave
+	 * empty nodes behind, which xa_destroy() frees.
+	 */
+	WARN_ON(xa_find(&t->pages, &pfn, ULONG_MAX, XA_PRESENT));
 	xa_destroy(&t->pages);
 	mutex_destroy(&t->unmap_lock);
 	mutex_destroy(&t->pin_lock);
