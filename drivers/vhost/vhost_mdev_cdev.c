@@ -74,15 +74,20 @@ static int vhost_mdev_cdev_open(struct inode *inode, struct file *file)
 {
 	struct vhost_mdev_cdev *c = container_of(inode->i_cdev,
 						 struct vhost_mdev_cdev, cdev);
-	struct vmdev_device *vdev = c->vm->vdev;
+	struct vmdev_device *vdev;
 	int ret;
 
 	mutex_lock(&c->lock);
-	/* cdev_device_del() does not stop an open already under way. */
+	/*
+	 * cdev_device_del() does not stop an open already under way; the
+	 * node outlives its session (@c->vm is freed once the node is gone),
+	 * so nothing of the session may be read before this check.
+	 */
 	if (c->gone) {
 		ret = -ENODEV;
 		goto out_unlock;
 	}
+	vdev = c->vm->vdev;
 	/* Another file of this node holds the session (or is releasing it). */
 	if (c->open) {
 		ret = -EBUSY;

@@ -178,8 +178,12 @@ static void vhost_mdev_iotlb_unlock(void *priv, int cookie)
 }
 
 /*
- * Nothing here sleeps or pins on demand (UPDATE pinned everything), so a
- * device may translate from atomic context, as with physical addresses.
+ * Nothing here sleeps or pins on demand (UPDATE pinned everything), but
+ * the translator does not claim .atomic: that is for a kernel driver that
+ * busy-waits for its device (vmdev_as_atomic()), and a device that
+ * answers from atomic context cannot wait for its other passes (mvnet's
+ * control queue then acks a queue-pair change before the receive queues
+ * it turns off are idle). A userspace driver gains nothing from it.
  */
 const struct vmdev_as_ops vhost_mdev_iotlb_as_ops = {
 	.rw = vhost_mdev_iotlb_rw,
@@ -187,7 +191,6 @@ const struct vmdev_as_ops vhost_mdev_iotlb_as_ops = {
 	.extent = vhost_mdev_iotlb_extent,
 	.lock = vhost_mdev_iotlb_lock,
 	.unlock = vhost_mdev_iotlb_unlock,
-	.atomic = true,
 };
 
 /* Locked memory: VFIO's accounting, on the mm of the pages' owner */
@@ -324,10 +327,42 @@ static int vhost_mdev_iotlb_pin(struct vhost_mdev_iotlb *t, u64 iova,
 }
 
 /*
+ * A hardware parent's IOMMU maps each run as one mapping, perhaps with
+ * pages larger than a cut at @at would allow (unmapping part of it would
+ * unmap more than asked): map the run as its two halves. Until they are,
+ * DMA to the run faults, an error for a device using it (the uAPI
+ * document says so). If the halves cannot be mapped, the run is mapped
+ * whole again and the error returned.
+ */
+static int vhost_mdev_iotlb_split_iommu(struct vhost_mdev_iotlb *t,
+					const struct vhost_iotlb_map *map,
+					u64 at)
+{
+	u64 start = map->start, last = map->last, addr = map->addr;
+	int prot = vhost_mdev_iotlb_prot(t, map->perm);
+	u64 lsize = at - start;
+	int ret;
+
+	iommu_unmap(t->domain, start, last - start + 1);
+	ret = iommu_map(t->domain, start, addr, lsize, prot);
+	if (!ret) {
+		ret = iommu_map(t->domain, at, addr + lsize, last - at + 1,
+				prot);
+		if (ret)
+			iommu_unmap(t->domain, start, lsize);
+	}
+	if (ret && iommu_map(t->domain, start, addr, last - start + 1, prot))
+		dev_warn_ratelimited(t->vdev->dev,
+				     "IOVA %#llx-%#llx lost its IOMMU mapping: reset the device\n",
+				     start, last);
+	return ret;
+}
+
+/*
  * Make @at a run boundary: a run covering @at - 1 and @at becomes two, on
- * the same pages. The IOMMU keeps a mapping per run, so a hardware parent
- * has the cut run mapped again as its two halves. Returns 0 or -ENOMEM
- * (the tree unchanged).
+ * the same pages (the IOMMU's first, for a hardware parent: mapped as two
+ * runs, it still maps the same pages if the tree cannot follow). Returns
+ * 0, or -ENOMEM with the tree unchanged.
  */
 static int vhost_mdev_iotlb_split(struct vhost_mdev_iotlb *t, u64 at)
 {
@@ -340,6 +375,11 @@ static int vhost_mdev_iotlb_split(struct vhost_mdev_iotlb *t, u64 at)
 	map = vhost_iotlb_itree_first(&t->iotlb, at, at);
 	if (!map || map->start == at)
 		return 0;
+	if (t->domain) {
+		ret = vhost_mdev_iotlb_split_iommu(t, map, at);
+		if (ret)
+			return ret;
+	}
 	start = map->start;
 	last = map->last;
 	addr = map->addr;
@@ -363,23 +403,7 @@ static int vhost_mdev_iotlb_split(struct vhost_mdev_iotlb *t, u64 at)
 	if (!ret)
 		vhost_iotlb_map_free(&t->iotlb, map);
 	write_unlock_irqrestore(&t->lock, flags);
-	if (ret || !t->domain)
-		return ret;
-
-	/*
-	 * An IOMMU may have mapped the run with pages larger than the cut
-	 * and would unmap more than asked: map the halves apart. Until they
-	 * are, DMA to the run faults, an error for a device using it.
-	 */
-	iommu_unmap(t->domain, start, last - start + 1);
-	if (iommu_map(t->domain, start, addr, lsize,
-		      vhost_mdev_iotlb_prot(t, perm)) ||
-	    iommu_map(t->domain, at, addr + lsize, last - at + 1,
-		      vhost_mdev_iotlb_prot(t, perm)))
-		dev_warn_ratelimited(t->vdev->dev,
-				     "IOVA %#llx-%#llx lost its IOMMU mapping\n",
-				     start, last);
-	return 0;
+	return ret;
 }
 
 /*

@@ -30,7 +30,11 @@
  * as VFIO requires, part of an AB-BA deadlock between two concurrent
  * unmaps of one container; it is VFIO's to fix (the debug lane's kernel
  * carries a fix, tools/testing/vm/debug-kernel-patches/, so that lockdep
- * keeps watching ours).
+ * keeps watching ours). The same stock order makes one more chain through
+ * us, which that fix also breaks and which lockdep cannot see (it does not
+ * follow synchronize_srcu()): an unmap holding device_list_lock waits in
+ * vhost_mdev_iova_drop() for a reader whose pin waits for iommu->lock,
+ * held by a second unmap that waits for device_list_lock.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt

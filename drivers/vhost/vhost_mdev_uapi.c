@@ -615,18 +615,38 @@ static long vhost_mdev_set_config_call(struct vhost_mdev *vm, int __user *argp)
 	return 0;
 }
 
+/* Upstream vhost's default for its max_mem_regions parameter. */
+#define VHOST_MDEV_MAX_MEM_REGIONS	64
+
 /*
  * VHOST_SET_MEM_TABLE: memory is mapped through the front end (the VFIO
- * container), so the table has no use here; accepted so that clients that
- * always send one keep working.
+ * container, or IOTLB messages), so the table has no use here; accepted,
+ * for clients that always send one, after the checks upstream vhost makes
+ * of it, with its errnos: a client's bad table fails here as there.
  */
 static long vhost_mdev_set_mem_table(struct vhost_mdev *vm,
 				     struct vhost_memory __user *argp)
 {
+	struct vhost_memory_region region;
 	struct vhost_memory mem;
+	u64 last;
+	u32 i;
 
 	if (copy_from_user(&mem, argp, offsetof(struct vhost_memory, regions)))
 		return -EFAULT;
+	if (mem.padding)
+		return -EOPNOTSUPP;
+	if (mem.nregions > VHOST_MDEV_MAX_MEM_REGIONS)
+		return -E2BIG;
+	for (i = 0; i < mem.nregions; i++) {
+		if (copy_from_user(&region, &argp->regions[i], sizeof(region)))
+			return -EFAULT;
+		/* Upstream cannot store an empty or wrapping range: EFAULT. */
+		if (!region.memory_size ||
+		    check_add_overflow(region.guest_phys_addr,
+				       region.memory_size - 1, &last))
+			return -EFAULT;
+	}
 	return 0;
 }
 

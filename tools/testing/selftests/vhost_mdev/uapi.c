@@ -689,11 +689,48 @@ TEST_F(vhost, vring_enable_and_disable)
 	EXPECT_EQ(0, fd_vring_state(self->fd, VHOST_VDPA_SET_VRING_ENABLE, 2, 0));
 }
 
-TEST_F(vhost, set_mem_table_is_accepted)
+/* Checked as upstream vhost checks it (64 regions at most), then unused. */
+TEST_F(vhost, set_mem_table_is_checked_then_ignored)
 {
-	struct vhost_memory mem = { .nregions = 0 };
+	struct {
+		struct vhost_memory mem;
+		struct vhost_memory_region r[2];
+	} t = {
+		.mem = { .nregions = 2 },
+		.r = {
+			{ .guest_phys_addr = 0, .memory_size = 1 << 20,
+			  .userspace_addr = 0x10000000 },
+			{ .guest_phys_addr = 1ULL << 32, .memory_size = 4096,
+			  .userspace_addr = 0x20000000 },
+		},
+	};
+	struct vhost_memory *tail;
+	uint8_t *pages;
 
-	EXPECT_EQ(0, IOCTL(VHOST_SET_MEM_TABLE, &mem));
+	EXPECT_EQ(0, IOCTL(VHOST_SET_MEM_TABLE, &t));
+	t.mem.padding = 1;
+	EXPECT_ERRNO(EOPNOTSUPP, IOCTL(VHOST_SET_MEM_TABLE, &t));
+	t.mem.padding = 0;
+	t.mem.nregions = 65;
+	EXPECT_ERRNO(E2BIG, IOCTL(VHOST_SET_MEM_TABLE, &t));
+	t.mem.nregions = 2;
+	t.r[1].memory_size = 0;
+	EXPECT_ERRNO(EFAULT, IOCTL(VHOST_SET_MEM_TABLE, &t));
+	t.r[1].guest_phys_addr = UINT64_MAX - 100;
+	t.r[1].memory_size = 4096;
+	EXPECT_ERRNO(EFAULT, IOCTL(VHOST_SET_MEM_TABLE, &t));
+
+	/* the header readable, its regions not */
+	pages = mmap(NULL, 8192, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, pages);
+	ASSERT_EQ(0, munmap(pages + 4096, 4096));
+	tail = (struct vhost_memory *)(pages + 4096 -
+				       offsetof(struct vhost_memory, regions));
+	tail->nregions = 1;
+	tail->padding = 0;
+	EXPECT_ERRNO(EFAULT, IOCTL(VHOST_SET_MEM_TABLE, tail));
+	munmap(pages, 4096);
 }
 
 TEST_F(vhost, unknown_ioctls_are_enotty)
