@@ -8,12 +8,14 @@
 # (/proc/modules's address, /sys/module/<m>/coresize; an allocation fails
 # only when a frame of that module is on its stack), reject-start/reject-end
 # kmemleak's hooks (its own bookkeeping is not ours to fail), and
-# PROBABILITY percent (default 20) of those allocations fail.  Rounds
-# alternate: in one, task-filter limits faults to the test processes
+# PROBABILITY percent (default 20) of those allocations fail.  Rounds take
+# turns: in one, task-filter limits faults to the test processes
 # (make-it-fail is set in the shell that execs each test, and inherited);
 # in the next, any context fails, kworkers, timers and softirq included,
-# where our module's deferred work allocates (see aim(); FI_ANY=0 keeps
-# every round to the test processes).  The module's lifecycle and ioctl
+# where our module's deferred work allocates; in the third, page
+# allocations of the test processes fail instead (fail_page_alloc, the
+# same filters; not for vmdev_vf, see aim()).  FI_ANY=0 leaves out the
+# "any" rounds, FI_PAGES=0 the page rounds.  The module's lifecycle and ioctl
 # tests (tests_spec below; SELFTESTS defaults to selftests) run ITERATIONS
 # times (default 20) or until BUDGET seconds (default 90) have passed, the
 # budget checked before each run.  Their verdicts are ignored: injected
@@ -38,15 +40,20 @@
 # ("### test fault-inject/<module>" ... "### end ... exit N"), so that
 # scripts/ktap-summary counts one result per module.
 #
-# failslab only: fail_page_alloc's failures print a "page allocation failure"
-# warning with a call trace (6.1's warn_alloc) that no splat check can tell
-# from a real one; verbose=0 for the same reason (verbose=1 dumps a stack per
-# fault).
+# fail_page_alloc too, every third round (the "pages" rounds of aim()): a
+# failed page allocation prints "page allocation failure" and a call trace
+# at warning level, which no check can tell from a real splat by its
+# pattern; during those rounds the console shows errors only, and
+# check_log counts the reports against the faults injected.  verbose=0:
+# verbose=1 dumps a stack per fault.
 top=${1:-selftests}
 iterations=${2:-20}
 probability=${3:-20}
 budget=${4:-90}
 FS=/sys/kernel/debug/failslab
+PA=/sys/kernel/debug/fail_page_alloc
+# The console's log level as found, put back after "pages" rounds.
+console_saved=$(cut -f1 /proc/sys/kernel/printk)
 TIMES=1000000000
 PER_RUN=60	# seconds a test may take under faults
 
@@ -135,59 +142,105 @@ tests_for() {
 	done
 }
 
-faults_off() { echo 0 >$FS/probability; }
+faults_off() {
+	echo 0 >$FS/probability
+	[ -d $PA ] && echo 0 >$PA/probability
+	console_level "$console_saved"
+}
+
+# The console's log level (the first field of /proc/sys/kernel/printk).
+console_level() {
+	# shellcheck disable=SC2046 # the four fields
+	set -- "$1" $(cat /proc/sys/kernel/printk)
+	echo "$1 $3 $4 $5" >/proc/sys/kernel/printk
+}
+
+# The common attributes of failslab ($1) and fail_page_alloc ($1 too).
+attr_setup() {
+	echo 0 >"$1/probability"
+	echo 1 >"$1/interval"
+	echo $TIMES >"$1/times"
+	echo 0 >"$1/space"
+	echo 0 >"$1/verbose"
+	echo Y >"$1/task-filter"
+	# GFP_KERNEL allocations too (both skip them by default).
+	echo N >"$1/ignore-gfp-wait"
+	echo 32 >"$1/stacktrace-depth"
+	echo 0 >"$1/reject-start"
+	echo 0 >"$1/reject-end"
+	# shellcheck disable=SC2046 # "start end", or nothing
+	set -- "$1" $(kmemleak_range)
+	if [ $# -eq 3 ]; then
+		echo "$3" >"$1/reject-end"
+		echo "$2" >"$1/reject-start"
+	fi
+}
 
 faults_on() {
-	echo 0 >$FS/probability
-	echo 1 >$FS/interval
-	echo $TIMES >$FS/times
-	echo 0 >$FS/space
-	echo 0 >$FS/verbose
-	echo Y >$FS/task-filter
-	# GFP_KERNEL allocations too (failslab skips them by default).
-	echo N >$FS/ignore-gfp-wait
+	attr_setup $FS
 	echo N >$FS/cache-filter
-	echo 32 >$FS/stacktrace-depth
-	echo 0 >$FS/reject-start
-	echo 0 >$FS/reject-end
-	# shellcheck disable=SC2046 # "start end", or nothing
-	set -- $(kmemleak_range)
-	if [ $# -eq 2 ]; then
-		echo "$2" >$FS/reject-end
-		echo "$1" >$FS/reject-start
+	if [ -d $PA ]; then
+		attr_setup $PA
+		# order 0 and highmem too (skipped by default)
+		echo 0 >$PA/min-order
+		echo N >$PA/ignore-gfp-highmem
 	fi
-	echo "$probability" >$FS/probability
 }
 
 # Aim at module $1 where it is now: tests that unload and reload modules
 # (the lifecycle tests do) move it, so this runs before every test run, and
 # puts back any of our modules a test left unloaded.
 #
-# Every other round (unless FI_ANY=0), faults are not limited to the test
-# processes: with the stack filter alone, allocations our module makes in
-# a kworker, a timer or softirq (where no task asked for faults) fail too.
-# (Their first runs found a false alarm of ours: an xarray store that fails
-# for memory leaves empty nodes, which a check of an empty translator took
-# for cached pages.)  $2: "task" or "any".
+# Rounds take turns ($2): "task", slab allocations of the test processes;
+# "any", slab allocations in any context (the stack filter alone: what our
+# module allocates in a kworker, a timer or softirq, where no task asked
+# for faults, fails too); "pages", page allocations of the test processes
+# (fail_page_alloc).  A failed page allocation prints "page allocation
+# failure" and a call trace at warning level: during "pages" rounds the
+# console shows errors only (what the runner scans), and check_log judges
+# the whole kernel log itself.
+#
+# (The "any" rounds' first runs found a false alarm of ours: an xarray store
+# that fails for memory leaves empty nodes, which the check of an empty
+# translator took for cached pages.)
+#
+# vmdev_vf has no "pages" rounds: failing page allocations under its probe
+# reaches the stock kernel's ACPI _PRT evaluation (AE_NO_MEMORY, "walk
+# still has a scope list") and ioremap's PAT bookkeeping (memtype_reserve
+# -ENOMEM), after which kmemleak reports ACPICA objects, the devres node of
+# the probe's first devm action and sysfs write buffers that kernfs always
+# frees, and the function's BAR stays reserved (later probes: EBUSY). Until
+# those are told apart (stock error paths, or kmemleak losing track), the
+# rounds would fail the lane on what may not be ours; its slab rounds stay.
 aim() {
-	local mod
-	echo 0 >$FS/probability
+	local mod attr
+	faults_off
 	for mod in $(our_modules); do
 		loaded "$mod" || modprobe "$mod" 2>/dev/null
 	done
+	attr=$FS
+	[ "$2" = pages ] && attr=$PA
 	set -- $(module_range "$1") "$2"
 	# Widen first, then narrow: start is never above end in between.
-	echo 0 >$FS/require-start
-	echo "$2" >$FS/require-end
-	echo "$1" >$FS/require-start
+	echo 0 >$attr/require-start
+	echo "$2" >$attr/require-end
+	echo "$1" >$attr/require-start
 	case $3 in
 	task) echo Y >$FS/task-filter ;;
 	any) echo N >$FS/task-filter ;;
+	pages) console_level 4 ;;
 	esac
-	echo "$probability" >$FS/probability
+	echo "$probability" >$attr/probability
 }
 
-injected() { echo $((TIMES - $(cat $FS/times))); }
+# Faults failslab injected since faults_on; with "pages", fail_page_alloc.
+injected() {
+	if [ "${1:-}" = pages ]; then
+		[ -d $PA ] && echo $((TIMES - $(cat $PA/times))) || echo 0
+	else
+		echo $((TIMES - $(cat $FS/times)))
+	fi
+}
 
 # dash's "local": every helper below keeps its variables to itself (a loop
 # over modules in a helper must not change the caller's module).
@@ -231,10 +284,20 @@ reload_ours() {
 	done
 }
 
-# New splats since the log was cleared at the start of the pass.
+# New splats since the log was cleared at the start of the pass.  With $1
+# page allocations failed on purpose, as many "page allocation failure"
+# reports may be there, each with its call trace: "Call Trace" alone is no
+# splat then (every other splat has a pattern of its own), and more
+# reports than injected faults are.
 check_log() {
-	local s
-	s=$(dmesg | grep -E "$splat_re" | grep -vE "$not_splat_re" | head -n 5)
+	local s re=$splat_re failures
+	if [ "${1:-0}" -gt 0 ]; then
+		re=$(echo "$splat_re" | sed 's/|Call Trace//; s/^Call Trace|//')
+		failures=$(dmesg | grep -c 'page allocation failure')
+		[ "$failures" -le "$1" ] ||
+			fail "$failures page allocation failures, $1 injected"
+	fi
+	s=$(dmesg | grep -E "$re" | grep -vE "$not_splat_re" | head -n 5)
 	[ -z "$s" ] || { fail "kernel splat"; echo "$s" | sed 's/^/# /'; }
 }
 
@@ -266,7 +329,7 @@ in_budget() { [ $(($(date +%s) - $1)) -lt "$budget" ]; }
 
 # The pass for module $1: KTAP on stdout.
 pass_module() {
-	local m=$1 runs=0 n=0 tests start i t who
+	local m=$1 runs=0 n=0 np=0 tests start i t who
 	why=""
 	echo "### test fault-inject/$m"
 	echo "1..1"
@@ -293,8 +356,13 @@ pass_module() {
 	# The budget is checked before every run (a round of slow tests
 	# would overshoot it by minutes).
 	while [ "$i" -lt "$iterations" ] && in_budget "$start"; do
-		who=task
-		[ "${FI_ANY:-1}" = 1 ] && [ $((i % 2)) -eq 1 ] && who=any
+		case $((i % 3)) in
+		0) who=task ;;
+		1) who=any; [ "${FI_ANY:-1}" = 1 ] || who=task ;;
+		2) who=pages
+		   { [ -d $PA ] && [ "${FI_PAGES:-1}" = 1 ] &&
+		     [ "$m" != vmdev_vf ]; } || who=task ;;
+		esac
 		for t in $tests; do
 			in_budget "$start" || break
 			aim "$m" $who
@@ -304,21 +372,22 @@ pass_module() {
 		i=$((i + 1))
 	done
 	n=$(injected)
+	np=$(injected pages)
 	faults_off
 	# Each one an allocation with a frame of $m on its stack, kmemleak's
 	# bookkeeping excluded: a failure in our code or on its behalf.
-	echo "# $i round(s), $runs run(s), $n fault(s) injected in $m's code paths in $(($(date +%s) - start)) s"
+	echo "# $i round(s), $runs run(s), $n slab and $np page allocation(s) failed in $m's code paths in $(($(date +%s) - start)) s"
 	[ "$n" -gt 0 ] || fail "no fault injected"
 	remove_devices
 	check_leaks
 	unload_ours
 	reload_ours
 	clean_run "$(tests_for "$m" clean)"
-	check_log
+	check_log "$np"
 	if [ -z "$why" ]; then
-		echo "ok 1 $m: $n faults injected in its code paths in $runs runs"
+		echo "ok 1 $m: $n slab and $np page faults injected in its code paths in $runs runs"
 	else
-		echo "not ok 1 $m: $why ($n faults injected in its code paths in $runs runs)"
+		echo "not ok 1 $m: $why ($n slab and $np page faults injected in its code paths in $runs runs)"
 	fi
 	echo "### end fault-inject/$m exit 0"
 }
@@ -336,13 +405,16 @@ pass_fail_nth() {
 	dmesg -c >/dev/null
 	[ -w /sys/kernel/debug/kmemleak ] && echo clear >/sys/kernel/debug/kmemleak
 	faults_off
-	# fail-nth bypasses probability and filters, not these two: every
-	# allocation counts, and no page allocation is failed (a failed one
-	# prints a warning with a call trace that no check can tell from a
-	# real one).
+	# fail-nth bypasses probability and filters, not these: every slab
+	# allocation counts, and no page allocation (the random pass fails
+	# those; here each would print its report on the console).
 	echo N >$FS/ignore-gfp-wait
 	echo N >$FS/cache-filter
 	echo 0 >$FS/verbose
+	if [ -d $PA ]; then
+		echo Y >$PA/ignore-gfp-wait
+		echo 11 >$PA/min-order
+	fi
 	echo "### test fault-inject/fail_nth"
 	(cd "$(dirname "$t")" && timeout 900 "./$(basename "$t")") 2>&1
 	rc=$?
