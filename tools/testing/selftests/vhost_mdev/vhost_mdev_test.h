@@ -303,35 +303,9 @@ static inline long module_refcnt(const char *name)
 	return read_long(path);
 }
 
-/* Locked memory (VmLck) of process @pid (0: ourselves) in KiB, or -errno. */
-static inline long locked_kb(pid_t pid)
+/* Field @field ("VmLck:") of process @pid's status (0: ours), or -errno. */
+static inline long status_kb(pid_t pid, const char *field)
 {
-	char path[PATH_BUF], line[256];
-	long kb = -ENOENT;
-	FILE *f;
-
-	if (pid)
-		snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	else
-		snprintf(path, sizeof(path), "/proc/self/status");
-	f = fopen(path, "r");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
-/*
- * The memory process @pid (0: ourselves) is charged for the pages a
- * device pinned for it, in KiB, or -errno: locked memory (VmLck) as VFIO
- * charges it; upstream vhost-vdpa charges pinned memory (VmPin), entry 17.
- */
-static inline long charged_kb(pid_t pid)
-{
-	const char *field = DIFF(17, "VmPin:", "VmLck:");
 	char path[PATH_BUF], line[256];
 	size_t len = strlen(field);
 	long kb = -ENOENT;
@@ -350,6 +324,22 @@ static inline long charged_kb(pid_t pid)
 			break;
 	fclose(f);
 	return kb;
+}
+
+/* Locked memory (VmLck) of process @pid (0: ourselves) in KiB, or -errno. */
+static inline long locked_kb(pid_t pid)
+{
+	return status_kb(pid, "VmLck:");
+}
+
+/*
+ * The memory process @pid (0: ourselves) is charged for the pages a
+ * device pinned for it, in KiB, or -errno: locked memory (VmLck) as VFIO
+ * charges it; upstream vhost-vdpa charges pinned memory (VmPin), entry 17.
+ */
+static inline long charged_kb(pid_t pid)
+{
+	return status_kb(pid, DIFF(17, "VmPin:", "VmLck:"));
 }
 
 /* Milliseconds since @start (CLOCK_MONOTONIC). */
