@@ -14,12 +14,13 @@ set -euo pipefail
 # process writes), kmod for depmod/modinfo.  Lint: sparse, perl (checkpatch.pl).
 # Kernel cache: apt (apt-get download), xz-utils/cpio/gzip for unpacking and
 # the initramfs, util-linux for flock.  VM: qemu, and the host userland that
-# the guest reuses (same Debian release): iproute2, ethtool, iperf3.
+# the guest reuses (same Debian release): iproute2, ethtool, iperf3, and
+# mdevctl (which pulls in udev: its rule runs in the guest's udevd).
 PACKAGES=(
 	make gcc libc6-dev gcc-multilib bc kmod libelf1 git
 	sparse perl
 	apt xz-utils cpio gzip util-linux coreutils findutils
-	qemu-system-x86 iproute2 ethtool iperf3
+	qemu-system-x86 iproute2 ethtool iperf3 mdevctl
 )
 # The debug kernel: a full kernel build from linux-source-6.1 (kconfig needs
 # bison and flex; objtool libelf; certs and sign-file libssl; patch for
