@@ -20,6 +20,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/device.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
@@ -389,12 +390,38 @@ static void virtio_mdev_detach(struct vmdev_device *vdev)
 	put_device(&vm->vd.dev);
 }
 
+/*
+ * An attribute write while a driver is bound (mdevctl writes them after
+ * creating the device, which virtio_net binds to at once): unbinding the
+ * driver resets the device, which ends the claim; binding again probes it
+ * with the new value. Called by the core with the mdev's device lock and
+ * the personality semaphore held, so the virtio device stays registered.
+ */
+static void virtio_mdev_unplug(struct vmdev_device *vdev)
+{
+	struct virtio_mdev_device *vm = vdev->consumer_priv;
+
+	device_release_driver(&vm->vd.dev);
+}
+
+static void virtio_mdev_replug(struct vmdev_device *vdev)
+{
+	struct virtio_mdev_device *vm = vdev->consumer_priv;
+	int ret;
+
+	ret = device_attach(&vm->vd.dev);
+	if (ret < 0)
+		dev_warn(&vm->vd.dev, "binding a driver again failed: %d\n", ret);
+}
+
 static const struct vmdev_personality virtio_mdev_personality = {
 	.id = VMDEV_PERSONALITY_VIRTIO,
 	.name = "virtio",
 	.owner = THIS_MODULE,
 	.attach = virtio_mdev_attach,
 	.detach = virtio_mdev_detach,
+	.unplug = virtio_mdev_unplug,
+	.replug = virtio_mdev_replug,
 };
 
 static int __init virtio_mdev_init(void)

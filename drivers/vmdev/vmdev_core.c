@@ -20,6 +20,7 @@
 #include <linux/etherdevice.h>
 #include <linux/kmod.h>
 #include <linux/module.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 
 #include "vmdev_internal.h"
@@ -457,6 +458,35 @@ void vmdev_unregister_personality(const struct vmdev_personality *p)
 	up_write(&vmdev_rwsem);
 }
 EXPORT_SYMBOL_GPL(vmdev_unregister_personality);
+
+/*
+ * For an attribute write to a claimed device (vmdev_sysfs.c): a consumer
+ * that can let go on request does, @apply runs, and the consumer takes the
+ * device again; otherwise -EBUSY. The mdev's device lock keeps the device
+ * from being removed meanwhile, and the semaphore its consumer from
+ * changing. The removal holds that lock while it waits for the attribute
+ * files to go, so it is only tried here: the write restarts until it gets
+ * the lock or finds the file gone.
+ */
+int vmdev_replug(struct vmdev_device *vdev,
+		 int (*apply)(struct vmdev_device *vdev, void *arg), void *arg)
+{
+	const struct vmdev_personality *p;
+	int ret = -EBUSY;
+
+	if (!device_trylock(vdev->dev))
+		return restart_syscall();
+	down_read(&vmdev_rwsem);
+	p = vdev->consumer;
+	if (p && p->unplug && p->replug) {
+		p->unplug(vdev);
+		ret = apply(vdev, arg);
+		p->replug(vdev);
+	}
+	up_read(&vmdev_rwsem);
+	device_unlock(vdev->dev);
+	return ret;
+}
 
 /**
  * vmdev_claim - mark a device as in use by its consumer

@@ -4,7 +4,11 @@
  * /sys/bus/mdev/devices/$UUID/ (Documentation/ABI/testing/sysfs-bus-mdev-vmdev).
  *
  * Writes are refused with -EBUSY while a consumer has the device claimed:
- * vendor ops read the attributes without locking, relying on that.
+ * vendor ops read the attributes without locking, relying on that. A
+ * consumer that can let go for the write (the virtio personality: its
+ * driver unbinds, and binds again after) gets the chance first, so that
+ * mdevctl, which writes a device's attributes after creating it, works
+ * whatever driver binds at creation.
  */
 
 #include <linux/etherdevice.h>
@@ -13,16 +17,18 @@
 
 #include "vmdev_internal.h"
 
-/*
- * Parse and validate outside the lock, then apply under it, so a refused
- * write changes nothing.
- */
-static ssize_t vmdev_attr_store(struct device *dev, const char *buf,
-				size_t count, int (*parse)(struct vmdev_device *,
-							    const char *,
-							    struct vmdev_net_attrs *))
+typedef int (*vmdev_attr_parse_t)(struct vmdev_device *vdev, const char *buf,
+				  struct vmdev_net_attrs *attrs);
+
+struct vmdev_attr_write {
+	const char *buf;
+	vmdev_attr_parse_t parse;
+};
+
+/* Parse into a copy and apply it under the lock, so a refused write changes nothing. */
+static int vmdev_attr_set(struct vmdev_device *vdev, void *arg)
 {
-	struct vmdev_device *vdev = vmdev_from_dev(dev);
+	struct vmdev_attr_write *w = arg;
 	struct vmdev_net_attrs attrs;
 	int ret;
 
@@ -32,11 +38,28 @@ static ssize_t vmdev_attr_store(struct device *dev, const char *buf,
 		goto out;
 	}
 	attrs = vdev->attrs;
-	ret = parse(vdev, buf, &attrs);
+	ret = w->parse(vdev, w->buf, &attrs);
 	if (!ret)
 		vdev->attrs = attrs;
 out:
 	mutex_unlock(&vdev->lock);
+	return ret;
+}
+
+static ssize_t vmdev_attr_store(struct device *dev, const char *buf,
+				size_t count, vmdev_attr_parse_t parse)
+{
+	struct vmdev_device *vdev = vmdev_from_dev(dev);
+	struct vmdev_attr_write w = { .buf = buf, .parse = parse };
+	struct vmdev_net_attrs scratch = {};
+	int ret;
+
+	/* A bad value is refused before the consumer is asked to let go. */
+	ret = parse(vdev, buf, &scratch);
+	if (!ret)
+		ret = vmdev_attr_set(vdev, &w);
+	if (ret == -EBUSY)
+		ret = vmdev_replug(vdev, vmdev_attr_set, &w);
 	return ret ? ret : count;
 }
 

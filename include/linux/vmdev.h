@@ -454,6 +454,14 @@ struct vmdev_as_window {
  *	removed or the personality unregisters, same context as @attach. Must
  *	wait for users to finish (or make them fail) and leave the device
  *	reset and unclaimed.
+ * @unplug: Optional, with @replug: let go of a claimed @vdev for an
+ *	attribute write (the virtio personality unbinds the driver, whose
+ *	reset ends the claim). Without them, such a write fails with -EBUSY.
+ *	Process context; the core holds the mdev's device lock and its
+ *	personality semaphore.
+ * @replug: Take @vdev again after @unplug and the write (the virtio
+ *	personality binds a driver, which reads the new attributes). Same
+ *	context as @unplug.
  */
 struct vmdev_personality {
 	enum vmdev_personality_id id;
@@ -461,6 +469,8 @@ struct vmdev_personality {
 	struct module *owner;
 	int (*attach)(struct vmdev_device *vdev);
 	void (*detach)(struct vmdev_device *vdev);
+	void (*unplug)(struct vmdev_device *vdev);
+	void (*replug)(struct vmdev_device *vdev);
 };
 
 /* Vendor driver API */

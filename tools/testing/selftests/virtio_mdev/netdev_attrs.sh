@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # virtio_mdev: an mvnet-virtio device becomes a network interface carrying
-# the MAC and MTU of its attributes; the attributes are read-only while
-# virtio_net is bound, and change by unbinding, writing, binding again, or
-# by writing them while virtio_mdev is not loaded. KTAP output.
+# the MAC and MTU of its attributes; a write while virtio_net is bound
+# unbinds it and binds it again (a new interface with the value; a bad
+# value is refused first, the interface stays); they change by unbinding,
+# writing, binding again, or by writing them while virtio_mdev is not
+# loaded. KTAP output.
 
 A=5a0f3e2c-0b1d-4c2e-9d7a-000000000a01
 B=5a0f3e2c-0b1d-4c2e-9d7a-000000000a02
@@ -47,12 +49,22 @@ check "ethtool bus-info is the mdev UUID, as much as fits" \
 check "a software device hides VIRTIO_F_ACCESS_PLATFORM" \
 	sh -c "cut -c34 /sys/bus/virtio/devices/$(virtio_of "$A")/features | grep -qx 0"
 
-check "mac is busy while virtio_net is bound" \
-	write_fails "busy" "$MDEV/$A/mac" 02:00:00:00:0a:01
-check "mtu is busy while virtio_net is bound" \
-	write_fails "busy" "$MDEV/$A/mtu" 9000
-check "max_vq_pairs is busy while virtio_net is bound" \
-	write_fails "busy" "$MDEV/$A/max_vq_pairs" 2
+# rebound_with FILE VALUE CHECK: writing VALUE to the device's FILE while
+# virtio_net is bound succeeds, and the interface it binds again passes
+# "CHECK IFNAME" (sh -c).
+rebound_with() {
+	echo "$2" > "$MDEV/$A/$1" || return 1
+	_if=$(iface "$A") || { echo "no interface after writing $1"; return 1; }
+	sh -c "$3" - "$_if"
+}
+check "mac written while virtio_net is bound: it binds again with it" \
+	rebound_with mac 02:00:00:00:0a:11 \
+	'grep -qx 02:00:00:00:0a:11 /sys/class/net/$1/address'
+check "mtu written while virtio_net is bound: it binds again with it" \
+	rebound_with mtu 4000 'grep -qx 4000 /sys/class/net/$1/mtu'
+check "max_vq_pairs written while virtio_net is bound: it binds again with it" \
+	rebound_with max_vq_pairs 2 \
+	'ethtool -l $1 | grep -m1 Combined: | grep -qw 2'
 
 vd=$(virtio_of "$A")
 echo "$vd" > "$VNET/unbind"
@@ -66,8 +78,15 @@ check "rebinding shows the new MAC" \
 	sh -c "grep -qx 02:00:00:00:0a:01 /sys/class/net/$ifa/address"
 check "rebinding shows the new MTU" \
 	sh -c "grep -qx 9000 /sys/class/net/$ifa/mtu"
-check "attributes are busy again after rebinding" \
-	write_fails "busy" "$MDEV/$A/mtu" 1500
+# The same interface: a refused value did not unbind the driver.
+bad_value_keeps_iface() {
+	_idx=$(cat "/sys/class/net/$ifa/ifindex") &&
+		write_fails "Invalid argument" "$MDEV/$A/mtu" 10 &&
+		grep -qx "$_idx" "/sys/class/net/$ifa/ifindex" &&
+		grep -qx 9000 "$MDEV/$A/mtu"
+}
+check "a bad value while bound is refused, the interface stays" \
+	bad_value_keeps_iface
 
 # The other way: configure with no consumer at all, then load it. Creating
 # a device asks for its personality module: keep it from being loaded.
