@@ -20,6 +20,11 @@
 # which ~3 min is the nested guest's boot per target).  Each stage's time
 # is printed.
 #
+# When the cases include vfio or vfioping (the default: all of them), the
+# QEMU of tools/qemu/'s vhost-vfio series is a stage too (scripts/qemu.sh:
+# its build dependencies, then the build, cached; cold 4-15 minutes, warm
+# nothing), and the guest gets its binary, stripped, beside run.sh.
+#
 # Environment: INTEROP_TARGETS, INTEROP_CASES, INTEROP_SECONDS and
 # L2_TIMEOUT go to the guest (run.sh); VM_* to the runner.
 set -euo pipefail
@@ -47,6 +52,22 @@ build_upstream() {
 	scripts/upstream-vdpa.sh build >/dev/null
 }
 
+# Whether the selected cases need the vhost-vfio QEMU.
+want_qemu() {
+	case " ${INTEROP_CASES:-vfio} " in
+	*" vfio "* | *" vfioping "*) return 0 ;;
+	esac
+	return 1
+}
+
+build_qemu() {
+	local bin
+	scripts/deps.sh --qemu >/dev/null || return 1
+	bin=$(scripts/qemu.sh path) || return 1
+	mkdir -p "$BUILD/interop"
+	strip -o "$BUILD/interop/qemu-system-x86_64" "$bin"
+}
+
 build_selftests() {
 	make -s selftests
 }
@@ -57,17 +78,18 @@ pack_clients() {
 
 run_vm() {
 	local out=$BUILD/vm/check-interop-output.log log=$BUILD/vm/check-interop-guest.log
-	local rc=0 start=$SECONDS knobs ko bundle
+	local rc=0 start=$SECONDS knobs ko bundle qemu=()
 	mapfile -t knobs < <(env | grep -E '^(INTEROP_[A-Z_]+|L2_TIMEOUT)=' || true)
 	ko=$(scripts/upstream-vdpa.sh ko | tr '\n' ' ')
 	bundle=$(tools/testing/interop/bundle.sh)
+	! want_qemu || qemu=(--file "$BUILD/interop/qemu-system-x86_64")
 	stage "VM: the clients against each target"
 	# 2 GiB: the clients' archive unpacked (~130 MiB), DPDK's 128 MiB of
 	# huge pages, the nested guest's 256 MiB.
 	VM_MEM=${VM_MEM:-2G} VM_TIMEOUT=${VM_TIMEOUT:-2400} VM_EXTRA_KO=$ko \
 		VM_LOG=$log VM_OUTPUT=$out tools/testing/vm/run \
 		--cpio "$bundle" --file tools/testing/interop \
-		--file "$BUILD/selftests" \
+		--file "$BUILD/selftests" ${qemu[@]+"${qemu[@]}"} \
 		--file tools/testing/selftests/ktap.sh \
 		--file tools/testing/selftests/virtio_mdev/virtio_mdev.sh \
 		--file tools/testing/selftests/vmdev_vf/vmdev_vf.sh \
@@ -91,6 +113,9 @@ main() {
 	timed_stage build build_modules || { totals "$totals"; exit 1; }
 	timed_stage "upstream vDPA" build_upstream || { totals "$totals"; exit 1; }
 	timed_stage selftests build_selftests || { totals "$totals"; exit 1; }
+	if want_qemu; then
+		timed_stage "vhost-vfio QEMU" build_qemu || { totals "$totals"; exit 1; }
+	fi
 	timed_stage "clients' archive" pack_clients || { totals "$totals"; exit 1; }
 	run_vm
 	totals "$totals"

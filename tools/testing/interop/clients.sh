@@ -171,7 +171,13 @@ pair() {
 }
 
 # Debian's vmlinux by PVH, one vCPU, q35 with a modern virtio-net-pci
-# whose backend is the node; console on a file.
+# whose backend is the node; console on a file.  With L2_BACKEND=vhost-vfio
+# the backend is the node's mdev through its VFIO device fd instead
+# (-netdev vhost-vfio, sysfsdev= the mdev of the node's name), and the
+# QEMU is L2_QEMU, the project's build of the series in tools/qemu/
+# (Debian's has no vhost-vfio); page-per-vq=on gives each ring a doorbell
+# page of its own, which a vmdev_vf function's doorbells need to become
+# host notifiers.
 l2_boot() {
 	_lb_node=$1
 	shift
@@ -179,16 +185,23 @@ l2_boot() {
 	for _lb_kv in "$@"; do
 		_lb_args="$_lb_args interop.$_lb_kv"
 	done
+	_lb_qemu=qemu-system-x86_64
+	_lb_netdev="vhost-vdpa,vhostdev=$_lb_node,id=vdpa0"
+	_lb_nic=virtio-net-pci,netdev=vdpa0,romfile=
+	if [ "${L2_BACKEND:-vhost-vdpa}" = vhost-vfio ]; then
+		_lb_qemu=$L2_QEMU
+		_lb_netdev="vhost-vfio,id=vdpa0,sysfsdev=/sys/bus/mdev/devices/$(basename "$_lb_node")"
+		_lb_nic=$_lb_nic,page-per-vq=on
+	fi
 	ulimit -l unlimited
 	_lb_start=$(date +%s)
 	: >"$L2_LOG"
-	timeout "${L2_TIMEOUT:-900}" qemu-system-x86_64 -accel tcg -cpu max \
+	timeout "${L2_TIMEOUT:-900}" "$_lb_qemu" -accel tcg -cpu max \
 		-m 256M -smp 1 -machine q35 -nodefaults -no-user-config \
 		-display none -no-reboot \
 		-kernel "$L2_DIR/vmlinux" -initrd "$L2_DIR/initrd" \
 		-append "console=ttyS0 loglevel=4 panic=-1 no_timer_check$_lb_args" \
-		-netdev "vhost-vdpa,vhostdev=$_lb_node,id=vdpa0" \
-		-device virtio-net-pci,netdev=vdpa0,romfile= \
+		-netdev "$_lb_netdev" -device "$_lb_nic" \
 		-serial "file:$L2_LOG"
 	_lb_rc=$?
 	l2_secs=$(($(date +%s) - _lb_start))

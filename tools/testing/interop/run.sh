@@ -72,6 +72,13 @@
 #                    device must
 #   ping           qemu L2 ping: the same nested guest pings the peer's
 #                    kernel interface through the device: 3 of 3 answered
+#   vfio           qemu L2 over vhost-vfio: "qemu", with the device's
+#                    mdev as the NIC's -netdev vhost-vfio backend (its
+#                    VFIO device fd, guest RAM mapped through the VFIO
+#                    container) in the project's QEMU build (tools/qemu/,
+#                    L2_QEMU; make check-interop builds it when these
+#                    cases are selected)
+#   vfioping       qemu L2 ping over vhost-vfio: "ping", the same way
 #   icmpecho       testpmd in icmpecho forwarding on the node, pinged by
 #                    the peer's kernel interface: 3 of 3 answered, and
 #                    testpmd received and sent at least the 3 echoes and
@@ -88,13 +95,16 @@
 #
 # Environment: INTEROP_TARGETS (default "upstream mvnet vf"),
 # INTEROP_CASES (the case groups run where a target has them; default
-# "dpdk killed qemu ping icmpecho"), INTEROP_SECONDS (each timed run,
-# default 5), L2_TIMEOUT (clients.sh).
+# "dpdk killed qemu ping icmpecho vfio vfioping"), INTEROP_SECONDS (each
+# timed run, default 5), L2_TIMEOUT (clients.sh), L2_QEMU (the vhost-vfio
+# QEMU: default ./qemu-system-x86_64 beside this directory, as make
+# check-interop puts it).
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/clients.sh"
 
 TARGETS=${INTEROP_TARGETS:-upstream mvnet vf}
-CASES=${INTEROP_CASES:-dpdk killed qemu ping icmpecho}
+CASES=${INTEROP_CASES:-dpdk killed qemu ping icmpecho vfio vfioping}
+L2_QEMU=${L2_QEMU:-$HERE/../qemu-system-x86_64}
 SECONDS_RUN=${INTEROP_SECONDS:-5}
 BURSTS=4	# tx_first bursts of 32 frames
 # The other end of a wire: a kernel interface at PEER_ADDR in PEER_NS;
@@ -143,7 +153,8 @@ upstream_down() {
 # any MAC.  Unlinked it is a loopback; its peer is a linked mvnet-virtio
 # device.
 mvnet_traits() {
-	cases="dpdk killed qemu ping icmpecho" link=down foreign=deliver
+	cases="dpdk killed qemu ping icmpecho vfio vfioping" link=down
+	foreign=deliver
 	module=vhost_mdev traffic=io
 }
 
@@ -178,7 +189,8 @@ mvnet_peer_down() {
 # until its driver says otherwise.  What goes out is on the wire, nothing
 # comes back but what the other function sends.
 vf_traits() {
-	cases="icmpecho killed ping" link=down foreign=drop module=vhost_mdev
+	cases="icmpecho killed ping vfioping" link=down foreign=drop
+	module=vhost_mdev
 	traffic=txonly
 	# shellcheck disable=SC2046 # BDFs
 	set -- $(vf_functions)
@@ -417,6 +429,23 @@ l2_run() {
 	return 1
 }
 
+# The vhost-vfio QEMU, or why not (a diagnostic, and the case fails).
+vfio_qemu() {
+	[ -x "$L2_QEMU" ] && return 0
+	echo "# no vhost-vfio QEMU at $L2_QEMU (make check-interop builds one when INTEROP_CASES has vfio or vfioping)"
+	return 1
+}
+
+# $1 (case_qemu or case_ping) with the device as a vhost-vfio backend.
+over_vfio() {
+	vfio_qemu || return 1
+	L2_BACKEND=vhost-vfio
+	_ov_rc=0
+	"$1" || _ov_rc=1
+	L2_BACKEND=vhost-vdpa
+	return $_ov_rc
+}
+
 case_qemu() {
 	l2_run neigh=self || return 1
 	[ "$(l2_report transmitted)" = 3 ] &&
@@ -515,6 +544,9 @@ run_target() {
 		killed) result "$target: testpmd killed" case_killed "$node" ;;
 		qemu) result "$target: qemu L2" case_qemu ;;
 		ping) result "$target: qemu L2 ping" case_ping ;;
+		vfio) result "$target: qemu L2 over vhost-vfio" over_vfio case_qemu ;;
+		vfioping) result "$target: qemu L2 ping over vhost-vfio" \
+			over_vfio case_ping ;;
 		icmpecho) result "$target: testpmd icmpecho" case_icmpecho "$node" ;;
 		esac
 	done

@@ -271,6 +271,11 @@ TEST_F(iotlb, update_of_part_pages_maps_the_whole_pages)
 					       self->mem + 2 * PAGE + 8,
 					       VHOST_ACCESS_RW));
 	EXPECT_EQ(0, INVALIDATE(IOVA + 100, 1));
+	/* entry 20: upstream may drop physically contiguous neighbours too */
+	if (ON_UPSTREAM) {
+		EXPECT_FALSE(page_mapped(self->fd, self->mem, 0));
+		return;
+	}
 	EXPECT_HELD_KB(2 * PAGE / 1024);
 	EXPECT_EQ(0, INVALIDATE(IOVA, MEM_SIZE));
 	EXPECT_HELD_KB(0);
@@ -401,6 +406,16 @@ TEST_F(iotlb, invalidate_removes_exactly_its_pages)
 	ASSERT_EQ(0, UPDATE(IOVA, 8 * PAGE, self->mem, VHOST_ACCESS_RW));
 	/* a hole in the middle, of a single mapping */
 	ASSERT_EQ(0, INVALIDATE(IOVA + 2 * PAGE, 3 * PAGE));
+	/*
+	 * Entry 20: upstream also drops the neighbours that happen to be
+	 * physically contiguous with the hole's pages; only the hole is sure.
+	 */
+	if (ON_UPSTREAM) {
+		for (i = 2; i < 5; i++)
+			EXPECT_FALSE(page_mapped(self->fd, self->mem, i))
+				TH_LOG("page %u", i);
+		return;
+	}
 	EXPECT_HELD_KB(5 * PAGE / 1024);
 	for (i = 0; i < 8; i++)
 		EXPECT_EQ(i < 2 || i >= 5, page_mapped(self->fd, self->mem, i))
@@ -475,9 +490,15 @@ TEST_F(iotlb, invalidate_cuts_a_huge_page_exactly)
 	ASSERT_EQ(0, UPDATE(iova, 2UL << 20, hp, VHOST_ACCESS_RW));
 	EXPECT_HELD_KB(2048);
 	ASSERT_EQ(0, INVALIDATE(iova + 100 * PAGE, PAGE));
-	/* entry 20: upstream drops the whole run of contiguous pages */
-	if (ON_UPSTREAM && in_huge_page(hp)) {
-		EXPECT_HELD_KB(0);
+	/*
+	 * Entry 20: upstream drops the whole run of contiguous pages: all of
+	 * a huge page; of small pages, those that happen to be contiguous.
+	 */
+	if (ON_UPSTREAM) {
+		if (in_huge_page(hp))
+			EXPECT_HELD_KB(0);
+		EXPECT_EQ(0, UPDATE(iova + 100 * PAGE, PAGE, self->mem,
+				    VHOST_ACCESS_RW));
 		return;
 	}
 	EXPECT_HELD_KB(2048 - PAGE / 1024);
