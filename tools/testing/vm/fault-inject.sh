@@ -8,14 +8,16 @@
 # (/proc/modules's address, /sys/module/<m>/coresize; an allocation fails
 # only when a frame of that module is on its stack), reject-start/reject-end
 # kmemleak's hooks (its own bookkeeping is not ours to fail), and
-# PROBABILITY percent (default 20) of those allocations fail.  Rounds take
-# turns: in one, task-filter limits faults to the test processes
-# (make-it-fail is set in the shell that execs each test, and inherited);
-# in the next, any context fails, kworkers, timers and softirq included,
-# where our module's deferred work allocates; in the third, page
-# allocations of the test processes fail instead (fail_page_alloc, the
-# same filters; not for vmdev_vf, see aim()).  FI_ANY=0 leaves out the
-# "any" rounds, FI_PAGES=0 the page rounds.  The module's lifecycle and ioctl
+# PROBABILITY percent (default 20) of those allocations fail.  Test runs
+# take turns: in one, slab allocations fail in any context, kworkers,
+# timers and softirq included, where our module's deferred work allocates;
+# in the next, page allocations of the test processes (fail_page_alloc,
+# the same filters; not for vmdev_vf, see aim()); in the third, slab
+# allocations of the test processes only (task-filter: make-it-fail is set
+# in the shell that execs each test, and inherited).  The turns shift by one each
+# round, so that every test meets every kind even when the budget allows
+# two rounds.  FI_ANY=0 leaves out the "any" runs, FI_PAGES=0 the page
+# runs.  The module's lifecycle and ioctl
 # tests (tests_spec below; SELFTESTS defaults to selftests) run ITERATIONS
 # times (default 20) or until BUDGET seconds (default 90) have passed, the
 # budget checked before each run.  Their verdicts are ignored: injected
@@ -40,10 +42,10 @@
 # ("### test fault-inject/<module>" ... "### end ... exit N"), so that
 # scripts/ktap-summary counts one result per module.
 #
-# fail_page_alloc too, every third round (the "pages" rounds of aim()): a
+# fail_page_alloc too, every third run (the "pages" runs of aim()): a
 # failed page allocation prints "page allocation failure" and a call trace
 # at warning level, which no check can tell from a real splat by its
-# pattern; during those rounds the console shows errors only, and
+# pattern; during those runs the console shows errors only, and
 # check_log counts the reports against the faults injected.  verbose=0:
 # verbose=1 dumps a stack per fault.
 top=${1:-selftests}
@@ -52,7 +54,7 @@ probability=${3:-20}
 budget=${4:-90}
 FS=/sys/kernel/debug/failslab
 PA=/sys/kernel/debug/fail_page_alloc
-# The console's log level as found, put back after "pages" rounds.
+# The console's log level as found, put back after "pages" runs.
 console_saved=$(cut -f1 /proc/sys/kernel/printk)
 TIMES=1000000000
 PER_RUN=60	# seconds a test may take under faults
@@ -191,27 +193,27 @@ faults_on() {
 # (the lifecycle tests do) move it, so this runs before every test run, and
 # puts back any of our modules a test left unloaded.
 #
-# Rounds take turns ($2): "task", slab allocations of the test processes;
+# The kind of run ($2): "task", slab allocations of the test processes;
 # "any", slab allocations in any context (the stack filter alone: what our
 # module allocates in a kworker, a timer or softirq, where no task asked
 # for faults, fails too); "pages", page allocations of the test processes
 # (fail_page_alloc).  A failed page allocation prints "page allocation
-# failure" and a call trace at warning level: during "pages" rounds the
+# failure" and a call trace at warning level: during "pages" runs the
 # console shows errors only (what the runner scans), and check_log judges
 # the whole kernel log itself.
 #
-# (The "any" rounds' first runs found a false alarm of ours: an xarray store
+# (The "any" runs' first outings found a false alarm of ours: an xarray store
 # that fails for memory leaves empty nodes, which the check of an empty
 # translator took for cached pages.)
 #
-# vmdev_vf has no "pages" rounds: failing page allocations under its probe
+# vmdev_vf has no "pages" runs: failing page allocations under its probe
 # reaches the stock kernel's ACPI _PRT evaluation (AE_NO_MEMORY, "walk
 # still has a scope list") and ioremap's PAT bookkeeping (memtype_reserve
 # -ENOMEM), after which kmemleak reports ACPICA objects, the devres node of
 # the probe's first devm action and sysfs write buffers that kernfs always
 # frees, and the function's BAR stays reserved (later probes: EBUSY). Until
 # those are told apart (stock error paths, or kmemleak losing track), the
-# rounds would fail the lane on what may not be ours; its slab rounds stay.
+# runs would fail the lane on what may not be ours; its slab runs stay.
 aim() {
 	local mod attr
 	faults_off
@@ -356,15 +358,18 @@ pass_module() {
 	# The budget is checked before every run (a round of slow tests
 	# would overshoot it by minutes).
 	while [ "$i" -lt "$iterations" ] && in_budget "$start"; do
-		case $((i % 3)) in
-		0) who=task ;;
-		1) who=any; [ "${FI_ANY:-1}" = 1 ] || who=task ;;
-		2) who=pages
-		   { [ -d $PA ] && [ "${FI_PAGES:-1}" = 1 ] &&
-		     [ "$m" != vmdev_vf ]; } || who=task ;;
-		esac
 		for t in $tests; do
 			in_budget "$start" || break
+			# "any" first: its faults include the test
+			# processes', so a module whose tests are slow
+			# gets both kinds of memory failed in two runs.
+			case $(((runs + i) % 3)) in
+			0) who=any; [ "${FI_ANY:-1}" = 1 ] || who=task ;;
+			1) who=pages
+			   { [ -d $PA ] && [ "${FI_PAGES:-1}" = 1 ] &&
+			     [ "$m" != vmdev_vf ]; } || who=task ;;
+			2) who=task ;;
+			esac
 			aim "$m" $who
 			run_faulty "$t"
 			runs=$((runs + 1))

@@ -23,7 +23,9 @@
  * (tools/testing/vm/debug-kernel-patches/), so there lockdep checks our
  * dma_unmap path against VFIO's locks with the same rounds.
  *
- * VMDEV_STRESS_SECONDS bounds each case (default 3 s).
+ * VMDEV_STRESS_SECONDS bounds each case (default 3 s; the debug lane's
+ * is longer than the harness's default timeout, hence TEST_F_TIMEOUT, the
+ * rounds having their own HANG_S).
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -151,7 +153,7 @@ static bool race(struct racer *a, struct racer *b)
 }
 
 /* Two containers (one per device), each unmapping pinned pages at once. */
-TEST_F(race, two_containers_unmap_pinned_ranges_at_once)
+TEST_F_TIMEOUT(race, two_containers_unmap_pinned_ranges_at_once, 3600)
 {
 	unsigned int seconds = stress_seconds(DEFAULT_SECONDS), rounds = 0;
 	struct racer r[2] = {
@@ -214,7 +216,7 @@ static int unmap_through(void *p)
  * The unmap's callback and the device's release both drop the pinned
  * pages, and the release unregisters the device from the container.
  */
-TEST_F(race, unmap_races_the_close_of_its_device)
+TEST_F_TIMEOUT(race, unmap_races_the_close_of_its_device, 3600)
 {
 	unsigned int seconds = stress_seconds(DEFAULT_SECONDS), rounds = 0;
 	struct container_unmap u;
@@ -282,7 +284,7 @@ static int unmap_then_stop(void *p)
 }
 
 /* One container: a pinned range unmapped while others come and go. */
-TEST_F(race, unmap_of_a_pinned_range_races_other_ranges)
+TEST_F_TIMEOUT(race, unmap_of_a_pinned_range_races_other_ranges, 3600)
 {
 	unsigned int seconds = stress_seconds(DEFAULT_SECONDS), rounds = 0;
 	struct churn c = { .dev = self->dev[0] };
