@@ -394,8 +394,8 @@ static void virtio_mdev_detach(struct vmdev_device *vdev)
  * An attribute write while a driver is bound (mdevctl writes them after
  * creating the device, which virtio_net binds to at once): unbinding the
  * driver resets the device, which ends the claim; binding again probes it
- * with the new value. Called by the core with the mdev's device lock and
- * the personality semaphore held, so the virtio device stays registered.
+ * with the new value. Called by the core with the mdev's device lock held
+ * and this module pinned, so the virtio device stays registered.
  */
 static void virtio_mdev_unplug(struct vmdev_device *vdev)
 {

@@ -463,10 +463,12 @@ EXPORT_SYMBOL_GPL(vmdev_unregister_personality);
  * For an attribute write to a claimed device (vmdev_sysfs.c): a consumer
  * that can let go on request does, @apply runs, and the consumer takes the
  * device again; otherwise -EBUSY. The mdev's device lock keeps the device
- * from being removed meanwhile, and the semaphore its consumer from
- * changing. The removal holds that lock while it waits for the attribute
- * files to go, so it is only tried here: the write restarts until it gets
- * the lock or finds the file gone.
+ * from being removed meanwhile. The removal holds that lock while it waits
+ * for the attribute files to go, so it is only tried here: the write
+ * restarts until it gets the lock or finds the file gone. The consumer
+ * cannot change while its module is pinned (only its unregistration takes
+ * it away), so the semaphore is not held across the driver's unbind and
+ * bind, as the removal does not hold it across its detach.
  */
 int vmdev_replug(struct vmdev_device *vdev,
 		 int (*apply)(struct vmdev_device *vdev, void *arg), void *arg)
@@ -478,12 +480,15 @@ int vmdev_replug(struct vmdev_device *vdev,
 		return restart_syscall();
 	down_read(&vmdev_rwsem);
 	p = vdev->consumer;
-	if (p && p->unplug && p->replug) {
+	if (!p || !p->unplug || !p->replug || !try_module_get(p->owner))
+		p = NULL;
+	up_read(&vmdev_rwsem);
+	if (p) {
 		p->unplug(vdev);
 		ret = apply(vdev, arg);
 		p->replug(vdev);
+		module_put(p->owner);
 	}
-	up_read(&vmdev_rwsem);
 	device_unlock(vdev->dev);
 	return ret;
 }

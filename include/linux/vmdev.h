@@ -457,8 +457,8 @@ struct vmdev_as_window {
  * @unplug: Optional, with @replug: let go of a claimed @vdev for an
  *	attribute write (the virtio personality unbinds the driver, whose
  *	reset ends the claim). Without them, such a write fails with -EBUSY.
- *	Process context; the core holds the mdev's device lock and its
- *	personality semaphore.
+ *	Process context; the core holds the mdev's device lock and a
+ *	reference to the personality's module.
  * @replug: Take @vdev again after @unplug and the write (the virtio
  *	personality binds a driver, which reads the new attributes). Same
  *	context as @unplug.
