@@ -20,7 +20,7 @@
 # which ~3 min is the nested guest's boot per target).  Each stage's time
 # is printed.
 #
-# When the cases include vfio or vfioping (the default: all of them), the
+# When the cases include vfio, vfioping or vfiokill (the default: all), the
 # QEMU of tools/qemu/'s vhost-vfio series is a stage too (scripts/qemu.sh:
 # its build dependencies, then the build, cached; cold 4-15 minutes, warm
 # nothing), and the guest gets its binary, stripped, beside run.sh.
@@ -55,7 +55,7 @@ build_upstream() {
 # Whether the selected cases need the vhost-vfio QEMU.
 want_qemu() {
 	case " ${INTEROP_CASES:-vfio} " in
-	*" vfio "* | *" vfioping "*) return 0 ;;
+	*" vfio "* | *" vfioping "* | *" vfiokill "*) return 0 ;;
 	esac
 	return 1
 }

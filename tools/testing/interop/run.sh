@@ -79,6 +79,12 @@
 #                    L2_QEMU; make check-interop builds it when these
 #                    cases are selected)
 #   vfioping       qemu L2 ping over vhost-vfio: "ping", the same way
+#   vfiokill       qemu over vhost-vfio killed (SIGKILL) while its L2
+#                    pings through the device: every page pinned for it
+#                    is unpinned (FOLL_PIN counts of /proc/vmstat back to
+#                    where they were), the module holds no more
+#                    references than before, and a new QEMU opens the
+#                    device (a VFIO device still held would be EBUSY)
 #   icmpecho       testpmd in icmpecho forwarding on the node, pinged by
 #                    the peer's kernel interface: 3 of 3 answered, and
 #                    testpmd received and sent at least the 3 echoes and
@@ -103,7 +109,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/clients.sh"
 
 TARGETS=${INTEROP_TARGETS:-upstream mvnet vf}
-CASES=${INTEROP_CASES:-dpdk killed qemu ping icmpecho vfio vfioping}
+CASES=${INTEROP_CASES:-dpdk killed qemu ping icmpecho vfio vfioping vfiokill}
 L2_QEMU=${L2_QEMU:-$HERE/../qemu-system-x86_64}
 SECONDS_RUN=${INTEROP_SECONDS:-5}
 BURSTS=4	# tx_first bursts of 32 frames
@@ -153,7 +159,7 @@ upstream_down() {
 # any MAC.  Unlinked it is a loopback; its peer is a linked mvnet-virtio
 # device.
 mvnet_traits() {
-	cases="dpdk killed qemu ping icmpecho vfio vfioping" link=down
+	cases="dpdk killed qemu ping icmpecho vfio vfioping vfiokill" link=down
 	foreign=deliver
 	module=vhost_mdev traffic=io
 }
@@ -446,6 +452,69 @@ over_vfio() {
 	return $_ov_rc
 }
 
+# FOLL_PIN pins held system-wide (acquired minus released).
+pins_held() {
+	awk '$1 == "nr_foll_pin_acquired" { a = $2 }
+	     $1 == "nr_foll_pin_released" { r = $2 }
+	     END { print a - r }' /proc/vmstat
+}
+
+# The pid of the L2's QEMU (L2_QEMU itself, not the timeout above it)
+# on the device of node $1.
+vfio_qemu_pid() {
+	for _vp in /proc/[0-9]*; do
+		tr '\0' ' ' <"$_vp/cmdline" 2>/dev/null |
+			grep -q "^$L2_QEMU .*sysfsdev=/sys/bus/mdev/devices/$(basename "$1")" &&
+			{ basename "$_vp"; return 0; }
+	done
+	return 1
+}
+
+# QEMU on the device with no guest running: 0 once it opened the device
+# (and quit), else QEMU's error.
+vfio_opens() {
+	echo quit | "$L2_QEMU" -S -nodefaults -no-user-config -display none \
+		-machine q35 -accel tcg -m 64M -monitor stdio \
+		-netdev "vhost-vfio,id=n0,sysfsdev=/sys/bus/mdev/devices/$(basename "$node")" \
+		-device virtio-net-pci,netdev=n0,romfile= >/dev/null
+}
+
+case_vfiokill() {
+	vfio_qemu || return 1
+	_vk_pins=$(pins_held)
+	_vk_ref=$(cat "/sys/module/$module/refcnt")
+	L2_BACKEND=vhost-vfio
+	l2_boot "$node" neigh=self count=60 &
+	_vk_bg=$!
+	L2_BACKEND=vhost-vdpa
+	# Kill it once the L2's driver has the device (DRIVER_OK, rings
+	# running, pages pinned) and pings go round.
+	for _ in $(seq 300); do
+		tr -d '\r' <"$L2_LOG" | grep -q '^l2: nic .*virtio_net' && break
+		sleep 1
+	done
+	for _ in $(seq 60); do
+		[ "$(pins_held)" -gt "$_vk_pins" ] && break
+		sleep 1
+	done
+	sleep 1
+	_vk_busy=$(pins_held)
+	_vk_qemu=$(vfio_qemu_pid "$node")
+	echo "# pins $_vk_busy while the L2 runs (before: $_vk_pins), qemu ${_vk_qemu:-not found}"
+	[ -n "$_vk_qemu" ] && kill -9 $_vk_qemu
+	wait "$_vk_bg"
+	for _ in $(seq 20); do
+		[ "$(pins_held)" = "$_vk_pins" ] && break
+		sleep 0.5
+	done
+	_vk_after=$(pins_held)
+	_vk_ref2=$(cat "/sys/module/$module/refcnt")
+	echo "# after SIGKILL: pins $_vk_after, $module refcnt $_vk_ref2 (before: $_vk_ref)"
+	[ -n "$_vk_qemu" ] && [ "$_vk_busy" -gt "$_vk_pins" ] &&
+		[ "$_vk_after" = "$_vk_pins" ] && [ "$_vk_ref2" = "$_vk_ref" ] &&
+		vfio_opens
+}
+
 case_qemu() {
 	l2_run neigh=self || return 1
 	[ "$(l2_report transmitted)" = 3 ] &&
@@ -547,6 +616,8 @@ run_target() {
 		vfio) result "$target: qemu L2 over vhost-vfio" over_vfio case_qemu ;;
 		vfioping) result "$target: qemu L2 ping over vhost-vfio" \
 			over_vfio case_ping ;;
+		vfiokill) result "$target: qemu over vhost-vfio killed" \
+			case_vfiokill ;;
 		icmpecho) result "$target: testpmd icmpecho" case_icmpecho "$node" ;;
 		esac
 	done
