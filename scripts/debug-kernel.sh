@@ -35,6 +35,8 @@
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/cache-build.sh
+. "$REPO/scripts/cache-build.sh"
 KERNEL_SH=$REPO/scripts/kernel.sh
 FRAGMENT=$REPO/tools/testing/vm/debug-kernel.config
 # Patches to Debian's source for this lane only (each says why).
@@ -49,14 +51,6 @@ RECIPE_REV=1
 BASE_DEFCONFIG=x86_64_defconfig
 BASE_FRAGMENTS=kernel/configs/kvm_guest.config
 MAKE_TARGETS="bzImage modules"
-
-log() { echo "debug-kernel.sh: $*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-usage() {
-	sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2
-	exit 2
-}
 
 # Host tools a kernel build needs beyond scripts/deps.sh's compiler: fail
 # early with the package names rather than deep in make.
@@ -83,24 +77,12 @@ locate_source() {
 }
 
 # The patches, in the order they apply.
-patch_files() {
-	compgen -G "$PATCH_DIR/*.patch" | sort || true
-}
-
-# One hash over the patches' contents: a changed patch rebuilds.
-patches_hash() {
-	local f
-	for f in $(patch_files); do
-		sha256sum <"$f"
-	done | sha256sum | cut -c1-12
-}
-
 key_inputs() {
 	echo "source linux-source $SRCVER"
 	echo "recipe $RECIPE_REV $BASE_DEFCONFIG $BASE_FRAGMENTS $MAKE_TARGETS"
 	echo "compiler $(gcc --version | head -n1)"
 	echo "fragment $(fragment_options | sha256sum | cut -c1-64)"
-	echo "patches $(patches_hash)"
+	echo "patches $(series_hash "$PATCH_DIR")"
 }
 
 # The option lines of the fragment, in order: editing a comment rebuilds
@@ -114,8 +96,8 @@ locate() {
 	locate_source
 	NAME=$SRCVER-$(key_inputs | sha256sum | cut -c1-12)
 	DEST=$TOP/$NAME
-	if [ -n "$(patch_files)" ]; then
-		SRC=$TOP/source-$SRCVER-$(patches_hash)
+	if [ -n "$(series_files "$PATCH_DIR")" ]; then
+		SRC=$TOP/source-$SRCVER-$(series_hash "$PATCH_DIR")
 	else
 		SRC=$DEBIAN_SRC
 	fi
@@ -136,7 +118,7 @@ patched_source() {
 		log "patched source: $SRC"
 		cp -al "$DEBIAN_SRC" "$SRC.tmp" 2>/dev/null ||
 			{ rm -rf "$SRC.tmp"; cp -a "$DEBIAN_SRC" "$SRC.tmp"; }
-		for p in $(patch_files); do
+		for p in $(series_files "$PATCH_DIR"); do
 			for f in $(sed -n 's#^+++ b/\([^	 ]*\).*#\1#p' "$p"); do
 				[ -e "$SRC.tmp/$f" ] || continue
 				cp "$SRC.tmp/$f" "$SRC.tmp/$f.unlink" &&
@@ -179,19 +161,6 @@ check_config() {
 	done <"$frag"
 	return $bad
 }
-
-# run STEP CMD...: CMD's output into the log; its tail on failure.
-run() {
-	local step=$1
-	shift
-	log "$step"
-	echo "### $step: $*" >>"$LOG"
-	"$@" >>"$LOG" 2>&1 || {
-		tail -n 30 "$LOG" >&2
-		die "$step failed (log: $FAILED_LOG)"
-	}
-}
-
 build_into() {
 	local tmp=$1 b=$1/build rel f frags=() mk=(make -C "$SRC" O="$1/build")
 	mkdir -p "$b"
@@ -226,24 +195,7 @@ ensure_built() {
 	check_tools
 	mkdir -p "$TOP"
 	patched_source
-	(
-		flock 9
-		[ -e "$DEST/release" ] && exit 0
-		# Left behind by a killed run of this key; the lock says none runs.
-		rm -rf "$TOP/.tmp-$NAME".*
-		tmp=$(mktemp -d "$TOP/.tmp-$NAME.XXXXXX")
-		LOG=$tmp/build.log
-		FAILED_LOG=$TOP/$NAME.failed.log
-		trap 'cp -f "$LOG" "$FAILED_LOG" 2>/dev/null; rm -rf "$tmp"' EXIT
-		start=$(date +%s)
-		log "building $NAME in $tmp"
-		build_into "$tmp"
-		chmod 755 "$tmp"
-		mv -T "$tmp" "$DEST"
-		trap - EXIT
-		rm -f "$FAILED_LOG"
-		log "built $(cat "$DEST/release") in $(($(date +%s) - start)) s: $DEST"
-	) 9>"$TOP/.lock-$NAME"
+	cached_build release
 }
 
 main() {

@@ -42,6 +42,8 @@
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/cache-build.sh
+. "$REPO/scripts/cache-build.sh"
 SERIES_DIR=$REPO/tools/qemu
 CACHE=${VMDEV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vhost-mdev}
 TOP=$CACHE/qemu
@@ -73,14 +75,6 @@ CONFIGURE_OPTS=(
 	--disable-docs --disable-tools
 	--firmwarepath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu
 )
-
-log() { echo "qemu.sh: $*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-usage() {
-	sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2
-	exit 2
-}
 
 check_tools() {
 	local missing=() t
@@ -321,24 +315,13 @@ locate_source() {
 # --- build ------------------------------------------------------------
 
 # The series, in the order it applies.
-patch_files() {
-	compgen -G "$SERIES_DIR/*.patch" | sort || true
-}
-
-patches_hash() {
-	local f
-	for f in $(patch_files); do
-		sha256sum <"$f"
-	done | sha256sum | cut -c1-12
-}
-
 key_inputs() {
 	echo "source qemu $SRCVER"
 	echo "recipe $RECIPE_REV $TARGET"
 	echo "configure ${CONFIGURE_OPTS[*]}"
 	echo "compiler $(cc --version | head -n1)"
 	echo "meson $(meson --version)"
-	echo "patches $(patches_hash)"
+	echo "patches $(series_hash "$SERIES_DIR")"
 }
 
 locate() {
@@ -346,25 +329,12 @@ locate() {
 	# Which Debian source and which series, in "qemu-system-x86_64
 	# --version" (in the key through the options).
 	local series="no vhost-mdev series"
-	[ -z "$(patch_files)" ] ||
-		series="vhost-mdev series $(patch_files | wc -l) patches $(patches_hash)"
+	[ -z "$(series_files "$SERIES_DIR")" ] ||
+		series="vhost-mdev series $(series_files "$SERIES_DIR" | wc -l) patches $(series_hash "$SERIES_DIR")"
 	CONFIGURE_OPTS+=("--with-pkgversion=Debian $SRCVER, $series")
 	NAME=$(dir_version "$SRCVER")-$(key_inputs | sha256sum | cut -c1-12)
 	DEST=$TOP/$NAME
 }
-
-# run STEP CMD...: CMD's output into the log; its tail on failure.
-run() {
-	local step=$1
-	shift
-	log "$step"
-	echo "### $step: $*" >>"$LOG"
-	"$@" >>"$LOG" 2>&1 || {
-		tail -n 30 "$LOG" >&2
-		die "$step failed (log: $FAILED_LOG)"
-	}
-}
-
 # Debian's tree hard-linked into SRC (no extra space), each file a patch
 # touches replaced by a real copy first so that Debian's tree stays
 # pristine; then the series on top.
@@ -372,7 +342,7 @@ copy_and_patch() {
 	local src=$1 p f
 	cp -al "$DEBIAN_SRC" "$src" 2>/dev/null ||
 		{ rm -rf "$src"; cp -a "$DEBIAN_SRC" "$src"; }
-	for p in $(patch_files); do
+	for p in $(series_files "$SERIES_DIR"); do
 		while IFS= read -r f; do
 			[ -e "$src/$f" ] || continue
 			cp "$src/$f" "$src/$f.unlink" && mv -f "$src/$f.unlink" "$src/$f"
@@ -409,24 +379,7 @@ ensure_built() {
 	locate
 	[ -x "$DEST/bin/$TARGET" ] && return 0
 	check_tools
-	(
-		flock 9
-		[ -x "$DEST/bin/$TARGET" ] && exit 0
-		# Left behind by a killed run of this key; the lock says none runs.
-		rm -rf "$TOP/.tmp-$NAME".*
-		tmp=$(mktemp -d "$TOP/.tmp-$NAME.XXXXXX")
-		LOG=$tmp/build.log
-		FAILED_LOG=$TOP/$NAME.failed.log
-		trap 'cp -f "$LOG" "$FAILED_LOG" 2>/dev/null; rm -rf "$tmp"' EXIT
-		start=$(date +%s)
-		log "building $NAME in $tmp"
-		build_into "$tmp"
-		chmod 755 "$tmp"
-		mv -T "$tmp" "$DEST"
-		trap - EXIT
-		rm -f "$FAILED_LOG"
-		log "built qemu $SRCVER in $(($(date +%s) - start)) s: $DEST"
-	) 9>"$TOP/.lock-$NAME"
+	cached_build "bin/$TARGET"
 }
 
 main() {
