@@ -20,10 +20,11 @@
 # which ~3 min is the nested guest's boot per target).  Each stage's time
 # is printed.
 #
-# When the cases include vfio, vfioping or vfiokill (the default: all), the
-# QEMU of tools/qemu/'s vhost-vfio series is a stage too (scripts/qemu.sh:
-# its build dependencies, then the build, cached; cold 4-15 minutes, warm
-# nothing), and the guest gets its binary, stripped, beside run.sh.
+# When the cases include vfio, vfioping, vfiotcp, vfiokill or qtest (the
+# default: all), the QEMU of tools/qemu/'s vhost-vfio series is a stage
+# too (scripts/qemu.sh: its build dependencies, then the build, cached;
+# cold 4-15 minutes, warm nothing), and the guest gets its binary and the
+# series' qtest program (qos-test), stripped, beside run.sh.
 #
 # Environment: INTEROP_TARGETS, INTEROP_CASES, INTEROP_SECONDS and
 # L2_TIMEOUT go to the guest (run.sh); VM_* to the runner.
@@ -55,7 +56,7 @@ build_upstream() {
 # Whether the selected cases need the vhost-vfio QEMU.
 want_qemu() {
 	case " ${INTEROP_CASES:-vfio} " in
-	*" vfio "* | *" vfioping "* | *" vfiokill "*) return 0 ;;
+	*" vfio "* | *" vfioping "* | *" vfiotcp "* | *" vfiokill "* | *" qtest "*) return 0 ;;
 	esac
 	return 1
 }
@@ -66,6 +67,8 @@ build_qemu() {
 	bin=$(scripts/qemu.sh path) || return 1
 	mkdir -p "$BUILD/interop"
 	strip -o "$BUILD/interop/qemu-system-x86_64" "$bin"
+	bin=$(scripts/qemu.sh qtest) || return 1
+	strip -o "$BUILD/interop/qos-test" "$bin"
 }
 
 build_selftests() {
@@ -82,7 +85,8 @@ run_vm() {
 	mapfile -t knobs < <(env | grep -E '^(INTEROP_[A-Z_]+|L2_TIMEOUT)=' || true)
 	ko=$(scripts/upstream-vdpa.sh ko | tr '\n' ' ')
 	bundle=$(tools/testing/interop/bundle.sh)
-	! want_qemu || qemu=(--file "$BUILD/interop/qemu-system-x86_64")
+	! want_qemu || qemu=(--file "$BUILD/interop/qemu-system-x86_64"
+		--file "$BUILD/interop/qos-test")
 	stage "VM: the clients against each target"
 	# 2 GiB: the clients' archive unpacked (~130 MiB), DPDK's 128 MiB of
 	# huge pages, the nested guest's 256 MiB.

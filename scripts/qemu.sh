@@ -10,6 +10,7 @@
 #                              it the current one (the only call that looks)
 #   scripts/qemu.sh build      build if needed; print the cache directory
 #   scripts/qemu.sh path       build if needed; print the qemu-system-x86_64
+#   scripts/qemu.sh qtest      build if needed; print libqos' qos-test
 #   scripts/qemu.sh options    the configure options of the build, one a line
 #
 # One line goes to stdout; progress to stderr, the configure and ninja
@@ -35,6 +36,7 @@
 #     src/                hard-linked copy of the tree, the series applied
 #     src/build/          QEMU's build directory
 #     bin/qemu-system-x86_64   the binary "path" prints
+#     bin/qos-test         the qtest program "qtest" prints
 #     key, build.log      what the key hashes; configure + ninja output
 #
 # Environment: VMDEV_CACHE (cache root, as for scripts/kernel.sh),
@@ -53,8 +55,11 @@ JOBS=${VMDEV_QEMU_JOBS:-2}
 # The build recipe: everything here that changes the output is in the key.
 # Bump RECIPE_REV when changing how the build runs in a way these strings do
 # not show.
-RECIPE_REV=1
+RECIPE_REV=2
 TARGET=qemu-system-x86_64
+# libqos' test program, with the series' vhost-vfio qtest in it (run in
+# the test VM, where the devices are: make check-interop, case qtest).
+QTEST=tests/qtest/qos-test
 # QEMU 7.2's configure names.  Without default features every optional
 # library is off; what the project needs is switched back on: KVM and TCG
 # (the test VM runs under TCG), the vhost backends (vhost-vdpa with
@@ -368,9 +373,11 @@ build_into() {
 	# The options are only worth their name if what the project needs is in.
 	grep -qE '^#define CONFIG_VHOST_NET_VDPA( 1)?$' "$src/build/config-host.h" ||
 		die "configure left out the vhost-vdpa netdev"
-	run "ninja -j$JOBS $TARGET (takes a while)" ninja -C "$src/build" -j"$JOBS" "$TARGET"
+	run "ninja -j$JOBS $TARGET $QTEST (takes a while)" \
+		ninja -C "$src/build" -j"$JOBS" "$TARGET" "$QTEST"
 	mkdir -p "$tmp/bin"
 	cp "$src/build/$TARGET" "$tmp/bin/$TARGET"
+	cp "$src/build/$QTEST" "$tmp/bin/"
 	"$tmp/bin/$TARGET" -device help 2>/dev/null | grep -q '"vfio-pci"' ||
 		die "$TARGET has no vfio-pci device"
 }
@@ -389,6 +396,7 @@ main() {
 	refresh) refresh; cat "$TOP/current" ;;
 	build) ensure_built; echo "$DEST" ;;
 	path) ensure_built; echo "$DEST/bin/$TARGET" ;;
+	qtest) ensure_built; echo "$DEST/bin/${QTEST##*/}" ;;
 	options) locate; printf '%s\n' "${CONFIGURE_OPTS[@]}" ;;
 	*) usage ;;
 	esac

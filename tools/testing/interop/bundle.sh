@@ -29,7 +29,7 @@ KERNEL_SH=$REPO/scripts/kernel.sh
 . "$REPO/tools/testing/vm/initramfs.sh"
 
 # The Debian packages whose files go in; their versions key the archive.
-PACKAGES="coreutils dpdk-dev librte-net-virtio23 librte-mempool-ring23 qemu-system-x86 seabios"
+PACKAGES="coreutils ethtool dpdk-dev librte-net-virtio23 librte-mempool-ring23 qemu-system-x86 seabios"
 # DPDK loads every shared object of its plugin directory (its build's
 # RTE_EAL_PMD_PATH) at start: there, only what a virtio_user port on a
 # vhost-vdpa node needs.  What testpmd links directly lands there too
@@ -139,6 +139,14 @@ l2_initrd() {
 	cp "$("$KERNEL_SH" busybox)" "$stage/bin/busybox"
 	cp "$HERE/l2-init" "$stage/init"
 	chmod 755 "$stage/init"
+	# Debian's ethtool (busybox has none) for interop.queues, with its
+	# libraries, as the host has them (usr-merged: its interpreter
+	# /lib64/ld-linux-x86-64.so.2 links to /lib/x86_64-linux-gnu/); /lib
+	# itself is a real directory here, for the modules.
+	copy_prog "$stage" /usr/sbin/ethtool
+	ln -s usr/lib64 "$stage/lib64"
+	mkdir -p "$stage/lib"
+	ln -s ../usr/lib/x86_64-linux-gnu "$stage/lib/x86_64-linux-gnu"
 	# shellcheck disable=SC2086 # one word per module
 	mods=$(module_closure "$MODDIR" $L2_MODULES)
 	for path in $mods; do

@@ -177,7 +177,7 @@ pair() {
 # QEMU is L2_QEMU, the project's build of the series in tools/qemu/
 # (Debian's has no vhost-vfio); page-per-vq=on gives each ring a doorbell
 # page of its own, which a vmdev_vf function's doorbells need to become
-# host notifiers.
+# host notifiers.  L2_NIC_OPTS adds options to the NIC (mq=on,vectors=N).
 l2_boot() {
 	_lb_node=$1
 	shift
@@ -193,6 +193,7 @@ l2_boot() {
 		_lb_netdev="vhost-vfio,id=vdpa0,sysfsdev=/sys/bus/mdev/devices/$(basename "$_lb_node")"
 		_lb_nic=$_lb_nic,page-per-vq=on
 	fi
+	[ -z "${L2_NIC_OPTS:-}" ] || _lb_nic=$_lb_nic,$L2_NIC_OPTS
 	ulimit -l unlimited
 	_lb_start=$(date +%s)
 	: >"$L2_LOG"

@@ -79,12 +79,29 @@
 #                    L2_QEMU; make check-interop builds it when these
 #                    cases are selected)
 #   vfioping       qemu L2 ping over vhost-vfio: "ping", the same way
+#   vfiotcp        qemu L2 TCP over vhost-vfio: the nested guest pings the
+#                    peer's kernel interface, sends it INTEROP_MIB MiB
+#                    (default 8) of random bytes over TCP, then receives
+#                    as many from it (busybox nc both ends): every byte
+#                    crosses both ways (sizes and MD5s equal).  Where the
+#                    target has several queue pairs (mvnet), the guest and
+#                    the peer first switch to 2 with ethtool -L and the
+#                    guest sends its TCP on the second: both transmit
+#                    queues carry traffic (its per-queue counters), and the
+#                    peer's second receive queue takes it
 #   vfiokill       qemu over vhost-vfio killed (SIGKILL) while its L2
 #                    pings through the device: every page pinned for it
 #                    is unpinned (FOLL_PIN counts of /proc/vmstat back to
 #                    where they were), the module holds no more
 #                    references than before, and a new QEMU opens the
 #                    device (a VFIO device still held would be EBUSY)
+#   qtest          the series' qtest (tests/qtest/vhost-vfio-test.c, in
+#                    libqos' qos-test beside this directory) on the
+#                    device, a loopback: QEMU under the qtest accelerator
+#                    with -netdev vhost-vfio, no guest; the config the
+#                    guest reads is the device's, a frame goes round
+#                    byte for byte with an interrupt, migration is
+#                    refused; all of its tests pass, none skipped
 #   icmpecho       testpmd in icmpecho forwarding on the node, pinged by
 #                    the peer's kernel interface: 3 of 3 answered, and
 #                    testpmd received and sent at least the 3 echoes and
@@ -101,16 +118,18 @@
 #
 # Environment: INTEROP_TARGETS (default "upstream mvnet vf"),
 # INTEROP_CASES (the case groups run where a target has them; default
-# "dpdk killed qemu ping icmpecho vfio vfioping"), INTEROP_SECONDS (each
-# timed run, default 5), L2_TIMEOUT (clients.sh), L2_QEMU (the vhost-vfio
-# QEMU: default ./qemu-system-x86_64 beside this directory, as make
-# check-interop puts it).
+# "dpdk killed qemu ping icmpecho vfio vfioping vfiotcp vfiokill qtest"),
+# INTEROP_SECONDS (each timed run, default 5), L2_TIMEOUT (clients.sh),
+# L2_QEMU (the vhost-vfio QEMU: default ./qemu-system-x86_64 beside this
+# directory, as make check-interop puts it), QOS_TEST (its qos-test,
+# likewise ./qos-test).
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/clients.sh"
 
 TARGETS=${INTEROP_TARGETS:-upstream mvnet vf}
-CASES=${INTEROP_CASES:-dpdk killed qemu ping icmpecho vfio vfioping vfiokill}
+CASES=${INTEROP_CASES:-dpdk killed qemu ping icmpecho vfio vfioping vfiotcp vfiokill qtest}
 L2_QEMU=${L2_QEMU:-$HERE/../qemu-system-x86_64}
+QOS_TEST=${QOS_TEST:-$HERE/../qos-test}
 SECONDS_RUN=${INTEROP_SECONDS:-5}
 BURSTS=4	# tx_first bursts of 32 frames
 # The other end of a wire: a kernel interface at PEER_ADDR in PEER_NS;
@@ -159,8 +178,8 @@ upstream_down() {
 # any MAC.  Unlinked it is a loopback; its peer is a linked mvnet-virtio
 # device.
 mvnet_traits() {
-	cases="dpdk killed qemu ping icmpecho vfio vfioping vfiokill" link=down
-	foreign=deliver
+	cases="dpdk killed qemu ping icmpecho vfio vfioping vfiotcp vfiokill qtest"
+	link=down foreign=deliver mq=2
 	module=vhost_mdev traffic=io
 }
 
@@ -195,7 +214,7 @@ mvnet_peer_down() {
 # until its driver says otherwise.  What goes out is on the wire, nothing
 # comes back but what the other function sends.
 vf_traits() {
-	cases="icmpecho killed ping vfioping" link=down foreign=drop
+	cases="icmpecho killed ping vfioping vfiotcp" link=down foreign=drop mq=
 	module=vhost_mdev
 	traffic=txonly
 	# shellcheck disable=SC2046 # BDFs
@@ -515,6 +534,95 @@ case_vfiokill() {
 		vfio_opens
 }
 
+# The vhost-vfio qtests of the series on the node's mdev, a loopback.
+# qos-test registers them only when QTEST_VHOST_VFIO_SYSFSDEV is set: all
+# three must run and pass (a missing one is a failure, not a skip).
+case_qtest() {
+	vfio_qemu || return 1
+	[ -x "$QOS_TEST" ] || { echo "# no qos-test at $QOS_TEST"; return 1; }
+	_cq_out=$(QTEST_QEMU_BINARY=$L2_QEMU \
+		QTEST_VHOST_VFIO_SYSFSDEV=/sys/bus/mdev/devices/$(basename "$node") \
+		timeout 300 "$QOS_TEST" --tap -m quick \
+		-p /x86_64/pc/i440FX-pcihost/pci-bus-pc/pci-bus/virtio-net-pci/virtio-net/virtio-net-tests/vhost-vfio 2>&1)
+	_cq_rc=$?
+	echo "$_cq_out" | grep -E '^(ok|not ok|Bail out|ERROR)|\*\*' | sed 's/^/# qtest: /'
+	[ "$_cq_rc" = 0 ] &&
+		[ "$(echo "$_cq_out" | grep -c '^ok .*/vhost-vfio/')" = 3 ] &&
+		! echo "$_cq_out" | grep -qE '^not ok|# SKIP'
+}
+
+# mvnet's per-queue counters of device $1 (debugfs): "packets" of QUEUE $2.
+mvnet_queue_packets() {
+	awk -v u="$1" -v q="$2" '$1 == u && $2 == q { print $3 }' \
+		/sys/kernel/debug/mvnet/stats
+}
+
+case_vfiotcp() {
+	vfio_qemu || return 1
+	"${target}_peer_up" || { "${target}_peer_down"; return 1; }
+	_ct_rc=0
+	_ct_dir=$(mktemp -d)
+	_ct_mib=${INTEROP_MIB:-8}
+	dd if=/dev/urandom of="$_ct_dir/out" bs=1M count="$_ct_mib" 2>/dev/null
+	_ct_args=
+	if [ -n "$mq" ]; then
+		_ct_pairs=$(cat "$MDEV/$(basename "$node")/max_vq_pairs")
+		L2_NIC_OPTS="mq=on,vectors=$((2 * _ct_pairs + 2))"
+		_ct_args="queues=$mq"
+		# The peer too, or all it receives goes to its first queue.
+		ip netns exec "$PEER_NS" ethtool -L "$_mp_if" combined "$mq" || _ct_rc=1
+		mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+		_ct_rx1=$(mvnet_queue_packets "$mvnet_peer_uuid" rx1)
+	fi
+	# The guest's bytes into a file here; then ours to the guest, once it
+	# listens (until then, connecting is refused or times out).  The
+	# sink's stdin is a FIFO that stays empty and open: at the end of its
+	# stdin nc half-closes the connection, and the guest's nc quits on
+	# that, unsent bytes and all (a background job's stdin is /dev/null).
+	mkfifo "$_ct_dir/hold"
+	exec 7<>"$_ct_dir/hold"
+	ip netns exec "$PEER_NS" busybox nc -l -p 5001 <"$_ct_dir/hold" \
+		>"$_ct_dir/in" &
+	_ct_sink=$!
+	(
+		for _ in $(seq 600); do
+			ip netns exec "$PEER_NS" busybox nc -w 2 "$LOCAL_ADDR" 5002 \
+				<"$_ct_dir/out" 2>/dev/null && exit 0
+			sleep 1
+		done
+		exit 1
+	) &
+	_ct_src=$!
+	L2_BACKEND=vhost-vfio
+	# shellcheck disable=SC2086 # no argument or one
+	l2_run "addr=$LOCAL_ADDR/24" "ping=$PEER_ADDR" "mib=$_ct_mib" \
+		"send=$PEER_ADDR:5001" recv=5002 $_ct_args || _ct_rc=1
+	L2_BACKEND=vhost-vdpa
+	L2_NIC_OPTS=
+	kill "$_ct_sink" "$_ct_src" 2>/dev/null
+	wait "$_ct_sink" "$_ct_src" 2>/dev/null
+	exec 7>&-
+	_ct_in="$(wc -c <"$_ct_dir/in") $(md5sum <"$_ct_dir/in" | cut -d' ' -f1)"
+	_ct_out="$(wc -c <"$_ct_dir/out") $(md5sum <"$_ct_dir/out" | cut -d' ' -f1)"
+	rm -rf "$_ct_dir"
+	peer_counters
+	echo "# peer received $_ct_in (size, md5), sent $_ct_out"
+	if [ -n "$mq" ]; then
+		_ct_rx1=$(($(mvnet_queue_packets "$mvnet_peer_uuid" rx1) - ${_ct_rx1:-0}))
+		echo "# peer's receive queue 1: $_ct_rx1 packets"
+		{ [ "$(l2_report queues)" = "$mq" ] &&
+			[ "$(l2_report q0)" -ge 3 ] &&
+			[ "$(l2_report q1)" -ge 100 ] &&
+			[ "$_ct_rx1" -ge 100 ]; } || _ct_rc=1
+	fi
+	"${target}_peer_down" || _ct_rc=1
+	[ "$_ct_rc" = 0 ] && [ "$(l2_report transmitted)" = 3 ] &&
+		[ "$(l2_report received)" = 3 ] &&
+		[ "$(l2_report sbytes) $(l2_report smd5)" = "$_ct_in" ] &&
+		[ "$(l2_report rbytes) $(l2_report rmd5)" = "$_ct_out" ] &&
+		[ "$(l2_report sbytes)" = $((_ct_mib * 1048576)) ]
+}
+
 case_qemu() {
 	l2_run neigh=self || return 1
 	[ "$(l2_report transmitted)" = 3 ] &&
@@ -618,6 +726,9 @@ run_target() {
 			over_vfio case_ping ;;
 		vfiokill) result "$target: qemu over vhost-vfio killed" \
 			case_vfiokill ;;
+		qtest) result "$target: vhost-vfio qtest" case_qtest ;;
+		vfiotcp) result "$target: qemu L2 TCP over vhost-vfio" \
+			case_vfiotcp ;;
 		icmpecho) result "$target: testpmd icmpecho" case_icmpecho "$node" ;;
 		esac
 	done
