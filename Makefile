@@ -3,9 +3,10 @@
 # vhost-mdev: out-of-tree modules for Debian 12's 6.1 kernel.
 # "make help" lists the targets.  Kbuild does the real work (see Kbuild).
 
-# Kbuild re-reads this file with KERNELRELEASE set when it is called as a
-# plain Makefile by old kernels: hand over to Kbuild then.
-ifneq ($(KERNELRELEASE),)
+# Kbuild reads Kbuild, not this file; a kernel that read this file instead
+# would have set obj: hand over to Kbuild then.  (Not KERNELRELEASE, which
+# DKMS sets on the command line of this make.)
+ifneq ($(obj),)
 include $(src)/Kbuild
 else
 
