@@ -36,7 +36,7 @@ KBUILD_ARGS := M=$(REPO) $(foreach c,$(VMDEV_CONFIGS),CONFIG_$(c)=m) \
 our-modules = $(shell find drivers samples -name '*.ko' 2>/dev/null)
 
 .PHONY: all modules clean install lint selftests tools check check-debug check-interop \
-	debug-modules vm-run-debug run vm-run bench deps help
+	debug-modules vm-run-debug run vm-run bench deps deb help
 
 all: modules
 
@@ -71,6 +71,11 @@ selftests:
 # libvmdev and the vmdevctl CLI (static) into build/tools/.
 tools:
 	@$(MAKE) -s -C tools/vmdev OUTPUT=$(REPO)/build/tools
+
+# The Debian packages vhost-mdev-dkms (the sources, dkms.conf, modprobe.d
+# and udev files) and vhost-mdev-tools (vmdevctl) into build/deb/.
+deb:
+	@scripts/deb.sh
 
 # Everything CI runs: deps, build, lint, selftests in the VM; the last line is
 # the totals.
@@ -133,6 +138,8 @@ help:
 	@echo '  lint          checkpatch --strict, sparse (C=2) and W=1: zero findings'
 	@echo '  selftests     build the kselftests into build/selftests/'
 	@echo '  tools         build libvmdev and vmdevctl into build/tools/'
+	@echo '  deb           the Debian packages vhost-mdev-dkms and vhost-mdev-tools'
+	@echo '                into build/deb/'
 	@echo '  check         deps, build, lint, selftests run in the test VM'
 	@echo '  check-debug   selftests + kmemleak + fault injection on the debug kernel'
 	@echo '                (KASAN, lockdep; built once into the cache, see README)'
