@@ -36,7 +36,7 @@ KBUILD_ARGS := M=$(REPO) $(foreach c,$(VMDEV_CONFIGS),CONFIG_$(c)=m) \
 our-modules = $(shell find drivers samples -name '*.ko' 2>/dev/null)
 
 .PHONY: all modules clean install lint selftests tools check check-debug check-interop \
-	debug-modules vm-run-debug run vm-run bench deps deb help
+	debug-modules vm-run-debug run vm-run bench deps deb check-deb help
 
 all: modules
 
@@ -76,6 +76,12 @@ tools:
 # and udev files) and vhost-mdev-tools (vmdevctl) into build/deb/.
 deb:
 	@scripts/deb.sh
+
+# make deb, then the package installed on this machine, built by DKMS for
+# the test VM's kernel, the VM booted with what DKMS installed, and the
+# package purged; the last line is its totals.
+check-deb:
+	@scripts/check-deb.sh
 
 # Everything CI runs: deps, build, lint, selftests in the VM; the last line is
 # the totals.
@@ -140,6 +146,7 @@ help:
 	@echo '  tools         build libvmdev and vmdevctl into build/tools/'
 	@echo '  deb           the Debian packages vhost-mdev-dkms and vhost-mdev-tools'
 	@echo '                into build/deb/'
+	@echo '  check-deb     make deb, install, DKMS build, the VM on its modules, purge'
 	@echo '  check         deps, build, lint, selftests run in the test VM'
 	@echo '  check-debug   selftests + kmemleak + fault injection on the debug kernel'
 	@echo '                (KASAN, lockdep; built once into the cache, see README)'
