@@ -28,8 +28,8 @@
 #      vmdevctl)
 #   4. deb/purge: both packages purged; no module under
 #      /lib/modules/*/updates, nothing in modules.dep, /usr/src,
-#      /var/lib/dkms, /etc/modprobe.d, the udev rules, /usr/bin or
-#      /usr/share/doc.  DKMS's own signing key (/var/lib/dkms/mok.*) is
+#      /var/lib/dkms, /etc/modprobe.d, the udev rules, /usr/bin,
+#      /usr/share/doc or /usr/share/man.  DKMS's own signing key (/var/lib/dkms/mok.*) is
 #      DKMS's, shared by every DKMS package, and stays.
 #
 # The headers package stays installed afterwards.  The programs and their
@@ -300,8 +300,9 @@ run_vm() {
 leftovers() {
 	local m names=(-name '*vhost-mdev*' -o -name 'vmdevctl*')
 	for m in $MODULES; do names+=(-o -name "$m.ko*"); done
-	find /etc /lib/modules /lib/udev /usr/lib/udev /usr/src /usr/bin /usr/share/doc \
-		/var/lib/dkms /var/lib/dpkg/info \( "${names[@]}" \) -print 2>/dev/null || true
+	find /etc /lib/modules /lib/udev /usr/lib/udev /usr/src /usr/bin \
+		/usr/share/doc /usr/share/man /var/lib/dkms /var/lib/dpkg/info \
+		\( "${names[@]}" \) -print 2>/dev/null || true
 }
 
 purged() {
@@ -346,7 +347,7 @@ purge_tests() {
 	check "no module left under /lib/modules/*/updates" no_module_under_updates
 	check "modules.dep no longer names them" not_in_modules_dep
 	check "nothing left in /usr/src or /var/lib/dkms" no_sources_no_dkms_tree
-	check "nothing left in /etc, the udev rules, /usr/bin, /usr/share/doc, dpkg's info" \
+	check "nothing left in /etc, the udev rules, /usr/bin, /usr/share/{doc,man}, dpkg's info" \
 		nothing_left
 	ktap_totals
 }
