@@ -3,9 +3,10 @@
 # vhost-mdev: out-of-tree modules for Debian 12's 6.1 kernel.
 # "make help" lists the targets.  Kbuild does the real work (see Kbuild).
 
-# Kbuild re-reads this file with KERNELRELEASE set when it is called as a
-# plain Makefile by old kernels: hand over to Kbuild then.
-ifneq ($(KERNELRELEASE),)
+# Kbuild reads Kbuild, not this file; a kernel that read this file instead
+# would have set obj: hand over to Kbuild then.  (Not KERNELRELEASE, which
+# DKMS sets on the command line of this make.)
+ifneq ($(obj),)
 include $(src)/Kbuild
 else
 
@@ -35,7 +36,7 @@ KBUILD_ARGS := M=$(REPO) $(foreach c,$(VMDEV_CONFIGS),CONFIG_$(c)=m) \
 our-modules = $(shell find drivers samples -name '*.ko' 2>/dev/null)
 
 .PHONY: all modules clean install lint selftests tools check check-debug check-interop \
-	debug-modules vm-run-debug run vm-run bench deps help
+	debug-modules vm-run-debug run vm-run bench deps deb check-deb help
 
 all: modules
 
@@ -70,6 +71,17 @@ selftests:
 # libvmdev and the vmdevctl CLI (static) into build/tools/.
 tools:
 	@$(MAKE) -s -C tools/vmdev OUTPUT=$(REPO)/build/tools
+
+# The Debian packages vhost-mdev-dkms (the sources, dkms.conf, modprobe.d
+# and udev files) and vhost-mdev-tools (vmdevctl) into build/deb/.
+deb:
+	@scripts/deb.sh
+
+# make deb, then the package installed on this machine, built by DKMS for
+# the test VM's kernel, the VM booted with what DKMS installed, and the
+# package purged; the last line is its totals.
+check-deb:
+	@scripts/check-deb.sh
 
 # Everything CI runs: deps, build, lint, selftests in the VM; the last line is
 # the totals.
@@ -132,6 +144,9 @@ help:
 	@echo '  lint          checkpatch --strict, sparse (C=2) and W=1: zero findings'
 	@echo '  selftests     build the kselftests into build/selftests/'
 	@echo '  tools         build libvmdev and vmdevctl into build/tools/'
+	@echo '  deb           the Debian packages vhost-mdev-dkms and vhost-mdev-tools'
+	@echo '                into build/deb/'
+	@echo '  check-deb     make deb, install, DKMS build, the VM on its modules, purge'
 	@echo '  check         deps, build, lint, selftests run in the test VM'
 	@echo '  check-debug   selftests + kmemleak + fault injection on the debug kernel'
 	@echo '                (KASAN, lockdep; built once into the cache, see README)'

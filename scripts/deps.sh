@@ -4,7 +4,7 @@
 # check-debug: scripts/debug-kernel.sh); with --interop, the real clients
 # that make check-interop runs in the VM (tools/testing/interop/bundle.sh);
 # with --qemu, what building QEMU from Debian's source needs
-# (scripts/qemu.sh).
+# (scripts/qemu.sh); with --deb, what make deb and make check-deb need.
 # Idempotent: asks dpkg first and only runs apt-get when something is missing,
 # so a warm machine pays nothing and needs no network.
 set -euo pipefail
@@ -48,6 +48,15 @@ QEMU_PACKAGES=(
 	libglib2.0-dev libpixman-1-dev zlib1g-dev libfdt-dev
 )
 
+# make deb (scripts/deb.sh): dpkg-buildpackage (dpkg-dev), debhelper and
+# its DKMS addon (dh-dkms: dh_dkms, dh-sequence-dkms), build-essential
+# for the tools package.  make check-deb (scripts/check-deb.sh) installs
+# the package: DKMS itself, and openssl, with which DKMS makes its module
+# signing key.
+DEB_PACKAGES=(
+	dpkg-dev debhelper dh-dkms build-essential dkms openssl
+)
+
 # The benchmark report: its plots (gnuplot's png terminal, without X) and
 # the script that writes them and the Markdown (Debian's python3).
 BENCH_PACKAGES=(
@@ -69,6 +78,7 @@ main() {
 		--interop) PACKAGES+=("${INTEROP_PACKAGES[@]}") ;;
 		--bench) PACKAGES+=("${BENCH_PACKAGES[@]}") ;;
 		--qemu) PACKAGES+=("${QEMU_PACKAGES[@]}") ;;
+		--deb) PACKAGES+=("${DEB_PACKAGES[@]}") ;;
 		*) echo "deps: unknown option $arg" >&2; exit 2 ;;
 		esac
 	done
