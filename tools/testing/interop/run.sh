@@ -88,20 +88,31 @@
 #                    the peer first switch to 2 with ethtool -L and the
 #                    guest sends its TCP on the second: both transmit
 #                    queues carry traffic (its per-queue counters), and the
-#                    peer's second receive queue takes it
+#                    peer's second receive queue takes it; then the mvnet
+#                    device's link attribute goes down and up, and the
+#                    guest's carrier follows (config interrupts)
 #   vfiokill       qemu over vhost-vfio killed (SIGKILL) while its L2
 #                    pings through the device: every page pinned for it
 #                    is unpinned (FOLL_PIN counts of /proc/vmstat back to
 #                    where they were), the module holds no more
 #                    references than before, and a new QEMU opens the
 #                    device (a VFIO device still held would be EBUSY)
+#   vfioerrors     QEMU refuses, with exit 1 at once and the message
+#                    saying why: no such sysfsdev, not an mdev, neither
+#                    sysfsdev= nor fd=, fd= (not implemented), queues=
+#                    above the device's pairs, a *-virtio device, the
+#                    device open through its character device or held by
+#                    another QEMU; afterwards nothing is pinned, the
+#                    module's refcnt is what it was, and the device opens
 #   qtest          the series' qtest (tests/qtest/vhost-vfio-test.c, in
 #                    libqos' qos-test beside this directory) on the
 #                    device, a loopback: QEMU under the qtest accelerator
 #                    with -netdev vhost-vfio, no guest; the config the
 #                    guest reads is the device's, a frame goes round
-#                    byte for byte with an interrupt, migration is
-#                    refused; all of its tests pass, none skipped
+#                    byte for byte with an interrupt, the device's link
+#                    going down and up reaches the guest as configuration
+#                    interrupts, migration is refused; all 4 pass, none
+#                    skipped
 #   icmpecho       testpmd in icmpecho forwarding on the node, pinged by
 #                    the peer's kernel interface: 3 of 3 answered, and
 #                    testpmd received and sent at least the 3 echoes and
@@ -118,7 +129,8 @@
 #
 # Environment: INTEROP_TARGETS (default "upstream mvnet vf"),
 # INTEROP_CASES (the case groups run where a target has them; default
-# "dpdk killed qemu ping icmpecho vfio vfioping vfiotcp vfiokill qtest"),
+# "dpdk killed qemu ping icmpecho vfio vfioping vfiotcp vfiokill qtest
+# vfioerrors"),
 # INTEROP_SECONDS (each timed run, default 5), L2_TIMEOUT (clients.sh),
 # L2_QEMU (the vhost-vfio QEMU: default ./qemu-system-x86_64 beside this
 # directory, as make check-interop puts it), QOS_TEST (its qos-test,
@@ -127,7 +139,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/clients.sh"
 
 TARGETS=${INTEROP_TARGETS:-upstream mvnet vf}
-CASES=${INTEROP_CASES:-dpdk killed qemu ping icmpecho vfio vfioping vfiotcp vfiokill qtest}
+CASES=${INTEROP_CASES:-dpdk killed qemu ping icmpecho vfio vfioping vfiotcp vfiokill qtest vfioerrors}
 L2_QEMU=${L2_QEMU:-$HERE/../qemu-system-x86_64}
 QOS_TEST=${QOS_TEST:-$HERE/../qos-test}
 SECONDS_RUN=${INTEROP_SECONDS:-5}
@@ -178,7 +190,8 @@ upstream_down() {
 # any MAC.  Unlinked it is a loopback; its peer is a linked mvnet-virtio
 # device.
 mvnet_traits() {
-	cases="dpdk killed qemu ping icmpecho vfio vfioping vfiotcp vfiokill qtest"
+	cases="dpdk killed qemu ping icmpecho vfio vfioping vfiotcp vfiokill qtest
+		vfioerrors"
 	link=down foreign=deliver mq=2
 	module=vhost_mdev traffic=io
 }
@@ -498,6 +511,91 @@ vfio_opens() {
 		-device virtio-net-pci,netdev=n0,romfile= >/dev/null
 }
 
+# QEMU on the command line $@ (a -netdev vhost-vfio and what else), the
+# machine stopped: its exit status, its messages in _vq_msg.
+vfio_qemu_try() {
+	_vq_msg=$(timeout 60 "$L2_QEMU" -S -nodefaults -no-user-config \
+		-display none -machine q35 -accel tcg -m 64M -monitor none \
+		"$@" </dev/null 2>&1)
+	_vq_rc=$?
+	echo "$_vq_msg" | sed 's/^/# qemu: /'
+	return $_vq_rc
+}
+
+# QEMU's answer to $2... is an error (exit 1, at once) saying $1.
+vfio_refused() {
+	_vr_want=$1
+	shift
+	vfio_qemu_try "$@"
+	[ "$_vq_rc" = 1 ] && echo "$_vq_msg" | grep -qiE "$_vr_want" && return 0
+	echo "# wanted exit 1 and /$_vr_want/, got exit $_vq_rc"
+	return 1
+}
+
+# Clear errors for what cannot work, each leaving the device as it was:
+# in the end it opens, nothing is pinned for it, its module holds no more
+# references than before.  (Without vhost_mdev there is no *-vhost device
+# to point QEMU at: creating one loads the module, or fails.)
+case_vfioerrors() {
+	vfio_qemu || return 1
+	_ve_uuid=$(basename "$node")
+	_ve_dev=$MDEV/$_ve_uuid
+	_ve_pins=$(pins_held)
+	_ve_ref=$(cat "/sys/module/$module/refcnt")
+	_ve_pairs=$(cat "$_ve_dev/max_vq_pairs")
+	_ve_rc=0
+	vfio_refused "no device $MDEV/nonexistent" \
+		-netdev "vhost-vfio,id=n0,sysfsdev=$MDEV/nonexistent" || _ve_rc=1
+	vfio_refused "/sys/class/net/lo is not a mediated device" \
+		-netdev vhost-vfio,id=n0,sysfsdev=/sys/class/net/lo || _ve_rc=1
+	vfio_refused "either sysfsdev= or fd=" -netdev vhost-vfio,id=n0 || _ve_rc=1
+	vfio_refused "fd= is not implemented" -netdev vhost-vfio,id=n0,fd=3 ||
+		_ve_rc=1
+	vfio_refused "queues=$((_ve_pairs + 1)) but the device has $_ve_pairs" \
+		-netdev "vhost-vfio,id=n0,sysfsdev=$_ve_dev,queues=$((_ve_pairs + 1))" ||
+		_ve_rc=1
+	if echo "$mvnet_peer_uuid" >"$MVNET_TYPES/mvnet-virtio/create"; then
+		vfio_refused "is of type mvnet-virtio, a virtio device" \
+			-netdev "vhost-vfio,id=n0,sysfsdev=$MDEV/$mvnet_peer_uuid" ||
+			_ve_rc=1
+		echo 1 >"$MDEV/$mvnet_peer_uuid/remove" || _ve_rc=1
+	else
+		_ve_rc=1
+	fi
+	# Open through the character device: busy for VFIO.
+	exec 9<>"/dev/vhost-mdev/$_ve_uuid"
+	vfio_refused "$_ve_dev is in use" \
+		-netdev "vhost-vfio,id=n0,sysfsdev=$_ve_dev" || _ve_rc=1
+	exec 9>&-
+	# Held by another QEMU: busy too.
+	"$L2_QEMU" -S -nodefaults -no-user-config -display none -machine q35 \
+		-accel tcg -m 64M -monitor none \
+		-netdev "vhost-vfio,id=n0,sysfsdev=$_ve_dev" \
+		-device virtio-net-pci,netdev=n0,romfile= </dev/null &
+	_ve_first=$!
+	# It holds the device once it has the group open.
+	_ve_held=
+	for _ in $(seq 100); do
+		ls -l "/proc/$_ve_first/fd" 2>/dev/null | grep -q ' /dev/vfio/[0-9]' &&
+			_ve_held=1 && break
+		sleep 0.2
+	done
+	[ -n "$_ve_held" ] || { echo "# the first QEMU never opened the group"; _ve_rc=1; }
+	vfio_refused "in use|busy" -netdev "vhost-vfio,id=n0,sysfsdev=$_ve_dev" ||
+		_ve_rc=1
+	kill "$_ve_first" || _ve_rc=1
+	wait "$_ve_first"
+	for _ in $(seq 20); do
+		[ "$(pins_held)" = "$_ve_pins" ] && break
+		sleep 0.5
+	done
+	echo "# pins $(pins_held) (before: $_ve_pins)," \
+		"$module refcnt $(cat "/sys/module/$module/refcnt") (before: $_ve_ref)"
+	[ "$_ve_rc" = 0 ] && [ "$(pins_held)" = "$_ve_pins" ] &&
+		[ "$(cat "/sys/module/$module/refcnt")" = "$_ve_ref" ] &&
+		vfio_opens
+}
+
 case_vfiokill() {
 	vfio_qemu || return 1
 	_vk_pins=$(pins_held)
@@ -536,7 +634,8 @@ case_vfiokill() {
 
 # The vhost-vfio qtests of the series on the node's mdev, a loopback.
 # qos-test registers them only when QTEST_VHOST_VFIO_SYSFSDEV is set: all
-# three must run and pass (a missing one is a failure, not a skip).
+# four must run and pass (a missing one is a failure, and so is a skip:
+# the link test skips on a device without a link attribute).
 case_qtest() {
 	vfio_qemu || return 1
 	[ -x "$QOS_TEST" ] || { echo "# no qos-test at $QOS_TEST"; return 1; }
@@ -547,7 +646,7 @@ case_qtest() {
 	_cq_rc=$?
 	echo "$_cq_out" | grep -E '^(ok|not ok|Bail out|ERROR)|\*\*' | sed 's/^/# qtest: /'
 	[ "$_cq_rc" = 0 ] &&
-		[ "$(echo "$_cq_out" | grep -c '^ok .*/vhost-vfio/')" = 3 ] &&
+		[ "$(echo "$_cq_out" | grep -c '^ok .*/vhost-vfio/')" = 4 ] &&
 		! echo "$_cq_out" | grep -qE '^not ok|# SKIP'
 }
 
@@ -593,10 +692,36 @@ case_vfiotcp() {
 		exit 1
 	) &
 	_ct_src=$!
+	# mvnet's link attribute, down and up again while the guest watches
+	# its carrier: the device's config interrupts reach it through QEMU.
+	_ct_link=
+	if [ "$target" = mvnet ]; then
+		_ct_args="$_ct_args link=1"
+		: >"$L2_LOG"
+		(
+			l2_saw() {
+				for _ in $(seq 1800); do
+					grep -q "l2: $1" "$L2_LOG" && return 0
+					sleep 0.5
+				done
+				return 1
+			}
+			l2_saw link-wait && echo down >"$MDEV/$(basename "$node")/link" &&
+				l2_saw carrier-down && echo up >"$MDEV/$(basename "$node")/link"
+		) &
+		_ct_link=$!
+	fi
 	L2_BACKEND=vhost-vfio
-	# shellcheck disable=SC2086 # no argument or one
+	# shellcheck disable=SC2086 # a word each
 	l2_run "addr=$LOCAL_ADDR/24" "ping=$PEER_ADDR" "mib=$_ct_mib" \
 		"send=$PEER_ADDR:5001" recv=5002 $_ct_args || _ct_rc=1
+	if [ -n "$_ct_link" ]; then
+		kill "$_ct_link" 2>/dev/null
+		wait "$_ct_link" 2>/dev/null
+		echo up >"$MDEV/$(basename "$node")/link"
+		[ "$(l2_report carrier-down) $(l2_report carrier-up)" = "1 1" ] ||
+			_ct_rc=1
+	fi
 	L2_BACKEND=vhost-vdpa
 	L2_NIC_OPTS=
 	kill "$_ct_sink" "$_ct_src" 2>/dev/null
@@ -727,6 +852,7 @@ run_target() {
 		vfiokill) result "$target: qemu over vhost-vfio killed" \
 			case_vfiokill ;;
 		qtest) result "$target: vhost-vfio qtest" case_qtest ;;
+		vfioerrors) result "$target: vhost-vfio errors" case_vfioerrors ;;
 		vfiotcp) result "$target: qemu L2 TCP over vhost-vfio" \
 			case_vfiotcp ;;
 		icmpecho) result "$target: testpmd icmpecho" case_icmpecho "$node" ;;
