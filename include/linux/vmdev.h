@@ -290,6 +290,12 @@ struct vmdev_net_attrs {
  * @max_devices: how many devices the parent can hold at once
  * @max_vq_pairs: largest max_vq_pairs attribute a device may be given
  * @max_mtu: largest MTU a device may be given (0: 65535)
+ * @max_vqs: optional; most queues a device of this parent can have (for
+ *	a net device with a control queue: 2 * @max_vq_pairs + 1), as
+ *	management tools report it (vdpa mgmtdev show); 0 means
+ *	2 * @max_vq_pairs
+ * @supported_features: optional; the virtio features its devices offer,
+ *	as management tools report them
  * @dev_groups: optional extra sysfs attribute groups for each device,
  *	created in the mdev device's directory
  * @mdev_parent: private to the core
@@ -298,6 +304,8 @@ struct vmdev_net_attrs {
  * @lock: private to the core; protects @nr_devices and @devices
  * @nr_devices: private to the core
  * @devices: private to the core
+ * @mdev_registered: private to the core; whether the mdev types exist,
+ *	changed only with the core's semaphore held for writing
  * @node: private to the core
  *
  * The first fields are set by the vendor before vmdev_register_parent();
@@ -310,6 +318,8 @@ struct vmdev_parent {
 	unsigned int max_devices;
 	u16 max_vq_pairs;
 	u16 max_mtu;
+	u32 max_vqs;
+	u64 supported_features;
 	const struct attribute_group **dev_groups;
 
 	struct mdev_parent mdev_parent;
@@ -318,6 +328,7 @@ struct vmdev_parent {
 	struct mutex lock;		/* protects nr_devices, devices */
 	unsigned int nr_devices;
 	struct list_head devices;
+	bool mdev_registered;
 	struct list_head node;
 };
 
@@ -340,6 +351,8 @@ struct vmdev_parent {
  * @consumer_priv: the attached personality's per-device data
  * @as_ops: private to the core; see vmdev_set_as()
  * @as_priv: private to the core
+ * @mgmt_name: private to the core; the name the device was given through
+ *	the management interface (vmdev_vdpa), or NULL
  * @node: private to the core
  *
  * A vendor embeds this structure as the first member of its own device
@@ -361,6 +374,7 @@ struct vmdev_device {
 	void *consumer_priv;
 	const struct vmdev_as_ops *as_ops;
 	void *as_priv;
+	char *mgmt_name;
 	struct list_head node;
 };
 

@@ -24,18 +24,6 @@
 
 #include "mvnet.h"
 
-#define MVNET_FEATURES	(BIT_ULL(VIRTIO_F_VERSION_1) |			\
-			 BIT_ULL(VIRTIO_F_ACCESS_PLATFORM) |		\
-			 BIT_ULL(VIRTIO_RING_F_EVENT_IDX) |		\
-			 BIT_ULL(VIRTIO_NET_F_MAC) |			\
-			 BIT_ULL(VIRTIO_NET_F_MRG_RXBUF) |		\
-			 BIT_ULL(VIRTIO_NET_F_STATUS) |			\
-			 BIT_ULL(VIRTIO_NET_F_CTRL_VQ) |		\
-			 BIT_ULL(VIRTIO_NET_F_CTRL_RX) |		\
-			 BIT_ULL(VIRTIO_NET_F_MQ) |			\
-			 BIT_ULL(VIRTIO_NET_F_CTRL_MAC_ADDR) |		\
-			 BIT_ULL(VIRTIO_NET_F_MTU))
-
 /*
  * The config space ends after @mtu: every later field (speed and duplex,
  * RSS and hash limits) exists only with a feature mvnet does not offer, and
