@@ -13,7 +13,9 @@
  *   "mvnet", "pci/0000:00:02.0";
  * - a vdpa device is a vmdev device of any personality; "vdpa dev add"
  *   creates one of the personality in this module's "personality"
- *   parameter (vhost unless set), named as vmdev_mgmt.c explains.
+ *   parameter (vhost unless set), named as vmdev_mgmt.c explains;
+ * - "vdpa dev vstats show" reports a queue's counters where the parent
+ *   keeps them (vmdev_get_vq_stats()), as upstream's vendor attributes.
  *
  * Only one family can own the name: loading fails with -EBUSY (and a
  * message saying why) while upstream's vdpa module is loaded, and
@@ -228,22 +230,63 @@ static int vmdev_vdpa_fill_config(struct vmdev_device *vdev, void *arg)
 	return vmdev_vdpa_end(c, hdr);
 }
 
+/* Upstream's statistics reply: the queue layout, then name/value pairs. */
+static int vmdev_vdpa_put_vstats(struct sk_buff *msg, struct vmdev_device *vdev,
+				 u32 qidx, struct netlink_ext_ack *extack)
+{
+	struct vmdev_vq_stat stats[VMDEV_VQ_STATS_MAX];
+	__virtio16 pairs = 0;
+	int i, n;
+
+	n = vmdev_get_vq_stats(vdev, min_t(u32, qidx, U16_MAX), stats,
+			       ARRAY_SIZE(stats));
+	if (n == -EAGAIN)
+		NL_SET_ERR_MSG_MOD(extack, "feature negotiation not complete");
+	else if (n == -EINVAL)
+		NL_SET_ERR_MSG_MOD(extack, "virtqueue index is not valid");
+	if (n < 0)
+		return n;
+	/* A config space too short for it reads as 0, as upstream's would. */
+	vmdev_get_config(vdev, offsetof(struct virtio_net_config,
+					max_virtqueue_pairs),
+			 &pairs, sizeof(pairs));
+	if (nla_put_u16(msg, VDPA_ATTR_DEV_NET_CFG_MAX_VQP,
+			__virtio16_to_cpu(true, pairs)) ||
+	    nla_put_u64_64bit(msg, VDPA_ATTR_DEV_NEGOTIATED_FEATURES,
+			      vmdev_get_driver_features(vdev), VDPA_ATTR_PAD) ||
+	    nla_put_u32(msg, VDPA_ATTR_DEV_QUEUE_INDEX, qidx))
+		return -EMSGSIZE;
+	for (i = 0; i < n; i++)
+		if (nla_put_string(msg, VDPA_ATTR_DEV_VENDOR_ATTR_NAME,
+				   stats[i].name) ||
+		    nla_put_u64_64bit(msg, VDPA_ATTR_DEV_VENDOR_ATTR_VALUE,
+				      stats[i].value, VDPA_ATTR_PAD))
+			return -EMSGSIZE;
+	return 0;
+}
+
 static int vmdev_vdpa_fill_vstats(struct vmdev_device *vdev, void *arg)
 {
 	struct vmdev_vdpa_ctx *c = arg;
 	void *hdr;
+	int err;
 
 	hdr = genlmsg_put(c->msg, c->portid, c->seq, &vmdev_vdpa_family,
 			  c->flags, VDPA_CMD_DEV_VSTATS_GET);
 	if (!hdr)
 		return -EMSGSIZE;
+	if (nla_put_string(c->msg, VDPA_ATTR_DEV_NAME, vmdev_mgmt_name(vdev)) ||
+	    nla_put_u32(c->msg, VDPA_ATTR_DEV_ID, vmdev_get_device_id(vdev)))
+		return vmdev_vdpa_cancel(c, hdr, -EMSGSIZE);
 	if (c->qidx > VIRTIO_NET_CTRL_MQ_VQ_PAIRS_MAX) {
 		NL_SET_ERR_MSG_MOD(c->info->extack,
 				   "queue index excceeds max value");
 		return vmdev_vdpa_cancel(c, hdr, -ERANGE);
 	}
-	/* No vmdev parent reports per-queue statistics: upstream's answer. */
-	return vmdev_vdpa_cancel(c, hdr, -EOPNOTSUPP);
+	err = vmdev_vdpa_put_vstats(c->msg, vdev, c->qidx, c->info->extack);
+	if (err)
+		return vmdev_vdpa_cancel(c, hdr, err);
+	return vmdev_vdpa_end(c, hdr);
 }
 
 /* A name in a request; the policy lets a string be of any length. */

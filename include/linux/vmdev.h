@@ -109,6 +109,19 @@ struct vmdev_iova_range {
 };
 
 /**
+ * struct vmdev_vq_stat - one counter of a queue, for management tools
+ * @name: what it counts: a constant string of the vendor's
+ * @value: its value
+ */
+struct vmdev_vq_stat {
+	const char *name;
+	u64 value;
+};
+
+/* Most counters a queue reports (&vmdev_config_ops.get_vq_stats). */
+#define VMDEV_VQ_STATS_MAX	8
+
+/**
  * struct vmdev_config_ops - what a vendor driver implements for a device
  *
  * Unless stated otherwise an op is mandatory, may sleep, and is called by
@@ -166,6 +179,12 @@ struct vmdev_iova_range {
  *	smaller than the data queues); every queue's is @get_vq_num_max when
  *	absent. Lock-free; may be called from any context.
  * @get_vq_num_min: Optional. Smallest ring size; 1 when absent.
+ * @get_vq_stats: Optional. The counters of queue @idx (for "vdpa dev
+ *	vstats show"): fill at most @n entries of @stats, in a fixed order,
+ *	and return how many, or -EINVAL for a queue the negotiated features
+ *	do not have. Only called once the driver has set FEATURES_OK (which
+ *	queue is which depends on the features); counters need not be
+ *	read atomically together.
  * @get_vq_count: Number of queues the device exposes with its current
  *	attributes (for a net device: 2 per queue pair, plus the control
  *	queue when it offers one). Lock-free; may be called from any context.
@@ -221,6 +240,8 @@ struct vmdev_config_ops {
 	u16 (*get_vq_num_max)(struct vmdev_device *vdev);
 	u16 (*get_vq_size)(struct vmdev_device *vdev, u16 idx);
 	u16 (*get_vq_num_min)(struct vmdev_device *vdev);
+	int (*get_vq_stats)(struct vmdev_device *vdev, u16 idx,
+			    struct vmdev_vq_stat *stats, unsigned int n);
 	u16 (*get_vq_count)(struct vmdev_device *vdev);
 
 	u64 (*get_device_features)(struct vmdev_device *vdev);
@@ -579,6 +600,8 @@ u32 vmdev_get_generation(struct vmdev_device *vdev);
 int vmdev_get_vq_notification(struct vmdev_device *vdev, u16 idx,
 			      struct vmdev_notification_area *area);
 bool vmdev_can_suspend(struct vmdev_device *vdev);
+int vmdev_get_vq_stats(struct vmdev_device *vdev, u16 idx,
+		       struct vmdev_vq_stat *stats, unsigned int n);
 bool vmdev_can_resume(struct vmdev_device *vdev);
 
 /**

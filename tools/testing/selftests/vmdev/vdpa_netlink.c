@@ -7,6 +7,9 @@
  * loaded, and adds, removals, dumps and a parent's unloading may run at
  * once.
  *
+ * "vdpa_netlink --without-net-admin CMD [ARG]..." runs CMD without
+ * CAP_NET_ADMIN (for vdpa.sh, which runs the vdpa tool so).
+ *
  * VDPA_TEST_MGMTDEV names the management device (default mvnet): with
  * vdpasim_net, vdpa_upstream.sh runs the errno cases against upstream's
  * family, which is how the errnos here are known to be upstream's. The
@@ -15,6 +18,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 #include <linux/vdpa.h>
@@ -25,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -231,6 +236,28 @@ static int dev_get(struct nl *nl, const char *name)
 	return nl_talk(nl, &r, NULL);
 }
 
+/*
+ * Give up CAP_NET_ADMIN for good: out of the bounding set, so that an exec
+ * (even of root's) does not get it back, and out of the sets we hold.
+ */
+static int drop_net_admin(void)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+	uint32_t bit = 1u << (CAP_NET_ADMIN % 32);
+	int word = CAP_NET_ADMIN / 32;
+
+	if (prctl(PR_CAPBSET_DROP, CAP_NET_ADMIN, 0, 0, 0) ||
+	    syscall(SYS_capget, &h, d))
+		return -errno;
+	d[word].effective &= ~bit;
+	d[word].permitted &= ~bit;
+	d[word].inheritable &= ~bit;
+	return syscall(SYS_capset, &h, d) ? -errno : 0;
+}
+
 static bool our_module_loaded(void)
 {
 	return access("/sys/module/vmdev_vdpa", F_OK) == 0;
@@ -424,17 +451,17 @@ TEST_F(vdpa, vstats)
 	put_str(&r, VDPA_ATTR_DEV_NAME, NAME);
 	put_u32(&r, VDPA_ATTR_DEV_QUEUE_INDEX, 0x8001);
 	EXPECT_REQ(ERANGE, &r);
-	/* Neither vdpa_sim_net nor our parents count per queue. */
+	/*
+	 * vdpa_sim_net does not count per queue; mvnet does, once the
+	 * driver has set FEATURES_OK (a vhost device nobody opened: not yet).
+	 */
 	req_init(&r, self->nl.family, VDPA_CMD_DEV_VSTATS_GET, 0);
 	put_str(&r, VDPA_ATTR_DEV_NAME, NAME);
 	put_u32(&r, VDPA_ATTR_DEV_QUEUE_INDEX, 0);
-	EXPECT_REQ(EOPNOTSUPP, &r);
+	EXPECT_REQ(upstream() ? EOPNOTSUPP : EAGAIN, &r);
 }
 
-/*
- * In a user namespace of its own the caller has CAP_NET_ADMIN there only;
- * its socket is in the initial network namespace all the same.
- */
+/* Without CAP_NET_ADMIN, changes are refused, reading is for everyone. */
 TEST_F(vdpa, privileged_commands_need_cap_net_admin)
 {
 	pid_t pid = fork();
@@ -446,7 +473,7 @@ TEST_F(vdpa, privileged_commands_need_cap_net_admin)
 		struct req r;
 		int bad = 0;
 
-		if (unshare(CLONE_NEWUSER) || nl_connect(&nl))
+		if (drop_net_admin() || nl_connect(&nl))
 			_exit(100);
 		bad += dev_add(&nl, "fz1") != -EPERM;
 		bad += dev_del(&nl, NAME) != -EPERM;
@@ -454,7 +481,6 @@ TEST_F(vdpa, privileged_commands_need_cap_net_admin)
 		put_str(&r, VDPA_ATTR_DEV_NAME, NAME);
 		put_u32(&r, VDPA_ATTR_DEV_QUEUE_INDEX, 0);
 		bad += nl_talk(&nl, &r, NULL) != -EPERM;
-		/* Reading is for everyone. */
 		bad += dev_get(&nl, NAME) != 0;
 		bad += dev_count(&nl) <= 0;
 		_exit(bad);
@@ -510,6 +536,7 @@ struct racer {
 	int id;
 	int rounds;
 	int unexpected;
+	int last;	/* the last unexpected answer */
 	bool *stop;
 };
 
@@ -534,11 +561,15 @@ static void *add_del(void *arg)
 	while (!stopped(t)) {
 		ret = dev_add(&nl, name);
 		/* The parent may be away, or another racer's device there. */
-		if (ret && ret != -ENODEV && ret != -EUSERS)
+		if (ret && ret != -ENODEV && ret != -EUSERS) {
 			t->unexpected++;
+			t->last = ret;
+		}
 		ret = dev_del(&nl, name);
-		if (ret && ret != -ENODEV)
+		if (ret && ret != -ENODEV) {
 			t->unexpected++;
+			t->last = ret;
+		}
 		t->rounds++;
 	}
 	close(nl.fd);
@@ -577,7 +608,7 @@ static void *dumper(void *arg)
  * parent", nothing is left behind, and the kernel (the VM run checks its
  * log) has nothing to say.
  */
-TEST_F(vdpa, concurrent_commands_and_parent_removal)
+TEST_F_TIMEOUT(vdpa, concurrent_commands_and_parent_removal, 300)
 {
 	struct racer t[5] = {};
 	pthread_t th[5];
@@ -604,7 +635,8 @@ TEST_F(vdpa, concurrent_commands_and_parent_removal)
 	__atomic_store_n(&stop, true, __ATOMIC_RELEASE);
 	for (i = 0; i < 5; i++) {
 		pthread_join(th[i], NULL);
-		EXPECT_EQ(0, t[i].unexpected) TH_LOG("racer %d", i);
+		EXPECT_EQ(0, t[i].unexpected)
+			TH_LOG("racer %d, last: %s", i, strerror(-t[i].last));
 		EXPECT_LT(0, t[i].rounds) TH_LOG("racer %d", i);
 	}
 	EXPECT_LT(0, reloads);
@@ -662,4 +694,16 @@ TEST_F(vdpa, dump_in_progress_pins_the_module)
 	EXPECT_EQ(0, dev_get(&self->nl, NAME));
 }
 
-TEST_HARNESS_MAIN
+int main(int argc, char **argv)
+{
+	if (argc > 2 && !strcmp(argv[1], "--without-net-admin")) {
+		if (drop_net_admin()) {
+			perror("dropping CAP_NET_ADMIN");
+			return 125;
+		}
+		execvp(argv[2], argv + 2);
+		perror(argv[2]);
+		return 127;
+	}
+	return test_harness_run(argc, argv);
+}
