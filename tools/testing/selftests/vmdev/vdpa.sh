@@ -4,7 +4,8 @@
 # Debian's unmodified vdpa tool (iproute2 6.1) manages vmdev devices
 # through vmdev_vdpa, the "vdpa" generic netlink family, as the admin guide
 # shows: the tool loads the module on demand; "vdpa mgmtdev show" lists
-# mvnet and a vmdev_vf function; "vdpa dev add" creates a device (vhost by
+# mvnet and a vmdev_vf function (whose one device "dev add" makes too);
+# "vdpa dev add" creates a device (vhost by
 # default, virtio with the module's personality parameter) with its MAC,
 # MTU and queue pairs; "dev show", "dev config show" (negotiated features
 # once virtio_net set them), "dev vstats show" (mvnet's counters) and
@@ -38,7 +39,7 @@ if [ ! -d /sys/module/mvnet ] || ! command -v vdpa >/dev/null; then
 	echo "1..0 # SKIP no mvnet or no vdpa tool"
 	exit 0
 fi
-echo "1..28"
+echo "1..30"
 
 # is EXPECTED CMD...: CMD's output is EXPECTED, exactly.
 is() {
@@ -198,6 +199,18 @@ unload_keeps_devices() {
 	rmmod vmdev_vdpa && devices_are 1
 }
 
+vf_add() {
+	vdpa dev add name vf0 mgmtdev "pci/$F1" || return 1
+	readlink "$MDEV/$(uuid_of vf0)/mdev_type" | grep -q 'vmdev_vf-vhost$' &&
+		matches '\{"dev":\{"vf0":\{"type":"network","mgmtdev":"pci/'"$F1"'","vendor_id":6900,"max_vqs":[0-9]+,"max_vq_size":[0-9]+\}\}\}' \
+			vdpa -j dev show vf0
+}
+
+vf_full() {
+	fails 'Too many users' vdpa dev add name vf1 mgmtdev "pci/$F1" &&
+		vdpa dev del vf0 && devices_are 0
+}
+
 # --- the module, the management devices ------------------------------------
 
 check "the tool loads vmdev_vdpa by the family's alias" autoloads
@@ -207,6 +220,9 @@ check "mgmtdev show mvnet -j: class net, 17 queues, its features" \
 F1=$(vf_functions | head -n1)
 check "a vmdev_vf function is management device pci/BDF, 3 queues" vf_mgmtdev
 check "mgmtdev show (dump) lists both" both_listed
+check "dev add on the function: its vmdev_vf-vhost device, dev show -j" vf_add
+check "a second device on it: EUSERS (it holds one); dev del the first" \
+	vf_full
 
 # --- dev add, show, config show, del -----------------------------------------
 
