@@ -14,7 +14,8 @@
  * vdpasim_net, vdpa_upstream.sh runs the errno cases against upstream's
  * family, which is how the errnos here are known to be upstream's. The
  * cases that need our family (module unloading, the parent's removal)
- * say so and pass trivially there.
+ * skip there, and where VDPA_TEST_KEEP_MODULES is set (the fault
+ * injection pass, which aims at modules where they are loaded).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -65,6 +66,14 @@ static const char *mgmtdev(void)
 static bool upstream(void)
 {
 	return strcmp(mgmtdev(), "mvnet") != 0;
+}
+
+/* The fault-injection pass aims at modules where they are loaded. */
+static bool keep_modules(void)
+{
+	const char *k = getenv("VDPA_TEST_KEEP_MODULES");
+
+	return k && *k && strcmp(k, "0");
 }
 
 static void req_init(struct req *r, uint16_t type, uint8_t cmd, uint16_t flags)
@@ -617,6 +626,8 @@ TEST_F_TIMEOUT(vdpa, concurrent_commands_and_parent_removal, 300)
 
 	if (upstream())
 		SKIP(return, "our parent only");
+	if (keep_modules())
+		SKIP(return, "VDPA_TEST_KEEP_MODULES: mvnet stays");
 	for (i = 0; i < 5; i++) {
 		t[i].id = i;
 		t[i].stop = &stop;
@@ -666,6 +677,8 @@ TEST_F(vdpa, dump_in_progress_pins_the_module)
 
 	if (upstream())
 		SKIP(return, "our module only");
+	if (keep_modules())
+		SKIP(return, "VDPA_TEST_KEEP_MODULES: vmdev_vdpa stays");
 	ASSERT_EQ(0, nl_connect(&dump));
 	req_init(&r, dump.family, VDPA_CMD_DEV_GET, NLM_F_DUMP);
 	r.nlh.nlmsg_seq = 1;
