@@ -25,8 +25,8 @@
 
 #include "vmdev_internal.h"
 
-static DECLARE_RWSEM(vmdev_rwsem);
-static LIST_HEAD(vmdev_parents);
+DECLARE_RWSEM(vmdev_rwsem);
+LIST_HEAD(vmdev_parents);
 static const struct vmdev_personality *vmdev_personalities[VMDEV_NR_PERSONALITIES];
 
 const char * const vmdev_personality_names[VMDEV_NR_PERSONALITIES] = {
@@ -103,6 +103,7 @@ EXPORT_SYMBOL_GPL(__vmdev_alloc_device);
 
 static void vmdev_free_device(struct vmdev_device *vdev)
 {
+	kfree(vdev->mgmt_name);
 	mutex_destroy(&vdev->lock);
 	mutex_destroy(&vdev->ops_lock);
 	kfree(vdev);
@@ -203,6 +204,10 @@ static int vmdev_mdev_probe(struct mdev_device *mdev)
 	/* Vendors may look devices up by UUID from other contexts. */
 	WRITE_ONCE(vdev->mdev, mdev);
 	vdev->personality = id;
+	/* A device vmdev_mgmt_add() creates: its name and attributes. */
+	ret = vmdev_mgmt_probe(vdev);
+	if (ret)
+		goto err_destroy;
 	vmdev_init_attrs(vdev);
 	dev_set_drvdata(&mdev->dev, vdev);
 
@@ -350,6 +355,7 @@ int vmdev_register_parent(struct vmdev_parent *parent)
 	mutex_init(&parent->lock);
 	INIT_LIST_HEAD(&parent->devices);
 	parent->nr_devices = 0;
+	parent->mdev_registered = false;
 	for (id = 0; id < VMDEV_NR_PERSONALITIES; id++) {
 		parent->types[id].sysfs_name = vmdev_personality_names[id];
 		parent->types[id].pretty_name = vmdev_personality_names[id];
@@ -363,12 +369,14 @@ int vmdev_register_parent(struct vmdev_parent *parent)
 	ret = mdev_register_parent(&parent->mdev_parent, parent->dev,
 				   &vmdev_mdev_driver, parent->type_list,
 				   VMDEV_NR_PERSONALITIES);
-	if (ret) {
-		down_write(&vmdev_rwsem);
+	down_write(&vmdev_rwsem);
+	if (ret)
 		list_del(&parent->node);
-		up_write(&vmdev_rwsem);
+	else
+		parent->mdev_registered = true;
+	up_write(&vmdev_rwsem);
+	if (ret)
 		mutex_destroy(&parent->lock);
-	}
 	return ret;
 }
 EXPORT_SYMBOL_GPL(vmdev_register_parent);
@@ -383,6 +391,14 @@ EXPORT_SYMBOL_GPL(vmdev_register_parent);
  */
 void vmdev_unregister_parent(struct vmdev_parent *parent)
 {
+	/*
+	 * mdev frees the types' sysfs names: from now on the management
+	 * interface, which looks parents up under the semaphore, no longer
+	 * finds this one (vmdev_mgmt.c).
+	 */
+	down_write(&vmdev_rwsem);
+	parent->mdev_registered = false;
+	up_write(&vmdev_rwsem);
 	mdev_unregister_parent(&parent->mdev_parent);
 
 	down_write(&vmdev_rwsem);

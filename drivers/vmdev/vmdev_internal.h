@@ -10,6 +10,13 @@
 extern const struct attribute_group *vmdev_device_groups[];
 extern const char * const vmdev_personality_names[VMDEV_NR_PERSONALITIES];
 
+/* vmdev_core.c: see the lock order there. */
+extern struct rw_semaphore vmdev_rwsem;
+extern struct list_head vmdev_parents;
+
+/* vmdev_mgmt.c */
+int vmdev_mgmt_probe(struct vmdev_device *vdev);
+
 int vmdev_replug(struct vmdev_device *vdev,
 		 int (*apply)(struct vmdev_device *vdev, void *arg), void *arg);
 

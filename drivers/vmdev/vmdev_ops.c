@@ -691,3 +691,35 @@ bool vmdev_can_resume(struct vmdev_device *vdev)
 	return vdev->config->resume;
 }
 EXPORT_SYMBOL_GPL(vmdev_can_resume);
+
+/**
+ * vmdev_get_vq_stats - the counters of a queue
+ * @vdev: the device
+ * @idx: queue index
+ * @stats: where to put them
+ * @n: room in @stats
+ *
+ * Meaningful once the driver has set FEATURES_OK. May sleep.
+ *
+ * Return: how many entries of @stats were filled; -EOPNOTSUPP if the
+ * device does not count; -EAGAIN before FEATURES_OK; -EINVAL for a queue
+ * the device does not have.
+ */
+int vmdev_get_vq_stats(struct vmdev_device *vdev, u16 idx,
+		       struct vmdev_vq_stat *stats, unsigned int n)
+{
+	int ret;
+
+	if (!vdev->config->get_vq_stats)
+		return -EOPNOTSUPP;
+	mutex_lock(&vdev->ops_lock);
+	if (!(vdev->config->get_status(vdev) & VIRTIO_CONFIG_S_FEATURES_OK))
+		ret = -EAGAIN;
+	else if (!vmdev_vq_valid(vdev, idx))
+		ret = -EINVAL;
+	else
+		ret = vdev->config->get_vq_stats(vdev, idx, stats, n);
+	mutex_unlock(&vdev->ops_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmdev_get_vq_stats);

@@ -16,6 +16,7 @@
 #include <linux/sysfs.h>
 
 #include "vmdev_internal.h"
+#include "vmdev_mgmt.h"
 
 typedef int (*vmdev_attr_parse_t)(struct vmdev_device *vdev, const char *buf,
 				  struct vmdev_net_attrs *attrs);
@@ -174,11 +175,20 @@ static ssize_t personality_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(personality);
 
+/* Set before the files exist, never changed: no lock. */
+static ssize_t vdpa_name_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", vmdev_mgmt_name(vmdev_from_dev(dev)));
+}
+static DEVICE_ATTR_RO(vdpa_name);
+
 static struct attribute *vmdev_device_attrs[] = {
 	&dev_attr_mac.attr,
 	&dev_attr_mtu.attr,
 	&dev_attr_max_vq_pairs.attr,
 	&dev_attr_personality.attr,
+	&dev_attr_vdpa_name.attr,
 	NULL,
 };
 

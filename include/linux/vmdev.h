@@ -109,6 +109,19 @@ struct vmdev_iova_range {
 };
 
 /**
+ * struct vmdev_vq_stat - one counter of a queue, for management tools
+ * @name: what it counts: a constant string of the vendor's
+ * @value: its value
+ */
+struct vmdev_vq_stat {
+	const char *name;
+	u64 value;
+};
+
+/* Most counters a queue reports (&vmdev_config_ops.get_vq_stats). */
+#define VMDEV_VQ_STATS_MAX	8
+
+/**
  * struct vmdev_config_ops - what a vendor driver implements for a device
  *
  * Unless stated otherwise an op is mandatory, may sleep, and is called by
@@ -166,6 +179,12 @@ struct vmdev_iova_range {
  *	smaller than the data queues); every queue's is @get_vq_num_max when
  *	absent. Lock-free; may be called from any context.
  * @get_vq_num_min: Optional. Smallest ring size; 1 when absent.
+ * @get_vq_stats: Optional. The counters of queue @idx (for "vdpa dev
+ *	vstats show"): fill at most @n entries of @stats, in a fixed order,
+ *	and return how many, or -EINVAL for a queue the negotiated features
+ *	do not have. Only called once the driver has set FEATURES_OK (which
+ *	queue is which depends on the features); counters need not be
+ *	read atomically together.
  * @get_vq_count: Number of queues the device exposes with its current
  *	attributes (for a net device: 2 per queue pair, plus the control
  *	queue when it offers one). Lock-free; may be called from any context.
@@ -221,6 +240,8 @@ struct vmdev_config_ops {
 	u16 (*get_vq_num_max)(struct vmdev_device *vdev);
 	u16 (*get_vq_size)(struct vmdev_device *vdev, u16 idx);
 	u16 (*get_vq_num_min)(struct vmdev_device *vdev);
+	int (*get_vq_stats)(struct vmdev_device *vdev, u16 idx,
+			    struct vmdev_vq_stat *stats, unsigned int n);
 	u16 (*get_vq_count)(struct vmdev_device *vdev);
 
 	u64 (*get_device_features)(struct vmdev_device *vdev);
@@ -290,6 +311,12 @@ struct vmdev_net_attrs {
  * @max_devices: how many devices the parent can hold at once
  * @max_vq_pairs: largest max_vq_pairs attribute a device may be given
  * @max_mtu: largest MTU a device may be given (0: 65535)
+ * @max_vqs: optional; most queues a device of this parent can have (for
+ *	a net device with a control queue: 2 * @max_vq_pairs + 1), as
+ *	management tools report it (vdpa mgmtdev show); 0 means
+ *	2 * @max_vq_pairs
+ * @supported_features: optional; the virtio features its devices offer,
+ *	as management tools report them
  * @dev_groups: optional extra sysfs attribute groups for each device,
  *	created in the mdev device's directory
  * @mdev_parent: private to the core
@@ -298,6 +325,8 @@ struct vmdev_net_attrs {
  * @lock: private to the core; protects @nr_devices and @devices
  * @nr_devices: private to the core
  * @devices: private to the core
+ * @mdev_registered: private to the core; whether the mdev types exist,
+ *	changed only with the core's semaphore held for writing
  * @node: private to the core
  *
  * The first fields are set by the vendor before vmdev_register_parent();
@@ -310,6 +339,8 @@ struct vmdev_parent {
 	unsigned int max_devices;
 	u16 max_vq_pairs;
 	u16 max_mtu;
+	u32 max_vqs;
+	u64 supported_features;
 	const struct attribute_group **dev_groups;
 
 	struct mdev_parent mdev_parent;
@@ -318,6 +349,7 @@ struct vmdev_parent {
 	struct mutex lock;		/* protects nr_devices, devices */
 	unsigned int nr_devices;
 	struct list_head devices;
+	bool mdev_registered;
 	struct list_head node;
 };
 
@@ -340,6 +372,8 @@ struct vmdev_parent {
  * @consumer_priv: the attached personality's per-device data
  * @as_ops: private to the core; see vmdev_set_as()
  * @as_priv: private to the core
+ * @mgmt_name: private to the core; the name the device was given through
+ *	the management interface (vmdev_vdpa), or NULL
  * @node: private to the core
  *
  * A vendor embeds this structure as the first member of its own device
@@ -361,6 +395,7 @@ struct vmdev_device {
 	void *consumer_priv;
 	const struct vmdev_as_ops *as_ops;
 	void *as_priv;
+	char *mgmt_name;
 	struct list_head node;
 };
 
@@ -565,6 +600,8 @@ u32 vmdev_get_generation(struct vmdev_device *vdev);
 int vmdev_get_vq_notification(struct vmdev_device *vdev, u16 idx,
 			      struct vmdev_notification_area *area);
 bool vmdev_can_suspend(struct vmdev_device *vdev);
+int vmdev_get_vq_stats(struct vmdev_device *vdev, u16 idx,
+		       struct vmdev_vq_stat *stats, unsigned int n);
 bool vmdev_can_resume(struct vmdev_device *vdev);
 
 /**

@@ -22,10 +22,26 @@
 #include <linux/u64_stats_sync.h>
 #include <linux/vmdev.h>
 #include <linux/workqueue.h>
+#include <uapi/linux/virtio_config.h>
+#include <uapi/linux/virtio_net.h>
+#include <uapi/linux/virtio_ring.h>
 
 #define MVNET_MAX_VQ_PAIRS	8
 /* Two queues per pair, then the control queue. */
 #define MVNET_MAX_VQS		(2 * MVNET_MAX_VQ_PAIRS + 1)
+
+/* What every mvnet device offers. */
+#define MVNET_FEATURES	(BIT_ULL(VIRTIO_F_VERSION_1) |			\
+			 BIT_ULL(VIRTIO_F_ACCESS_PLATFORM) |		\
+			 BIT_ULL(VIRTIO_RING_F_EVENT_IDX) |		\
+			 BIT_ULL(VIRTIO_NET_F_MAC) |			\
+			 BIT_ULL(VIRTIO_NET_F_MRG_RXBUF) |		\
+			 BIT_ULL(VIRTIO_NET_F_STATUS) |			\
+			 BIT_ULL(VIRTIO_NET_F_CTRL_VQ) |		\
+			 BIT_ULL(VIRTIO_NET_F_CTRL_RX) |		\
+			 BIT_ULL(VIRTIO_NET_F_MQ) |			\
+			 BIT_ULL(VIRTIO_NET_F_CTRL_MAC_ADDR) |		\
+			 BIT_ULL(VIRTIO_NET_F_MTU))
 /* Entries of each of the unicast and multicast filter tables. */
 #define MVNET_MAC_TABLE_MAX	64
 /* The longest control command: a MAC table set with both tables full. */

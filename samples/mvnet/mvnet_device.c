@@ -24,18 +24,6 @@
 
 #include "mvnet.h"
 
-#define MVNET_FEATURES	(BIT_ULL(VIRTIO_F_VERSION_1) |			\
-			 BIT_ULL(VIRTIO_F_ACCESS_PLATFORM) |		\
-			 BIT_ULL(VIRTIO_RING_F_EVENT_IDX) |		\
-			 BIT_ULL(VIRTIO_NET_F_MAC) |			\
-			 BIT_ULL(VIRTIO_NET_F_MRG_RXBUF) |		\
-			 BIT_ULL(VIRTIO_NET_F_STATUS) |			\
-			 BIT_ULL(VIRTIO_NET_F_CTRL_VQ) |		\
-			 BIT_ULL(VIRTIO_NET_F_CTRL_RX) |		\
-			 BIT_ULL(VIRTIO_NET_F_MQ) |			\
-			 BIT_ULL(VIRTIO_NET_F_CTRL_MAC_ADDR) |		\
-			 BIT_ULL(VIRTIO_NET_F_MTU))
-
 /*
  * The config space ends after @mtu: every later field (speed and duplex,
  * RSS and hash limits) exists only with a feature mvnet does not offer, and
@@ -240,6 +228,44 @@ static u64 mvnet_get_driver_features(struct vmdev_device *vdev)
 	features = dev->features;
 	spin_unlock_bh(&dev->lock);
 	return features;
+}
+
+/*
+ * The debugfs counters of a queue. Which queue an index is depends on the
+ * negotiated features: the control queue follows the pairs in use.
+ */
+static int mvnet_get_vq_stats(struct vmdev_device *vdev, u16 idx,
+			      struct vmdev_vq_stat *stats, unsigned int n)
+{
+	static const char * const names[] = {
+		"packets", "bytes", "drops", "errors",
+	};
+	struct mvnet_dev *dev = mvnet_from_vmdev(vdev);
+	u64 features = mvnet_get_driver_features(vdev);
+	u16 pairs = 1;
+	struct mvnet_queue *q;
+	u64 values[4];
+	unsigned int i;
+
+	/* attrs are stable while the device is claimed; else harmless. */
+	if (features & BIT_ULL(VIRTIO_NET_F_MQ))
+		pairs = min_t(u16, READ_ONCE(vdev->attrs.max_vq_pairs),
+			      MVNET_MAX_VQ_PAIRS);
+	if ((features & BIT_ULL(VIRTIO_NET_F_CTRL_VQ)) &&
+	    idx == mvnet_ctrl_vq_index(dev, features))
+		q = &dev->ctrlq;
+	else if (idx < 2 * pairs)
+		q = idx & 1 ? &dev->txq[idx / 2] : &dev->rxq[idx / 2];
+	else
+		return -EINVAL;
+	mvnet_queue_stats_read(&q->stats, &values[0], &values[1], &values[2],
+			       &values[3]);
+	n = min_t(unsigned int, n, ARRAY_SIZE(names));
+	for (i = 0; i < n; i++) {
+		stats[i].name = names[i];
+		stats[i].value = values[i];
+	}
+	return n;
 }
 
 static void mvnet_set_config_cb(struct vmdev_device *vdev,
@@ -449,6 +475,7 @@ const struct vmdev_config_ops mvnet_config_ops = {
 	.set_config		= mvnet_set_config,
 	.get_generation		= mvnet_get_generation,
 	.get_iova_range		= mvnet_get_iova_range,
+	.get_vq_stats		= mvnet_get_vq_stats,
 };
 
 /* A new device starts reset, with its link up as a plugged-in NIC's would. */

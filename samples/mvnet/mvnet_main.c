@@ -156,6 +156,8 @@ static struct vmdev_parent mvnet_parent = {
 	.owner		= THIS_MODULE,
 	.max_vq_pairs	= MVNET_MAX_VQ_PAIRS,
 	.max_mtu	= MVNET_MAX_MTU,
+	.max_vqs	= MVNET_MAX_VQS,
+	.supported_features = MVNET_FEATURES,
 	.dev_groups	= mvnet_dev_groups,
 };
 

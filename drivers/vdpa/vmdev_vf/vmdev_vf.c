@@ -901,6 +901,8 @@ static int vmdev_vf_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	vf->parent.max_devices = 1;
 	vf->parent.max_vq_pairs = vf->max_vq_pairs;
 	vf->parent.max_mtu = max_t(u16, vf->mtu, ETH_MIN_MTU);
+	vf->parent.max_vqs = vf->nvqs;
+	vf->parent.supported_features = vf->device_features;
 	pci_set_drvdata(pdev, vf);
 	ret = vmdev_register_parent(&vf->parent);
 	if (ret)

@@ -10,6 +10,10 @@
 # ../selftests/vhost_mdev/vhost_mdev_test.h, the reasons in
 # Documentation/userspace-api/vhost-mdev-upstream-6.1.rst).
 #
+# Then vmdev/vdpa_upstream.sh: the vdpa tool's output about
+# vdpa_sim_net has the shape of its output about ours, and the errnos
+# vmdev/vdpa_netlink expects of ours are upstream's.
+#
 # Output: each program framed as run-tests.sh frames it, named
 # upstream/<name>, which scripts/ktap-summary counts apart from ours.  A
 # target that cannot be set up is one failed upstream/setup program.
@@ -49,4 +53,13 @@ done
 
 vdpa dev del "$dev"
 rmmod vhost_vdpa vdpa_sim_net vdpa_sim vringh vdpa
+
+# The vdpa tool against upstream's family and ours (vmdev_vdpa): the
+# same shapes of output, the same errnos. Neither family is loaded now.
+name=upstream/vdpa_tool
+echo "### test $name"
+start=$(date +%s)
+(cd "$top/vmdev" && timeout 300 sh ./vdpa_upstream.sh 2>&1)
+rc=$?
+echo "### end $name exit $rc $(($(date +%s) - start))s"
 exit 0

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * vmdev core: what a management interface needs from the core (the only
+ * one is vmdev_vdpa, which speaks upstream's "vdpa" generic netlink
+ * family). Not for vendor drivers nor personalities.
+ */
+#ifndef _VMDEV_MGMT_H
+#define _VMDEV_MGMT_H
+
+#include <linux/vmdev.h>
+
+/* Longest management name, with its NUL. */
+#define VMDEV_MGMT_NAME_MAX	64
+
+/* Which of &vmdev_mgmt_add_req.attrs the administrator gave. */
+#define VMDEV_MGMT_MAC		BIT(0)
+#define VMDEV_MGMT_MTU		BIT(1)
+#define VMDEV_MGMT_MAX_VQ_PAIRS	BIT(2)
+
+/**
+ * struct vmdev_mgmt_add_req - a device to create
+ * @name: its name: a UUID (the mdev's, and then the device has no other
+ *	name), or any other string without '/' shorter than
+ *	%VMDEV_MGMT_NAME_MAX (the mdev gets a random UUID)
+ * @personality: the personality (mdev type) it gets
+ * @attrs: its attributes, those in @mask only; the others get the
+ *	defaults a device created through sysfs gets
+ * @mask: %VMDEV_MGMT_MAC, %VMDEV_MGMT_MTU, %VMDEV_MGMT_MAX_VQ_PAIRS
+ * @errmsg: set on some errors: why, for the administrator
+ */
+struct vmdev_mgmt_add_req {
+	const char *name;
+	enum vmdev_personality_id personality;
+	struct vmdev_net_attrs attrs;
+	unsigned int mask;
+	const char *errmsg;
+};
+
+/*
+ * What the walks call, with the core's locks held; a non-zero return
+ * stops the walk (see vmdev_mgmt_walk_parents() and _devices()).
+ */
+typedef int (*vmdev_mgmt_parent_fn)(struct vmdev_parent *parent, void *arg);
+typedef int (*vmdev_mgmt_device_fn)(struct vmdev_device *vdev, void *arg);
+
+int vmdev_mgmt_walk_parents(vmdev_mgmt_parent_fn fn, void *arg);
+int vmdev_mgmt_find_parent(const char *bus, const char *name,
+			   vmdev_mgmt_parent_fn fn,
+			   void *arg);
+int vmdev_mgmt_walk_devices(vmdev_mgmt_device_fn fn, void *arg);
+int vmdev_mgmt_find_device(const char *name,
+			   vmdev_mgmt_device_fn fn,
+			   void *arg);
+const char *vmdev_mgmt_name(struct vmdev_device *vdev);
+int vmdev_mgmt_add(const char *bus, const char *parent,
+		   struct vmdev_mgmt_add_req *req);
+int vmdev_mgmt_del(const char *name);
+
+#endif /* _VMDEV_MGMT_H */
