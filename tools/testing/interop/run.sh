@@ -99,10 +99,11 @@
 #                    device (a VFIO device still held would be EBUSY)
 #   vfioerrors     QEMU refuses, with exit 1 at once and the message
 #                    saying why: no such sysfsdev, not an mdev, neither
-#                    sysfsdev= nor fd=, fd= (not implemented), queues=
-#                    above the device's pairs, a *-virtio device, the
-#                    device open through its character device or held by
-#                    another QEMU; afterwards nothing is pinned, the
+#                    sysfsdev= nor fd=, fd= (not implemented), the same
+#                    device twice, -only-migratable (migration is
+#                    blocked), queues= above the device's pairs, a
+#                    *-virtio device, the device open through its
+#                    character device or held by another QEMU; afterwards nothing is pinned, the
 #                    module's refcnt is what it was, and the device opens
 #   qtest          the series' qtest (tests/qtest/vhost-vfio-test.c, in
 #                    libqos' qos-test beside this directory) on the
@@ -551,6 +552,12 @@ case_vfioerrors() {
 	vfio_refused "either sysfsdev= or fd=" -netdev vhost-vfio,id=n0 || _ve_rc=1
 	vfio_refused "fd= is not implemented" -netdev vhost-vfio,id=n0,fd=3 ||
 		_ve_rc=1
+	vfio_refused "$_ve_dev is already attached" \
+		-netdev "vhost-vfio,id=n0,sysfsdev=$_ve_dev" \
+		-netdev "vhost-vfio,id=n1,sysfsdev=$_ve_dev" || _ve_rc=1
+	# Migration is blocked: with -only-migratable, QEMU does not start.
+	vfio_refused "vhost-vfio: migration is not supported" -only-migratable \
+		-netdev "vhost-vfio,id=n0,sysfsdev=$_ve_dev" || _ve_rc=1
 	vfio_refused "queues=$((_ve_pairs + 1)) but the device has $_ve_pairs" \
 		-netdev "vhost-vfio,id=n0,sysfsdev=$_ve_dev,queues=$((_ve_pairs + 1))" ||
 		_ve_rc=1
