@@ -7,9 +7,10 @@
 # loaded here, matches them too; each is an mdev parent with the two
 # types, has an IOMMU group of its own and MSI-X vectors of its own.
 # Disabling is refused (EBUSY) while a VF has a device, open or not, and
-# changes nothing; it works once the devices are gone. Unbinding the PF
-# while a VF's virtio device carries an interface and another's vhost
-# device is open removes them all (the vhost user gets ENODEV). A VF goes
+# changes nothing (so is another count while VFs exist); it works once
+# the devices are gone. Unbinding the PF while a VF's virtio device
+# carries an interface and another's vhost device is open removes them
+# all (the vhost user gets ENODEV). A VF goes
 # to another driver when its driver_override names it (also with
 # sriov_drivers_autoprobe 0, the VFs are vmdev_vf's until then); echo 0
 # disables it there too. Unloading vmdev_vf disables the VFs. KTAP
@@ -114,7 +115,7 @@ hold() {
 
 echo "TAP version 13"
 sriov_setup
-echo "1..25"
+echo "1..26"
 # The stock driver, which matches every modern virtio function, is there
 # to take the VFs if vmdev_vf did not claim them first.
 lsmod | grep -q '^virtio_pci ' || vpci_loaded_here=1
@@ -135,6 +136,7 @@ both() { vf_create "$VF0" virtio $A && vf_create "$VF1" vhost $B; }
 t "a virtio device on the first VF, a vhost one on the second" both
 t "the virtio device's interface appears" vf_iface "$VF0"
 t "echo 0 is refused with EBUSY while VFs have devices" refused 0
+t "another count while VFs are enabled is refused with EBUSY" refused 2
 if hold $B; then
 	ok "userspace holds the vhost device open"
 else
