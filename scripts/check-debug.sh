@@ -13,9 +13,11 @@
 #   4. make selftests tools          whatever selftests exist now
 #   5. VM: run-tests.sh              the suite; then kmemleak (init)
 #   6. VM: fault-inject.sh           failslab aimed at each module
+#   7. VM --sriov: run-tests.sh      the tests under sriov/ on the SR-IOV
+#                                    PF of the patched QEMU (scripts/qemu.sh)
 #
 # 5 and 6 are two boots, side by side when the host has two CPUs or more
-# (VM_PARALLEL=0: one after the other).
+# (VM_PARALLEL=0: one after the other); 7 follows 6, in 6's place.
 #
 # Each VM boot is one stage (boot, module load, no splat, no leak of ours),
 # each KTAP result one test.
@@ -88,35 +90,46 @@ vm_result() {
 run_vms() {
 	local pids=() parallel=${VM_PARALLEL:-}
 	[ -n "$parallel" ] || { [ "$(nproc)" -ge 2 ] && parallel=1 || parallel=0; }
-	rm -f "$BUILD"/vm/{check-debug,fault-inject}.rc
+	rm -f "$BUILD"/vm/{check-debug,fault-inject,check-debug-sriov}.rc
 	vm_boot check-debug \
 		--file "$BUILD/selftests" --file tools/testing/vm/run-tests.sh \
 		--file "$BUILD/tools/vmdevctl" \
 		-- env $SLOW_KNOBS sh ./run-tests.sh selftests &
 	pids+=($!)
 	[ "$parallel" = 1 ] || wait "${pids[@]}"
-	vm_boot fault-inject \
-		--file "$BUILD/selftests" --file tools/testing/vm/fault-inject.sh \
-		--file "$BUILD/tools/vmdevctl" \
-		-- env $SLOW_KNOBS sh ./fault-inject.sh selftests "${FI_ITERATIONS:-20}" \
-		"${FI_PROBABILITY:-20}" "${FI_BUDGET:-60}" &
+	# The SR-IOV boot (~2 min) after the fault pass (~13 min), which
+	# ends before the suite (~16-22 min): no longer a lane.
+	{
+		vm_boot fault-inject \
+			--file "$BUILD/selftests" --file tools/testing/vm/fault-inject.sh \
+			--file "$BUILD/tools/vmdevctl" \
+			-- env $SLOW_KNOBS sh ./fault-inject.sh selftests "${FI_ITERATIONS:-20}" \
+			"${FI_PROBABILITY:-20}" "${FI_BUDGET:-60}"
+		vm_boot check-debug-sriov --sriov \
+			--file "$BUILD/selftests" --file tools/testing/vm/run-tests.sh \
+			--file "$BUILD/tools/vmdevctl" \
+			-- sh ./run-tests.sh selftests sriov
+	} &
 	pids+=($!)
 	wait "${pids[@]}"
 	vm_result "selftests, then kmemleak" check-debug \
 		tools/testing/selftests/expected
 	vm_result "fault injection (failslab)" fault-inject
+	vm_result "SR-IOV PF and VFs (patched QEMU), then kmemleak" check-debug-sriov \
+		tools/testing/selftests/expected-sriov
 }
 
 main() {
 	rm -f "$BUILD/check-debug-totals"
-	stage_run deps scripts/deps.sh --debug || { totals "$BUILD/check-debug-totals"; exit 1; }
+	# --qemu: the SR-IOV boot's QEMU, built on first use.
+	stage_run deps scripts/deps.sh --debug --qemu || { totals "$BUILD/check-debug-totals"; exit 1; }
 	stage_run "debug kernel" build_kernel || { totals "$BUILD/check-debug-totals"; exit 1; }
 	stage_run "debug modules (build/debug)" build_modules || { totals "$BUILD/check-debug-totals"; exit 1; }
 	# Drop binaries of tests that no longer exist (as make check does).
 	rm -rf "$BUILD/selftests"
 	stage_run "selftests build" make -s selftests tools || true
 	mkdir -p "$BUILD/selftests" "$BUILD/vm"
-	stage "VM (debug kernel): selftests and fault injection"
+	stage "VM (debug kernel): selftests, fault injection, SR-IOV"
 	run_vms
 	totals "$BUILD/check-debug-totals"
 }

@@ -1,7 +1,8 @@
 #!/bin/bash
 # make check: deps, build, lint, selftests, then one VM boot that loads our
-# modules and runs every selftest (and one more with the two functions in
-# one IOMMU group).  The last two lines printed are the totals, "tests:
+# modules and runs every selftest (one more with the two functions in one
+# IOMMU group, and one with an SR-IOV PF on the QEMU of scripts/qemu.sh,
+# for the tests under sriov/).  The last two lines printed are the totals, "tests:
 # ...; stages: ...; upstream: ..." and "N passed, N failed, N skipped"
 # (scripts/check-lib.sh: our tests, the stages apart); the exit
 # status is non-zero on any failure, lint finding or build error.  A
@@ -46,11 +47,26 @@ run_vm_tests() {
 	count_vm "$rc" "$out" "boot with a shared IOMMU group, no kernel splat" \
 		tools/testing/selftests/expected-shared-group
 	echo "guest log: $log"
+
+	# An SR-IOV PF and its VFs: the test-only QEMU patch, so the QEMU of
+	# scripts/qemu.sh (built on first use, 3-15 minutes; .ci/run builds
+	# it beside this lane, and its lock makes this boot wait for that).
+	out=$BUILD/vm/check-sriov-output.log log=$BUILD/vm/check-sriov-guest.log
+	rc=0
+	stage "VM: SR-IOV PF and VFs (patched QEMU)"
+	VM_LOG=$log VM_OUTPUT=$out tools/testing/vm/run --sriov \
+		--file "$BUILD/selftests" --file tools/testing/vm/run-tests.sh \
+		--file "$BUILD/tools/vmdevctl" \
+		-- sh ./run-tests.sh selftests sriov >/dev/null || rc=$?
+	count_vm "$rc" "$out" "boot with an SR-IOV PF, no kernel splat" \
+		tools/testing/selftests/expected-sriov
+	echo "guest log: $log"
 }
 
 main() {
 	rm -f "$BUILD/check-totals"
-	stage_run deps scripts/deps.sh || { totals "$BUILD/check-totals"; exit 1; }
+	# --qemu: what the SR-IOV boot's QEMU build needs.
+	stage_run deps scripts/deps.sh --qemu || { totals "$BUILD/check-totals"; exit 1; }
 	# The VM boots the cached Debian kernel: build against its headers.
 	KDIR=$(scripts/kernel.sh kdir)
 	export VMDEV_KV=$(scripts/kernel.sh version)

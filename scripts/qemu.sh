@@ -1,7 +1,9 @@
 #!/bin/bash
 # QEMU from Debian 12's source package, built minimal (x86_64 system
 # emulator: KVM and TCG, vhost-net/vhost-kernel/vhost-vdpa, VFIO, no GUI,
-# no docs), with the project's patch series (tools/qemu/*.patch) on top.
+# no docs), with the project's patch series (tools/qemu/*.patch) on top,
+# then its test-only patches (tools/qemu/test-only/*.patch: what the test
+# VM needs and upstream does not, such as an SR-IOV virtio-net-pci).
 #
 #   scripts/qemu.sh src        fetch and unpack Debian's qemu source (Debian's
 #                              patches applied) if absent; print the tree
@@ -24,10 +26,10 @@
 # sources (the configured URIs and suites of this release), so neither the
 # system's apt configuration nor its package lists change.
 #
-# Builds are keyed by the source version, the series' contents, the
-# configure options, the compiler and meson versions and the recipe below;
-# each runs in a temporary directory renamed into place on success, under a
-# flock per key.  Layout of <cache>/qemu/:
+# Builds are keyed by the source version, the contents of the series and
+# of the test-only patches, the configure options, the compiler and meson
+# versions and the recipe below; each runs in a temporary directory renamed
+# into place on success, under a flock per key.  Layout of <cache>/qemu/:
 #
 #   apt/                  the private apt state
 #   src/<version>/        Debian's tree (dpkg-source -x), pristine
@@ -47,6 +49,7 @@ REPO=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=scripts/cache-build.sh
 . "$REPO/scripts/cache-build.sh"
 SERIES_DIR=$REPO/tools/qemu
+TEST_DIR=$SERIES_DIR/test-only
 CACHE=${VMDEV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vhost-mdev}
 TOP=$CACHE/qemu
 APT_DIR=$TOP/apt
@@ -327,6 +330,7 @@ key_inputs() {
 	echo "compiler $(cc --version | head -n1)"
 	echo "meson $(meson --version)"
 	echo "patches $(series_hash "$SERIES_DIR")"
+	echo "test-only $(series_hash "$TEST_DIR")"
 }
 
 locate() {
@@ -336,18 +340,20 @@ locate() {
 	local series="no vhost-mdev series"
 	[ -z "$(series_files "$SERIES_DIR")" ] ||
 		series="vhost-mdev series $(series_files "$SERIES_DIR" | wc -l) patches $(series_hash "$SERIES_DIR")"
+	[ -z "$(series_files "$TEST_DIR")" ] ||
+		series+=", test-only $(series_files "$TEST_DIR" | wc -l) $(series_hash "$TEST_DIR")"
 	CONFIGURE_OPTS+=("--with-pkgversion=Debian $SRCVER, $series")
 	NAME=$(dir_version "$SRCVER")-$(key_inputs | sha256sum | cut -c1-12)
 	DEST=$TOP/$NAME
 }
 # Debian's tree hard-linked into SRC (no extra space), each file a patch
 # touches replaced by a real copy first so that Debian's tree stays
-# pristine; then the series on top.
+# pristine; then the series on top, and the test-only patches on it.
 copy_and_patch() {
 	local src=$1 p f
 	cp -al "$DEBIAN_SRC" "$src" 2>/dev/null ||
 		{ rm -rf "$src"; cp -a "$DEBIAN_SRC" "$src"; }
-	for p in $(series_files "$SERIES_DIR"); do
+	for p in $(series_files "$SERIES_DIR") $(series_files "$TEST_DIR"); do
 		while IFS= read -r f; do
 			[ -e "$src/$f" ] || continue
 			cp "$src/$f" "$src/$f.unlink" && mv -f "$src/$f.unlink" "$src/$f"

@@ -29,7 +29,11 @@
  * that is dead, with bus mastering off, until it is unbound.
  *
  * Only IFC VF IDs are matched; any other modern virtio-net function is
- * bound explicitly through driver_override.
+ * bound explicitly through driver_override. The VFs of a PF we drive are
+ * ours whatever their IDs: they are given our driver_override as they
+ * appear, before any driver probes them, since virtio_pci matches every
+ * modern virtio function (IFC VFs included) and would otherwise take
+ * them first.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -986,6 +990,34 @@ static int vmdev_vf_sriov_configure(struct pci_dev *pdev, int num_vfs)
 	return 0;
 }
 
+/*
+ * A VF of a PF bound to us is about to be probed: ours, unless someone
+ * already said otherwise. The PF's device lock, which its sriov_numvfs
+ * write holds while VFs are added, keeps it bound meanwhile.
+ */
+static int vmdev_vf_bus_notify(struct notifier_block *nb, unsigned long action,
+			       void *data)
+{
+	struct pci_dev *pdev = to_pci_dev(data);
+	struct pci_dev *pf;
+
+	if (action != BUS_NOTIFY_ADD_DEVICE || !pdev->is_virtfn)
+		return NOTIFY_DONE;
+	pf = pci_physfn(pdev);
+	if (READ_ONCE(pf->dev.driver) != &vmdev_vf_driver.driver ||
+	    pdev->driver_override)
+		return NOTIFY_DONE;
+	if (driver_set_override(&pdev->dev, &pdev->driver_override,
+				VMDEV_VF_NAME, strlen(VMDEV_VF_NAME)))
+		pci_warn(pf, "VF %s: no driver_override, any driver may take it\n",
+			 pci_name(pdev));
+	return NOTIFY_OK;
+}
+
+static struct notifier_block vmdev_vf_bus_nb = {
+	.notifier_call = vmdev_vf_bus_notify,
+};
+
 static const struct pci_device_id vmdev_vf_ids[] = {
 	{ PCI_DEVICE_SUB(PCI_VENDOR_ID_REDHAT_QUMRANET, VMDEV_VF_IFC_DEVICE,
 			 PCI_VENDOR_ID_INTEL, VMDEV_VF_IFC_SUBSYS_DEVICE) },
@@ -1002,7 +1034,28 @@ static struct pci_driver vmdev_vf_driver = {
 	/* VFIO owns the function's IOMMU group for the vhost personality. */
 	.driver_managed_dma	= true,
 };
-module_pci_driver(vmdev_vf_driver);
+
+static int __init vmdev_vf_init(void)
+{
+	int ret;
+
+	ret = bus_register_notifier(&pci_bus_type, &vmdev_vf_bus_nb);
+	if (ret)
+		return ret;
+	ret = pci_register_driver(&vmdev_vf_driver);
+	if (ret)
+		bus_unregister_notifier(&pci_bus_type, &vmdev_vf_bus_nb);
+	return ret;
+}
+module_init(vmdev_vf_init);
+
+/* Unbinding every PF first disables their VFs: none appears after. */
+static void __exit vmdev_vf_exit(void)
+{
+	pci_unregister_driver(&vmdev_vf_driver);
+	bus_unregister_notifier(&pci_bus_type, &vmdev_vf_bus_nb);
+}
+module_exit(vmdev_vf_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("vhost-mdev developers");
