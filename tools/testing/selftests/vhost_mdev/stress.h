@@ -156,6 +156,12 @@ struct stress {
 	const char *doing[SLOT_NR];	/* what each thread is in, or NULL */
 	bool stuck;		/* a thread never came back: no end checks */
 
+	/*
+	 * Chaos resets begun and done: a status clear that succeeds is
+	 * right only when one of them may have run in between.
+	 */
+	unsigned long resets_begun, resets_done;
+
 	/* counters, for the summary */
 	unsigned long frames, restarts, reopens, ops, refused, opens;
 	unsigned long removals, unloads, quiet_checks;
@@ -630,8 +636,10 @@ static void stress_chaos_op(struct stress_chaos *c, const struct stress_session 
 	stress_doing(st, SLOT_CHAOS + c->id, stress_op_name[op]);
 	switch (op) {
 	case OP_RESET:
+		stress_count(&st->resets_begun);
 		stress_check(st, c->who, "SET_STATUS 0", fd_set_status(fd, 0),
 			     ERRS(ENODEV));
+		stress_count(&st->resets_done);
 		break;
 	case OP_STATUS_ADD: {
 		/* never DRIVER_OK: only the driver starts the device */
@@ -651,22 +659,39 @@ static void stress_chaos_op(struct stress_chaos *c, const struct stress_session 
 			     ERRS(ENODEV, EINVAL));
 		break;
 	}
-	case OP_STATUS_CLEAR:
+	case OP_STATUS_CLEAR: {
+		/* done first: a reset begun but not done is one in flight */
+		unsigned long done = __atomic_load_n(&st->resets_done,
+						     __ATOMIC_SEQ_CST);
+		unsigned long begun = __atomic_load_n(&st->resets_begun,
+						      __ATOMIC_SEQ_CST);
+
 		status = fd_get_status(fd);
 		if (!stress_check(st, c->who, "GET_STATUS", status,
 				  ERRS(ENODEV)) || status <= 1)
 			break;
-		/* a set bit cleared: EINVAL, and nothing changes */
+		/*
+		 * A set bit cleared: EINVAL, and nothing changes; unless
+		 * another chaos thread reset the device in between, which
+		 * makes ACKNOWLEDGE alone right.
+		 */
 		ret = fd_set_status(fd, 1);
+		if (ret == 0 && (begun != done ||
+				 __atomic_load_n(&st->resets_begun,
+						 __ATOMIC_SEQ_CST) != begun))
+			break;
 		if (ret != -EINVAL && ret != -ENODEV)
 			stress_fail(st, "%s: SET_STATUS 1 on status 0x%x: %d, not EINVAL",
 				    c->who, status, ret);
 		break;
+	}
 	case OP_VFIO_RESET:
-		if (s->container_fd >= 0)
-			stress_check(st, c->who, "VFIO_DEVICE_RESET",
-				     xioctl(fd, VFIO_DEVICE_RESET, NULL),
-				     ERRS(ENODEV));
+		if (s->container_fd < 0)
+			break;
+		stress_count(&st->resets_begun);
+		stress_check(st, c->who, "VFIO_DEVICE_RESET",
+			     xioctl(fd, VFIO_DEVICE_RESET, NULL), ERRS(ENODEV));
+		stress_count(&st->resets_done);
 		break;
 	case OP_ENABLE: {
 		bool on = stress_rand(&c->rnd, 3) != 0;
