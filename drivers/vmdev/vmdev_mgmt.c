@@ -322,6 +322,11 @@ static int vmdev_mgmt_check_attrs(struct vmdev_parent *parent,
 				  const struct vmdev_net_attrs *attrs,
 				  unsigned int mask, const char **errmsg)
 {
+	/* Upstream's check and message; what the parent would ignore. */
+	if (mask & ~parent->mgmt_attrs) {
+		*errmsg = "All provided attributes are not supported";
+		return -EOPNOTSUPP;
+	}
 	if ((mask & VMDEV_MGMT_MAC) && !is_valid_ether_addr(attrs->mac)) {
 		*errmsg = "the MAC address must be unicast and not zero";
 		return -EINVAL;
@@ -350,8 +355,10 @@ static int vmdev_mgmt_check_attrs(struct vmdev_parent *parent,
  * consumer never sees the defaults. Process context; may sleep.
  *
  * Return: 0; -EINVAL for a bad name or attribute; -ENODEV if no parent
- * has that handle; -EEXIST if the name is taken; or what the mdev create
- * file or the device's probe returned (-EUSERS: the parent is full).
+ * has that handle; -EOPNOTSUPP for an attribute the parent does not let
+ * be set (&vmdev_parent.mgmt_attrs); -EEXIST if the name is taken; or
+ * what the mdev create file or the device's probe returned (-EUSERS: the
+ * parent is full).
  */
 int vmdev_mgmt_add(const char *bus, const char *parent_name,
 		   struct vmdev_mgmt_add_req *req)

@@ -7,15 +7,20 @@
 #ifndef _VMDEV_MGMT_H
 #define _VMDEV_MGMT_H
 
+#include <linux/virtio_net.h>
 #include <linux/vmdev.h>
 
 /* Longest management name, with its NUL. */
 #define VMDEV_MGMT_NAME_MAX	64
 
-/* Which of &vmdev_mgmt_add_req.attrs the administrator gave. */
-#define VMDEV_MGMT_MAC		BIT(0)
-#define VMDEV_MGMT_MTU		BIT(1)
-#define VMDEV_MGMT_MAX_VQ_PAIRS	BIT(2)
+/*
+ * Which of &vmdev_mgmt_add_req.attrs the administrator gave; the last is
+ * an attribute no parent lets be chosen (upstream's device features).
+ */
+#define VMDEV_MGMT_MAC		VMDEV_ATTR_MAC
+#define VMDEV_MGMT_MTU		VMDEV_ATTR_MTU
+#define VMDEV_MGMT_MAX_VQ_PAIRS	VMDEV_ATTR_MAX_VQ_PAIRS
+#define VMDEV_MGMT_FEATURES	BIT(31)
 
 /**
  * struct vmdev_mgmt_add_req - a device to create
@@ -25,7 +30,8 @@
  * @personality: the personality (mdev type) it gets
  * @attrs: its attributes, those in @mask only; the others get the
  *	defaults a device created through sysfs gets
- * @mask: %VMDEV_MGMT_MAC, %VMDEV_MGMT_MTU, %VMDEV_MGMT_MAX_VQ_PAIRS
+ * @mask: %VMDEV_MGMT_MAC, %VMDEV_MGMT_MTU, %VMDEV_MGMT_MAX_VQ_PAIRS,
+ *	%VMDEV_MGMT_FEATURES
  * @errmsg: set on some errors: why, for the administrator
  */
 struct vmdev_mgmt_add_req {

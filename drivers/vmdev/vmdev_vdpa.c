@@ -350,7 +350,8 @@ static int vmdev_vdpa_mgmtdev_get_doit(struct sk_buff *skb,
 	if (!err)
 		err = vmdev_mgmt_find_parent(has_bus ? bus : NULL, name,
 					     vmdev_vdpa_fill_mgmtdev, &c);
-	if (err == -ENODEV)
+	/* Upstream's words here, missing handle included. */
+	if (err == -ENODEV || err == -EINVAL)
 		NL_SET_ERR_MSG_MOD(info->extack,
 				   "Fail to find the specified mgmt device");
 	return vmdev_vdpa_reply(c.msg, info, err);
@@ -443,11 +444,6 @@ static int vmdev_vdpa_vstats_get_doit(struct sk_buff *skb,
 				    nla_get_u32(info->attrs[VDPA_ATTR_DEV_QUEUE_INDEX]));
 }
 
-static int vmdev_vdpa_parent_exists(struct vmdev_parent *parent, void *arg)
-{
-	return 0;
-}
-
 static int vmdev_vdpa_dev_add_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	char bus[VMDEV_MGMT_NAME_MAX], parent[VMDEV_MGMT_NAME_MAX];
@@ -486,25 +482,27 @@ static int vmdev_vdpa_dev_add_doit(struct sk_buff *skb, struct genl_info *info)
 		req.mask |= VMDEV_MGMT_MAX_VQ_PAIRS;
 	}
 
+	/* No vmdev parent lets the features be chosen: the core refuses. */
+	if (attrs[VDPA_ATTR_DEV_FEATURES])
+		req.mask |= VMDEV_MGMT_FEATURES;
+
 	err = vmdev_vdpa_get_handle(info, bus, parent, &has_bus);
-	/* No vmdev parent lets the features be chosen: upstream's answer. */
-	if (!err && attrs[VDPA_ATTR_DEV_FEATURES]) {
-		err = vmdev_mgmt_find_parent(has_bus ? bus : NULL, parent,
-					     vmdev_vdpa_parent_exists, NULL);
-		if (!err) {
-			NL_SET_ERR_MSG_MOD(info->extack,
-					   "All provided attributes are not supported");
-			return -EOPNOTSUPP;
-		}
-	}
-	if (!err)
-		err = vmdev_mgmt_add(has_bus ? bus : NULL, parent, &req);
-	/* Messages of the core's, which stays loaded while we are. */
-	if (err && req.errmsg && info->extack)
-		info->extack->_msg = req.errmsg;
-	else if (err == -ENODEV)
+	if (err) {
+		/* Upstream's answer to a missing handle too. */
 		NL_SET_ERR_MSG_MOD(info->extack,
 				   "Fail to find the specified management device");
+		return err;
+	}
+	err = vmdev_mgmt_add(has_bus ? bus : NULL, parent, &req);
+	/* Upstream's messages, then the core's, which stays loaded. */
+	if (err == -ENODEV)
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "Fail to find the specified management device");
+	else if (err == -EOPNOTSUPP)
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "All provided attributes are not supported");
+	else if (err && req.errmsg && info->extack)
+		info->extack->_msg = req.errmsg;
 	else if (err == -EEXIST)
 		NL_SET_ERR_MSG_MOD(info->extack, "device name already in use");
 	return err;
