@@ -194,6 +194,64 @@ const char *vmdev_mgmt_name(struct vmdev_device *vdev)
 }
 EXPORT_SYMBOL_GPL(vmdev_mgmt_name);
 
+/* Called with the device's ops_lock held. */
+static void __vmdev_mgmt_read_state(struct vmdev_device *vdev,
+				    struct vmdev_mgmt_state *st)
+{
+	const struct vmdev_config_ops *ops = vdev->config;
+
+	memset(st, 0, sizeof(*st));
+	st->status = ops->get_status(vdev);
+	st->device_features = ops->get_device_features(vdev);
+	st->driver_features = ops->get_driver_features(vdev);
+	ops->get_config(vdev, 0, &st->config,
+			min(sizeof(st->config), ops->get_config_size(vdev)));
+}
+
+/**
+ * vmdev_mgmt_read_state - read a device's status, features and config
+ * @vdev: the device, found by a walk (see vmdev_mgmt_walk_devices())
+ * @st: where to put them
+ *
+ * All under one hold of the lock of the device's control ops, so that
+ * they agree with each other. May sleep.
+ */
+void vmdev_mgmt_read_state(struct vmdev_device *vdev,
+			   struct vmdev_mgmt_state *st)
+{
+	mutex_lock(&vdev->ops_lock);
+	__vmdev_mgmt_read_state(vdev, st);
+	mutex_unlock(&vdev->ops_lock);
+}
+EXPORT_SYMBOL_GPL(vmdev_mgmt_read_state);
+
+/**
+ * vmdev_mgmt_read_vq_stats - a queue's counters, with the device's state
+ * @vdev: the device, found by a walk (see vmdev_mgmt_walk_devices())
+ * @idx: the queue
+ * @st: where to put the state (see vmdev_mgmt_read_state())
+ * @stats: where to put the counters
+ * @n: room in @stats
+ *
+ * The counters and the state under one hold of the lock of the device's
+ * control ops: which queue @idx is depends on the features. May sleep.
+ *
+ * Return: as vmdev_get_vq_stats(); @st is filled in any case.
+ */
+int vmdev_mgmt_read_vq_stats(struct vmdev_device *vdev, u16 idx,
+			     struct vmdev_mgmt_state *st,
+			     struct vmdev_vq_stat *stats, unsigned int n)
+{
+	int ret;
+
+	mutex_lock(&vdev->ops_lock);
+	__vmdev_mgmt_read_state(vdev, st);
+	ret = __vmdev_get_vq_stats(vdev, idx, stats, n);
+	mutex_unlock(&vdev->ops_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmdev_mgmt_read_vq_stats);
+
 struct vmdev_mgmt_find {
 	const char *name;
 	guid_t uuid;

@@ -42,6 +42,23 @@ struct vmdev_mgmt_add_req {
 	const char *errmsg;
 };
 
+/**
+ * struct vmdev_mgmt_state - what a management tool reports of a device,
+ *	read at once (the driver may be changing it meanwhile)
+ * @status: the device status byte
+ * @device_features: the features the device offers
+ * @driver_features: those the driver set; meaningful once @status has
+ *	FEATURES_OK
+ * @config: the config space as the device has it (virtio byte order);
+ *	zeroes past the device's config size
+ */
+struct vmdev_mgmt_state {
+	u8 status;
+	u64 device_features;
+	u64 driver_features;
+	struct virtio_net_config config;
+};
+
 /*
  * What the walks call, with the core's locks held; a non-zero return
  * stops the walk (see vmdev_mgmt_walk_parents() and _devices()).
@@ -58,6 +75,11 @@ int vmdev_mgmt_find_device(const char *name,
 			   vmdev_mgmt_device_fn fn,
 			   void *arg);
 const char *vmdev_mgmt_name(struct vmdev_device *vdev);
+void vmdev_mgmt_read_state(struct vmdev_device *vdev,
+			   struct vmdev_mgmt_state *st);
+int vmdev_mgmt_read_vq_stats(struct vmdev_device *vdev, u16 idx,
+			     struct vmdev_mgmt_state *st,
+			     struct vmdev_vq_stat *stats, unsigned int n);
 int vmdev_mgmt_add(const char *bus, const char *parent,
 		   struct vmdev_mgmt_add_req *req);
 int vmdev_mgmt_del(const char *name);
