@@ -341,12 +341,15 @@ static int vmdev_mgmt_sysfs_write(const char *dir, const char *file,
 		ret = PTR_ERR(mnt);
 		goto out_cred;
 	}
+	/*
+	 * The write too: it checks permission again (an LSM's
+	 * security_file_permission()) with the current credentials.
+	 */
 	old_cred = override_creds(cred);
 	filp = file_open_root_mnt(mnt, name, O_WRONLY, 0);
-	revert_creds(old_cred);
 	if (IS_ERR(filp)) {
 		ret = PTR_ERR(filp);
-		goto out_mnt;
+		goto out_creds;
 	}
 	n = kernel_write(filp, buf, strlen(buf), &pos);
 	fput(filp);
@@ -354,7 +357,8 @@ static int vmdev_mgmt_sysfs_write(const char *dir, const char *file,
 		ret = n;
 	else if (n != strlen(buf))
 		ret = -EIO;
-out_mnt:
+out_creds:
+	revert_creds(old_cred);
 	kern_unmount(mnt);
 out_cred:
 	put_cred(cred);
