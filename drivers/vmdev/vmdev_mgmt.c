@@ -36,7 +36,7 @@
 #include "vmdev_mgmt.h"
 
 /*
- * A vmdev_mgmt_add() in progress; vmdev_mgmt_add_lock serialises them, so
+ * A vmdev_mgmt_add() in progress; vmdev_mgmt_lock serialises them, so
  * there is at most one, and two devices cannot get one name.
  */
 struct vmdev_mgmt_request {
@@ -48,7 +48,15 @@ struct vmdev_mgmt_request {
 	bool taken;
 };
 
-static DEFINE_MUTEX(vmdev_mgmt_add_lock);
+/*
+ * Serialises the management interface's adds and removals (as upstream's
+ * vdpa_dev_lock does), each of which looks its device up again under it:
+ * of two removals of one device, one removes it and the other finds
+ * nothing. Taken before vmdev_rwsem; held across the sysfs writes, so a
+ * removal waiting for a device's user holds up the other adds and
+ * removals, as upstream's does.
+ */
+static DEFINE_MUTEX(vmdev_mgmt_lock);
 static DEFINE_SPINLOCK(vmdev_mgmt_req_lock);
 static struct vmdev_mgmt_request *vmdev_mgmt_req;
 
@@ -142,21 +150,20 @@ int vmdev_mgmt_find_parent(const char *bus, const char *name,
 }
 EXPORT_SYMBOL_GPL(vmdev_mgmt_find_parent);
 
-/**
- * vmdev_mgmt_walk_devices - call a function for every device
- * @fn: called with the core's parent list and the device's parent's lock
- *	held (so the device is not removed meanwhile); it may call the
- *	vmdev_get_*() wrappers and take the device's lock, nothing else of
- *	the core; a non-zero return stops the walk
- * @arg: its argument
- *
- * Devices are visited parent by parent, each parent's in creation order;
- * those of a parent being unregistered, which are being removed with it,
- * are not. May sleep.
- *
- * Return: what @fn returned last.
+/*
+ * A device mdev has not finished creating (its probe runs, its "remove"
+ * file exists but mdev refuses it with -EAGAIN until then, and a write
+ * would have removed the file for good) or has begun removing. mdev
+ * changes the flag without a lock we can take; the parent's lock, which
+ * the walks hold, keeps the device itself from going.
  */
-int vmdev_mgmt_walk_devices(vmdev_mgmt_device_fn fn, void *arg)
+static bool vmdev_mgmt_active(struct vmdev_device *vdev)
+{
+	return READ_ONCE(vdev->mdev->active);
+}
+
+static int __vmdev_mgmt_walk_devices(vmdev_mgmt_device_fn fn, void *arg,
+				     bool all)
 {
 	struct vmdev_parent *parent;
 	struct vmdev_device *vdev;
@@ -169,6 +176,8 @@ int vmdev_mgmt_walk_devices(vmdev_mgmt_device_fn fn, void *arg)
 			continue;
 		mutex_lock(&parent->lock);
 		list_for_each_entry(vdev, &parent->devices, node) {
+			if (!all && !vmdev_mgmt_active(vdev))
+				continue;
 			ret = fn(vdev, arg);
 			if (ret)
 				break;
@@ -179,6 +188,27 @@ int vmdev_mgmt_walk_devices(vmdev_mgmt_device_fn fn, void *arg)
 	}
 	up_read(&vmdev_rwsem);
 	return ret;
+}
+
+/**
+ * vmdev_mgmt_walk_devices - call a function for every device
+ * @fn: called with the core's parent list and the device's parent's lock
+ *	held (so the device is not removed meanwhile); it may call the
+ *	vmdev_get_*() wrappers, vmdev_mgmt_read_state() and take the
+ *	device's lock, nothing else of the core; a non-zero return stops
+ *	the walk
+ * @arg: its argument
+ *
+ * Devices are visited parent by parent, each parent's in creation order;
+ * those of a parent being unregistered, which are being removed with it,
+ * are not, nor are those mdev is still creating or already removing. May
+ * sleep.
+ *
+ * Return: what @fn returned last.
+ */
+int vmdev_mgmt_walk_devices(vmdev_mgmt_device_fn fn, void *arg)
+{
+	return __vmdev_mgmt_walk_devices(fn, arg, false);
 }
 EXPORT_SYMBOL_GPL(vmdev_mgmt_walk_devices);
 
@@ -431,6 +461,7 @@ int vmdev_mgmt_add(const char *bus, const char *parent_name,
 	char uuid[UUID_STRING_LEN + 1];
 	struct vmdev_parent *parent;
 	char *type_path = NULL;
+	char *dev_path = NULL;
 	int ret;
 
 	if (req->personality >= VMDEV_NR_PERSONALITIES)
@@ -447,12 +478,18 @@ int vmdev_mgmt_add(const char *bus, const char *parent_name,
 	}
 	snprintf(uuid, sizeof(uuid), "%pUl", &r.uuid);
 
-	mutex_lock(&vmdev_mgmt_add_lock);
-	if (r.name && vmdev_mgmt_walk_devices(vmdev_mgmt_name_taken, r.name)) {
-		ret = -EEXIST;
-		goto out;
-	}
+	/*
+	 * The probe would load the personality inside the create write, with
+	 * our lock held; load it first, holding nothing of ours. The caller
+	 * may be inside a generic netlink request (vmdev_vdpa's, which holds
+	 * genetlink's callback lock for reading): that is safe as long as no
+	 * module that loads registers a generic netlink family, which would
+	 * wait for that lock. The personalities' dependencies (vhost, vfio,
+	 * virtio and their own) register none.
+	 */
+	vmdev_load_personality(req->personality);
 
+	mutex_lock(&vmdev_mgmt_lock);
 	down_read(&vmdev_rwsem);
 	parent = vmdev_mgmt_lookup_parent(bus, parent_name);
 	if (!parent) {
@@ -471,6 +508,12 @@ int vmdev_mgmt_add(const char *bus, const char *parent_name,
 	up_read(&vmdev_rwsem);
 	if (ret)
 		goto out;
+	/* Devices mdev is still creating or removing have names too. */
+	if (r.name &&
+	    __vmdev_mgmt_walk_devices(vmdev_mgmt_name_taken, r.name, true)) {
+		ret = -EEXIST;
+		goto out;
+	}
 
 	/*
 	 * The parent may go away from here on: the path then leads nowhere,
@@ -487,16 +530,19 @@ int vmdev_mgmt_add(const char *bus, const char *parent_name,
 		ret = -ENODEV;
 	if (!ret && WARN_ON(!r.taken)) {
 		/* Probed elsewhere, without its name: it cannot stay. */
-		char *dev_path = kasprintf(GFP_KERNEL, "%s/devices/%s",
-					   type_path, uuid);
-
-		if (dev_path)
-			vmdev_mgmt_sysfs_write(dev_path, "remove", "1");
-		kfree(dev_path);
+		dev_path = kasprintf(GFP_KERNEL, "%s/devices/%s", type_path,
+				     uuid);
 		ret = -EIO;
 	}
 out:
-	mutex_unlock(&vmdev_mgmt_add_lock);
+	mutex_unlock(&vmdev_mgmt_lock);
+	/*
+	 * Not under the lock: a removal may wait for a user, and the device
+	 * may have one already.
+	 */
+	if (dev_path)
+		vmdev_mgmt_sysfs_write(dev_path, "remove", "1");
+	kfree(dev_path);
 	kfree(type_path);
 	kfree(r.name);
 	return ret;
@@ -542,6 +588,10 @@ int vmdev_mgmt_probe(struct vmdev_device *vdev)
 	return 0;
 }
 
+/*
+ * Called under the parent's lock, for a device mdev has finished creating
+ * (the walk skips the others): its remove file does what it says.
+ */
 static int vmdev_mgmt_device_path(struct vmdev_device *vdev, void *arg)
 {
 	char **path = arg;
@@ -555,8 +605,9 @@ static int vmdev_mgmt_device_path(struct vmdev_device *vdev, void *arg)
  * @name: the device's name (see vmdev_mgmt_name())
  *
  * Like that file, waits for the device's consumer to let go (for the
- * vhost personality: until userspace closes the device). Process context;
- * may sleep.
+ * vhost personality: until userspace closes the device), and meanwhile
+ * holds up the other adds and removals, as upstream's does. A device mdev
+ * is still creating is not found yet. Process context; may sleep.
  *
  * Return: 0, -ENODEV if no device has that name, or what the mdev remove
  * file returned.
@@ -566,11 +617,12 @@ int vmdev_mgmt_del(const char *name)
 	char *path = NULL;
 	int ret;
 
+	mutex_lock(&vmdev_mgmt_lock);
 	ret = vmdev_mgmt_find_device(name, vmdev_mgmt_device_path, &path);
-	if (ret)
-		return ret;
-	/* Removed meanwhile: the path leads nowhere. */
-	ret = vmdev_mgmt_sysfs_write(path, "remove", "1");
+	/* Removed through sysfs meanwhile: the path leads nowhere. */
+	if (!ret)
+		ret = vmdev_mgmt_sysfs_write(path, "remove", "1");
+	mutex_unlock(&vmdev_mgmt_lock);
 	kfree(path);
 	return ret == -ENOENT ? -ENODEV : ret;
 }
