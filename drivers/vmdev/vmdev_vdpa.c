@@ -25,7 +25,8 @@
  * Locking: the family has parallel_ops, so a request does not hold
  * genetlink's global mutex while it waits (removing a vhost device waits
  * for its user to close it); the core's locks (vmdev_mgmt.h) keep parents
- * and devices alive while a message is filled. A dump in progress pins
+ * and devices alive while a message is filled, and serialise adds and
+ * removals, as upstream's vdpa_dev_lock does. A dump in progress pins
  * the module (genetlink takes a reference for it); a request in progress
  * holds genetlink's callback lock, which the family's unregistration
  * waits for.
