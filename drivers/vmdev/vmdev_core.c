@@ -168,6 +168,22 @@ static void vmdev_init_attrs(struct vmdev_device *vdev)
 		vdev->attrs.max_vq_pairs = parent->max_vq_pairs;
 }
 
+/*
+ * Ask for personality @id's module if it is not registered. Called with no
+ * core lock held: its init registers itself, which takes vmdev_rwsem for
+ * writing. May sleep.
+ */
+void vmdev_load_personality(enum vmdev_personality_id id)
+{
+	const struct vmdev_personality *p;
+
+	down_read(&vmdev_rwsem);
+	p = vmdev_personalities[id];
+	up_read(&vmdev_rwsem);
+	if (!p)
+		request_module("vmdev-personality-%s", vmdev_personality_names[id]);
+}
+
 static int vmdev_mdev_probe(struct mdev_device *mdev)
 {
 	struct vmdev_parent *parent = mdev_parent_to_vmdev(mdev->type->parent);
@@ -189,11 +205,7 @@ static int vmdev_mdev_probe(struct mdev_device *mdev)
 	 * itself, which needs the semaphore for writing. A missing module is
 	 * not an error; the device then waits for its consumer.
 	 */
-	down_read(&vmdev_rwsem);
-	p = vmdev_personalities[id];
-	up_read(&vmdev_rwsem);
-	if (!p)
-		request_module("vmdev-personality-%s", vmdev_personality_names[id]);
+	vmdev_load_personality(id);
 
 	vdev = parent->ops->dev_create(parent, id);
 	if (IS_ERR(vdev)) {

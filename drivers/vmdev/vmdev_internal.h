@@ -13,6 +13,11 @@ extern const char * const vmdev_personality_names[VMDEV_NR_PERSONALITIES];
 /* vmdev_core.c: see the lock order there. */
 extern struct rw_semaphore vmdev_rwsem;
 extern struct list_head vmdev_parents;
+void vmdev_load_personality(enum vmdev_personality_id id);
+
+/* vmdev_ops.c */
+int __vmdev_get_vq_stats(struct vmdev_device *vdev, u16 idx,
+			 struct vmdev_vq_stat *stats, unsigned int n);
 
 /* vmdev_mgmt.c */
 int vmdev_mgmt_probe(struct vmdev_device *vdev);

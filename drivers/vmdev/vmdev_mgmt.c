@@ -36,7 +36,7 @@
 #include "vmdev_mgmt.h"
 
 /*
- * A vmdev_mgmt_add() in progress; vmdev_mgmt_add_lock serialises them, so
+ * A vmdev_mgmt_add() in progress; vmdev_mgmt_lock serialises them, so
  * there is at most one, and two devices cannot get one name.
  */
 struct vmdev_mgmt_request {
@@ -48,7 +48,15 @@ struct vmdev_mgmt_request {
 	bool taken;
 };
 
-static DEFINE_MUTEX(vmdev_mgmt_add_lock);
+/*
+ * Serialises the management interface's adds and removals (as upstream's
+ * vdpa_dev_lock does), each of which looks its device up again under it:
+ * of two removals of one device, one removes it and the other finds
+ * nothing. Taken before vmdev_rwsem; held across the sysfs writes, so a
+ * removal waiting for a device's user holds up the other adds and
+ * removals, as upstream's does.
+ */
+static DEFINE_MUTEX(vmdev_mgmt_lock);
 static DEFINE_SPINLOCK(vmdev_mgmt_req_lock);
 static struct vmdev_mgmt_request *vmdev_mgmt_req;
 
@@ -142,21 +150,20 @@ int vmdev_mgmt_find_parent(const char *bus, const char *name,
 }
 EXPORT_SYMBOL_GPL(vmdev_mgmt_find_parent);
 
-/**
- * vmdev_mgmt_walk_devices - call a function for every device
- * @fn: called with the core's parent list and the device's parent's lock
- *	held (so the device is not removed meanwhile); it may call the
- *	vmdev_get_*() wrappers and take the device's lock, nothing else of
- *	the core; a non-zero return stops the walk
- * @arg: its argument
- *
- * Devices are visited parent by parent, each parent's in creation order;
- * those of a parent being unregistered, which are being removed with it,
- * are not. May sleep.
- *
- * Return: what @fn returned last.
+/*
+ * A device mdev has not finished creating (its probe runs, its "remove"
+ * file exists but mdev refuses it with -EAGAIN until then, and a write
+ * would have removed the file for good) or has begun removing. mdev
+ * changes the flag without a lock we can take; the parent's lock, which
+ * the walks hold, keeps the device itself from going.
  */
-int vmdev_mgmt_walk_devices(vmdev_mgmt_device_fn fn, void *arg)
+static bool vmdev_mgmt_active(struct vmdev_device *vdev)
+{
+	return READ_ONCE(vdev->mdev->active);
+}
+
+static int __vmdev_mgmt_walk_devices(vmdev_mgmt_device_fn fn, void *arg,
+				     bool all)
 {
 	struct vmdev_parent *parent;
 	struct vmdev_device *vdev;
@@ -169,6 +176,8 @@ int vmdev_mgmt_walk_devices(vmdev_mgmt_device_fn fn, void *arg)
 			continue;
 		mutex_lock(&parent->lock);
 		list_for_each_entry(vdev, &parent->devices, node) {
+			if (!all && !vmdev_mgmt_active(vdev))
+				continue;
 			ret = fn(vdev, arg);
 			if (ret)
 				break;
@@ -179,6 +188,27 @@ int vmdev_mgmt_walk_devices(vmdev_mgmt_device_fn fn, void *arg)
 	}
 	up_read(&vmdev_rwsem);
 	return ret;
+}
+
+/**
+ * vmdev_mgmt_walk_devices - call a function for every device
+ * @fn: called with the core's parent list and the device's parent's lock
+ *	held (so the device is not removed meanwhile); it may call the
+ *	vmdev_get_*() wrappers, vmdev_mgmt_read_state() and take the
+ *	device's lock, nothing else of the core; a non-zero return stops
+ *	the walk
+ * @arg: its argument
+ *
+ * Devices are visited parent by parent, each parent's in creation order;
+ * those of a parent being unregistered, which are being removed with it,
+ * are not, nor are those mdev is still creating or already removing. May
+ * sleep.
+ *
+ * Return: what @fn returned last.
+ */
+int vmdev_mgmt_walk_devices(vmdev_mgmt_device_fn fn, void *arg)
+{
+	return __vmdev_mgmt_walk_devices(fn, arg, false);
 }
 EXPORT_SYMBOL_GPL(vmdev_mgmt_walk_devices);
 
@@ -193,6 +223,64 @@ const char *vmdev_mgmt_name(struct vmdev_device *vdev)
 	return vdev->mgmt_name ?: dev_name(vdev->dev);
 }
 EXPORT_SYMBOL_GPL(vmdev_mgmt_name);
+
+/* Called with the device's ops_lock held. */
+static void __vmdev_mgmt_read_state(struct vmdev_device *vdev,
+				    struct vmdev_mgmt_state *st)
+{
+	const struct vmdev_config_ops *ops = vdev->config;
+
+	memset(st, 0, sizeof(*st));
+	st->status = ops->get_status(vdev);
+	st->device_features = ops->get_device_features(vdev);
+	st->driver_features = ops->get_driver_features(vdev);
+	ops->get_config(vdev, 0, &st->config,
+			min(sizeof(st->config), ops->get_config_size(vdev)));
+}
+
+/**
+ * vmdev_mgmt_read_state - read a device's status, features and config
+ * @vdev: the device, found by a walk (see vmdev_mgmt_walk_devices())
+ * @st: where to put them
+ *
+ * All under one hold of the lock of the device's control ops, so that
+ * they agree with each other. May sleep.
+ */
+void vmdev_mgmt_read_state(struct vmdev_device *vdev,
+			   struct vmdev_mgmt_state *st)
+{
+	mutex_lock(&vdev->ops_lock);
+	__vmdev_mgmt_read_state(vdev, st);
+	mutex_unlock(&vdev->ops_lock);
+}
+EXPORT_SYMBOL_GPL(vmdev_mgmt_read_state);
+
+/**
+ * vmdev_mgmt_read_vq_stats - a queue's counters, with the device's state
+ * @vdev: the device, found by a walk (see vmdev_mgmt_walk_devices())
+ * @idx: the queue
+ * @st: where to put the state (see vmdev_mgmt_read_state())
+ * @stats: where to put the counters
+ * @n: room in @stats
+ *
+ * The counters and the state under one hold of the lock of the device's
+ * control ops: which queue @idx is depends on the features. May sleep.
+ *
+ * Return: as vmdev_get_vq_stats(); @st is filled in any case.
+ */
+int vmdev_mgmt_read_vq_stats(struct vmdev_device *vdev, u16 idx,
+			     struct vmdev_mgmt_state *st,
+			     struct vmdev_vq_stat *stats, unsigned int n)
+{
+	int ret;
+
+	mutex_lock(&vdev->ops_lock);
+	__vmdev_mgmt_read_state(vdev, st);
+	ret = __vmdev_get_vq_stats(vdev, idx, stats, n);
+	mutex_unlock(&vdev->ops_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmdev_mgmt_read_vq_stats);
 
 struct vmdev_mgmt_find {
 	const char *name;
@@ -283,12 +371,15 @@ static int vmdev_mgmt_sysfs_write(const char *dir, const char *file,
 		ret = PTR_ERR(mnt);
 		goto out_cred;
 	}
+	/*
+	 * The write too: it checks permission again (an LSM's
+	 * security_file_permission()) with the current credentials.
+	 */
 	old_cred = override_creds(cred);
 	filp = file_open_root_mnt(mnt, name, O_WRONLY, 0);
-	revert_creds(old_cred);
 	if (IS_ERR(filp)) {
 		ret = PTR_ERR(filp);
-		goto out_mnt;
+		goto out_creds;
 	}
 	n = kernel_write(filp, buf, strlen(buf), &pos);
 	fput(filp);
@@ -296,7 +387,8 @@ static int vmdev_mgmt_sysfs_write(const char *dir, const char *file,
 		ret = n;
 	else if (n != strlen(buf))
 		ret = -EIO;
-out_mnt:
+out_creds:
+	revert_creds(old_cred);
 	kern_unmount(mnt);
 out_cred:
 	put_cred(cred);
@@ -322,6 +414,11 @@ static int vmdev_mgmt_check_attrs(struct vmdev_parent *parent,
 				  const struct vmdev_net_attrs *attrs,
 				  unsigned int mask, const char **errmsg)
 {
+	/* Upstream's check and message; what the parent would ignore. */
+	if (mask & ~parent->mgmt_attrs) {
+		*errmsg = "All provided attributes are not supported";
+		return -EOPNOTSUPP;
+	}
 	if ((mask & VMDEV_MGMT_MAC) && !is_valid_ether_addr(attrs->mac)) {
 		*errmsg = "the MAC address must be unicast and not zero";
 		return -EINVAL;
@@ -350,8 +447,10 @@ static int vmdev_mgmt_check_attrs(struct vmdev_parent *parent,
  * consumer never sees the defaults. Process context; may sleep.
  *
  * Return: 0; -EINVAL for a bad name or attribute; -ENODEV if no parent
- * has that handle; -EEXIST if the name is taken; or what the mdev create
- * file or the device's probe returned (-EUSERS: the parent is full).
+ * has that handle; -EOPNOTSUPP for an attribute the parent does not let
+ * be set (&vmdev_parent.mgmt_attrs); -EEXIST if the name is taken; or
+ * what the mdev create file or the device's probe returned (-EUSERS: the
+ * parent is full).
  */
 int vmdev_mgmt_add(const char *bus, const char *parent_name,
 		   struct vmdev_mgmt_add_req *req)
@@ -362,6 +461,7 @@ int vmdev_mgmt_add(const char *bus, const char *parent_name,
 	char uuid[UUID_STRING_LEN + 1];
 	struct vmdev_parent *parent;
 	char *type_path = NULL;
+	char *dev_path = NULL;
 	int ret;
 
 	if (req->personality >= VMDEV_NR_PERSONALITIES)
@@ -378,12 +478,18 @@ int vmdev_mgmt_add(const char *bus, const char *parent_name,
 	}
 	snprintf(uuid, sizeof(uuid), "%pUl", &r.uuid);
 
-	mutex_lock(&vmdev_mgmt_add_lock);
-	if (r.name && vmdev_mgmt_walk_devices(vmdev_mgmt_name_taken, r.name)) {
-		ret = -EEXIST;
-		goto out;
-	}
+	/*
+	 * The probe would load the personality inside the create write, with
+	 * our lock held; load it first, holding nothing of ours. The caller
+	 * may be inside a generic netlink request (vmdev_vdpa's, which holds
+	 * genetlink's callback lock for reading): that is safe as long as no
+	 * module that loads registers a generic netlink family, which would
+	 * wait for that lock. The personalities' dependencies (vhost, vfio,
+	 * virtio and their own) register none.
+	 */
+	vmdev_load_personality(req->personality);
 
+	mutex_lock(&vmdev_mgmt_lock);
 	down_read(&vmdev_rwsem);
 	parent = vmdev_mgmt_lookup_parent(bus, parent_name);
 	if (!parent) {
@@ -402,6 +508,12 @@ int vmdev_mgmt_add(const char *bus, const char *parent_name,
 	up_read(&vmdev_rwsem);
 	if (ret)
 		goto out;
+	/* Devices mdev is still creating or removing have names too. */
+	if (r.name &&
+	    __vmdev_mgmt_walk_devices(vmdev_mgmt_name_taken, r.name, true)) {
+		ret = -EEXIST;
+		goto out;
+	}
 
 	/*
 	 * The parent may go away from here on: the path then leads nowhere,
@@ -418,16 +530,19 @@ int vmdev_mgmt_add(const char *bus, const char *parent_name,
 		ret = -ENODEV;
 	if (!ret && WARN_ON(!r.taken)) {
 		/* Probed elsewhere, without its name: it cannot stay. */
-		char *dev_path = kasprintf(GFP_KERNEL, "%s/devices/%s",
-					   type_path, uuid);
-
-		if (dev_path)
-			vmdev_mgmt_sysfs_write(dev_path, "remove", "1");
-		kfree(dev_path);
+		dev_path = kasprintf(GFP_KERNEL, "%s/devices/%s", type_path,
+				     uuid);
 		ret = -EIO;
 	}
 out:
-	mutex_unlock(&vmdev_mgmt_add_lock);
+	mutex_unlock(&vmdev_mgmt_lock);
+	/*
+	 * Not under the lock: a removal may wait for a user, and the device
+	 * may have one already.
+	 */
+	if (dev_path)
+		vmdev_mgmt_sysfs_write(dev_path, "remove", "1");
+	kfree(dev_path);
 	kfree(type_path);
 	kfree(r.name);
 	return ret;
@@ -473,6 +588,10 @@ int vmdev_mgmt_probe(struct vmdev_device *vdev)
 	return 0;
 }
 
+/*
+ * Called under the parent's lock, for a device mdev has finished creating
+ * (the walk skips the others): its remove file does what it says.
+ */
 static int vmdev_mgmt_device_path(struct vmdev_device *vdev, void *arg)
 {
 	char **path = arg;
@@ -486,8 +605,9 @@ static int vmdev_mgmt_device_path(struct vmdev_device *vdev, void *arg)
  * @name: the device's name (see vmdev_mgmt_name())
  *
  * Like that file, waits for the device's consumer to let go (for the
- * vhost personality: until userspace closes the device). Process context;
- * may sleep.
+ * vhost personality: until userspace closes the device), and meanwhile
+ * holds up the other adds and removals, as upstream's does. A device mdev
+ * is still creating is not found yet. Process context; may sleep.
  *
  * Return: 0, -ENODEV if no device has that name, or what the mdev remove
  * file returned.
@@ -497,11 +617,12 @@ int vmdev_mgmt_del(const char *name)
 	char *path = NULL;
 	int ret;
 
+	mutex_lock(&vmdev_mgmt_lock);
 	ret = vmdev_mgmt_find_device(name, vmdev_mgmt_device_path, &path);
-	if (ret)
-		return ret;
-	/* Removed meanwhile: the path leads nowhere. */
-	ret = vmdev_mgmt_sysfs_write(path, "remove", "1");
+	/* Removed through sysfs meanwhile: the path leads nowhere. */
+	if (!ret)
+		ret = vmdev_mgmt_sysfs_write(path, "remove", "1");
+	mutex_unlock(&vmdev_mgmt_lock);
 	kfree(path);
 	return ret == -ENOENT ? -ENODEV : ret;
 }

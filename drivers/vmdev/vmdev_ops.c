@@ -692,6 +692,26 @@ bool vmdev_can_resume(struct vmdev_device *vdev)
 }
 EXPORT_SYMBOL_GPL(vmdev_can_resume);
 
+/* vmdev_get_vq_stats(), called with ops_lock held (vmdev_mgmt.c too). */
+int __vmdev_get_vq_stats(struct vmdev_device *vdev, u16 idx,
+			 struct vmdev_vq_stat *stats, unsigned int n)
+{
+	int ret;
+
+	lockdep_assert_held(&vdev->ops_lock);
+	if (!vdev->config->get_vq_stats)
+		return -EOPNOTSUPP;
+	if (!(vdev->config->get_status(vdev) & VIRTIO_CONFIG_S_FEATURES_OK))
+		return -EAGAIN;
+	if (!vmdev_vq_valid(vdev, idx))
+		return -EINVAL;
+	ret = vdev->config->get_vq_stats(vdev, idx, stats, n);
+	/* The caller's array holds @n: never let it read past. */
+	if (WARN_ON_ONCE(ret > (int)n))
+		ret = n;
+	return ret;
+}
+
 /**
  * vmdev_get_vq_stats - the counters of a queue
  * @vdev: the device
@@ -710,15 +730,8 @@ int vmdev_get_vq_stats(struct vmdev_device *vdev, u16 idx,
 {
 	int ret;
 
-	if (!vdev->config->get_vq_stats)
-		return -EOPNOTSUPP;
 	mutex_lock(&vdev->ops_lock);
-	if (!(vdev->config->get_status(vdev) & VIRTIO_CONFIG_S_FEATURES_OK))
-		ret = -EAGAIN;
-	else if (!vmdev_vq_valid(vdev, idx))
-		ret = -EINVAL;
-	else
-		ret = vdev->config->get_vq_stats(vdev, idx, stats, n);
+	ret = __vmdev_get_vq_stats(vdev, idx, stats, n);
 	mutex_unlock(&vdev->ops_lock);
 	return ret;
 }

@@ -25,7 +25,8 @@
  * Locking: the family has parallel_ops, so a request does not hold
  * genetlink's global mutex while it waits (removing a vhost device waits
  * for its user to close it); the core's locks (vmdev_mgmt.h) keep parents
- * and devices alive while a message is filled. A dump in progress pins
+ * and devices alive while a message is filled, and serialise adds and
+ * removals, as upstream's vdpa_dev_lock does. A dump in progress pins
  * the module (genetlink takes a reference for it); a request in progress
  * holds genetlink's callback lock, which the family's unregistration
  * waits for.
@@ -175,31 +176,27 @@ static int vmdev_vdpa_fill_dev(struct vmdev_device *vdev, void *arg)
 
 /* What upstream reports of a net device's config space. */
 static int vmdev_vdpa_put_net_config(struct sk_buff *msg,
-				     struct vmdev_device *vdev)
+				     const struct vmdev_mgmt_state *st)
 {
-	struct virtio_net_config cfg = {};
-	u64 features = vmdev_get_device_features(vdev);
-	size_t len = min(sizeof(cfg), vmdev_get_config_size(vdev));
+	const struct virtio_net_config *cfg = &st->config;
+	u64 features = st->device_features;
 
-	/* A config space shorter than the structure reads as zeroes beyond. */
-	if (vmdev_get_config(vdev, 0, &cfg, len))
-		return -EIO;
 	if (nla_put_u16(msg, VDPA_ATTR_DEV_NET_STATUS,
-			__virtio16_to_cpu(true, cfg.status)) ||
+			__virtio16_to_cpu(true, cfg->status)) ||
 	    nla_put_u64_64bit(msg, VDPA_ATTR_VDPA_DEV_SUPPORTED_FEATURES,
 			      features, VDPA_ATTR_PAD))
 		return -EMSGSIZE;
 	if ((features & BIT_ULL(VIRTIO_NET_F_MTU)) &&
 	    nla_put_u16(msg, VDPA_ATTR_DEV_NET_CFG_MTU,
-			__virtio16_to_cpu(true, cfg.mtu)))
+			__virtio16_to_cpu(true, cfg->mtu)))
 		return -EMSGSIZE;
 	if ((features & BIT_ULL(VIRTIO_NET_F_MAC)) &&
-	    nla_put(msg, VDPA_ATTR_DEV_NET_CFG_MACADDR, sizeof(cfg.mac),
-		    cfg.mac))
+	    nla_put(msg, VDPA_ATTR_DEV_NET_CFG_MACADDR, sizeof(cfg->mac),
+		    cfg->mac))
 		return -EMSGSIZE;
 	if ((features & (BIT_ULL(VIRTIO_NET_F_MQ) | BIT_ULL(VIRTIO_NET_F_RSS))) &&
 	    nla_put_u16(msg, VDPA_ATTR_DEV_NET_CFG_MAX_VQP,
-			__virtio16_to_cpu(true, cfg.max_virtqueue_pairs)))
+			__virtio16_to_cpu(true, cfg->max_virtqueue_pairs)))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -207,11 +204,13 @@ static int vmdev_vdpa_put_net_config(struct sk_buff *msg,
 static int vmdev_vdpa_fill_config(struct vmdev_device *vdev, void *arg)
 {
 	struct vmdev_vdpa_ctx *c = arg;
+	struct vmdev_mgmt_state st;
 	void *hdr;
 	int err;
 
 	if (vmdev_vdpa_skip(c))
 		return 0;
+	vmdev_mgmt_read_state(vdev, &st);
 	hdr = genlmsg_put(c->msg, c->portid, c->seq, &vmdev_vdpa_family,
 			  c->flags, VDPA_CMD_DEV_CONFIG_GET);
 	if (!hdr)
@@ -220,11 +219,11 @@ static int vmdev_vdpa_fill_config(struct vmdev_device *vdev, void *arg)
 	    nla_put_u32(c->msg, VDPA_ATTR_DEV_ID, vmdev_get_device_id(vdev)))
 		return vmdev_vdpa_cancel(c, hdr, -EMSGSIZE);
 	/* The driver's features mean something once it has set them. */
-	if ((vmdev_get_status(vdev) & VIRTIO_CONFIG_S_FEATURES_OK) &&
+	if ((st.status & VIRTIO_CONFIG_S_FEATURES_OK) &&
 	    nla_put_u64_64bit(c->msg, VDPA_ATTR_DEV_NEGOTIATED_FEATURES,
-			      vmdev_get_driver_features(vdev), VDPA_ATTR_PAD))
+			      st.driver_features, VDPA_ATTR_PAD))
 		return vmdev_vdpa_cancel(c, hdr, -EMSGSIZE);
-	err = vmdev_vdpa_put_net_config(c->msg, vdev);
+	err = vmdev_vdpa_put_net_config(c->msg, &st);
 	if (err)
 		return vmdev_vdpa_cancel(c, hdr, err);
 	return vmdev_vdpa_end(c, hdr);
@@ -235,11 +234,11 @@ static int vmdev_vdpa_put_vstats(struct sk_buff *msg, struct vmdev_device *vdev,
 				 u32 qidx, struct netlink_ext_ack *extack)
 {
 	struct vmdev_vq_stat stats[VMDEV_VQ_STATS_MAX];
-	__virtio16 pairs = 0;
+	struct vmdev_mgmt_state st;
 	int i, n;
 
-	n = vmdev_get_vq_stats(vdev, min_t(u32, qidx, U16_MAX), stats,
-			       ARRAY_SIZE(stats));
+	n = vmdev_mgmt_read_vq_stats(vdev, min_t(u32, qidx, U16_MAX), &st,
+				     stats, ARRAY_SIZE(stats));
 	if (n == -EAGAIN)
 		NL_SET_ERR_MSG_MOD(extack, "feature negotiation not complete");
 	else if (n == -EINVAL)
@@ -247,13 +246,10 @@ static int vmdev_vdpa_put_vstats(struct sk_buff *msg, struct vmdev_device *vdev,
 	if (n < 0)
 		return n;
 	/* A config space too short for it reads as 0, as upstream's would. */
-	vmdev_get_config(vdev, offsetof(struct virtio_net_config,
-					max_virtqueue_pairs),
-			 &pairs, sizeof(pairs));
 	if (nla_put_u16(msg, VDPA_ATTR_DEV_NET_CFG_MAX_VQP,
-			__virtio16_to_cpu(true, pairs)) ||
+			__virtio16_to_cpu(true, st.config.max_virtqueue_pairs)) ||
 	    nla_put_u64_64bit(msg, VDPA_ATTR_DEV_NEGOTIATED_FEATURES,
-			      vmdev_get_driver_features(vdev), VDPA_ATTR_PAD) ||
+			      st.driver_features, VDPA_ATTR_PAD) ||
 	    nla_put_u32(msg, VDPA_ATTR_DEV_QUEUE_INDEX, qidx))
 		return -EMSGSIZE;
 	for (i = 0; i < n; i++)
@@ -350,7 +346,8 @@ static int vmdev_vdpa_mgmtdev_get_doit(struct sk_buff *skb,
 	if (!err)
 		err = vmdev_mgmt_find_parent(has_bus ? bus : NULL, name,
 					     vmdev_vdpa_fill_mgmtdev, &c);
-	if (err == -ENODEV)
+	/* Upstream's words here, missing handle included. */
+	if (err == -ENODEV || err == -EINVAL)
 		NL_SET_ERR_MSG_MOD(info->extack,
 				   "Fail to find the specified mgmt device");
 	return vmdev_vdpa_reply(c.msg, info, err);
@@ -443,11 +440,6 @@ static int vmdev_vdpa_vstats_get_doit(struct sk_buff *skb,
 				    nla_get_u32(info->attrs[VDPA_ATTR_DEV_QUEUE_INDEX]));
 }
 
-static int vmdev_vdpa_parent_exists(struct vmdev_parent *parent, void *arg)
-{
-	return 0;
-}
-
 static int vmdev_vdpa_dev_add_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	char bus[VMDEV_MGMT_NAME_MAX], parent[VMDEV_MGMT_NAME_MAX];
@@ -486,25 +478,27 @@ static int vmdev_vdpa_dev_add_doit(struct sk_buff *skb, struct genl_info *info)
 		req.mask |= VMDEV_MGMT_MAX_VQ_PAIRS;
 	}
 
+	/* No vmdev parent lets the features be chosen: the core refuses. */
+	if (attrs[VDPA_ATTR_DEV_FEATURES])
+		req.mask |= VMDEV_MGMT_FEATURES;
+
 	err = vmdev_vdpa_get_handle(info, bus, parent, &has_bus);
-	/* No vmdev parent lets the features be chosen: upstream's answer. */
-	if (!err && attrs[VDPA_ATTR_DEV_FEATURES]) {
-		err = vmdev_mgmt_find_parent(has_bus ? bus : NULL, parent,
-					     vmdev_vdpa_parent_exists, NULL);
-		if (!err) {
-			NL_SET_ERR_MSG_MOD(info->extack,
-					   "All provided attributes are not supported");
-			return -EOPNOTSUPP;
-		}
-	}
-	if (!err)
-		err = vmdev_mgmt_add(has_bus ? bus : NULL, parent, &req);
-	/* Messages of the core's, which stays loaded while we are. */
-	if (err && req.errmsg && info->extack)
-		info->extack->_msg = req.errmsg;
-	else if (err == -ENODEV)
+	if (err) {
+		/* Upstream's answer to a missing handle too. */
 		NL_SET_ERR_MSG_MOD(info->extack,
 				   "Fail to find the specified management device");
+		return err;
+	}
+	err = vmdev_mgmt_add(has_bus ? bus : NULL, parent, &req);
+	/* Upstream's messages, then the core's, which stays loaded. */
+	if (err == -ENODEV)
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "Fail to find the specified management device");
+	else if (err == -EOPNOTSUPP)
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "All provided attributes are not supported");
+	else if (err && req.errmsg && info->extack)
+		info->extack->_msg = req.errmsg;
 	else if (err == -EEXIST)
 		NL_SET_ERR_MSG_MOD(info->extack, "device name already in use");
 	return err;

@@ -301,6 +301,14 @@ struct vmdev_net_attrs {
 	u16 max_vq_pairs;
 };
 
+/*
+ * Which &struct vmdev_net_attrs a management interface may set when it
+ * creates a device (&vmdev_parent.mgmt_attrs).
+ */
+#define VMDEV_ATTR_MAC		BIT(0)
+#define VMDEV_ATTR_MTU		BIT(1)
+#define VMDEV_ATTR_MAX_VQ_PAIRS	BIT(2)
+
 /**
  * struct vmdev_parent - a vendor's source of devices
  * @dev: the device the mdev types hang off (sysfs mdev_supported_types);
@@ -317,6 +325,10 @@ struct vmdev_net_attrs {
  *	2 * @max_vq_pairs
  * @supported_features: optional; the virtio features its devices offer,
  *	as management tools report them
+ * @mgmt_attrs: which attributes a management interface may give a new
+ *	device (%VMDEV_ATTR_MAC, %VMDEV_ATTR_MTU, %VMDEV_ATTR_MAX_VQ_PAIRS):
+ *	those its devices honour; a request with any other is refused (as
+ *	upstream vdpa refuses what a parent's config_attr_mask lacks)
  * @dev_groups: optional extra sysfs attribute groups for each device,
  *	created in the mdev device's directory
  * @mdev_parent: private to the core
@@ -341,6 +353,7 @@ struct vmdev_parent {
 	u16 max_mtu;
 	u32 max_vqs;
 	u64 supported_features;
+	unsigned int mgmt_attrs;
 	const struct attribute_group **dev_groups;
 
 	struct mdev_parent mdev_parent;

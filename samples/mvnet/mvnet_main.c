@@ -158,6 +158,7 @@ static struct vmdev_parent mvnet_parent = {
 	.max_mtu	= MVNET_MAX_MTU,
 	.max_vqs	= MVNET_MAX_VQS,
 	.supported_features = MVNET_FEATURES,
+	.mgmt_attrs	= VMDEV_ATTR_MAC | VMDEV_ATTR_MTU | VMDEV_ATTR_MAX_VQ_PAIRS,
 	.dev_groups	= mvnet_dev_groups,
 };
 

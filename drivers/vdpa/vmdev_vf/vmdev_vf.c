@@ -907,6 +907,8 @@ static int vmdev_vf_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	vf->parent.max_mtu = max_t(u16, vf->mtu, ETH_MIN_MTU);
 	vf->parent.max_vqs = vf->nvqs;
 	vf->parent.supported_features = vf->device_features;
+	/* Its devices report the function's own MAC, MTU and pairs. */
+	vf->parent.mgmt_attrs = 0;
 	pci_set_drvdata(pdev, vf);
 	ret = vmdev_register_parent(&vf->parent);
 	if (ret)

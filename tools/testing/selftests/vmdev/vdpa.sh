@@ -4,7 +4,8 @@
 # Debian's unmodified vdpa tool (iproute2 6.1) manages vmdev devices
 # through vmdev_vdpa, the "vdpa" generic netlink family, as the admin guide
 # shows: the tool loads the module on demand; "vdpa mgmtdev show" lists
-# mvnet and a vmdev_vf function (whose one device "dev add" makes too);
+# mvnet and a vmdev_vf function (whose one device "dev add" makes too,
+# refusing a MAC, MTU or queue pairs, which the function's own are);
 # "vdpa dev add" creates a device (vhost by
 # default, virtio with the module's personality parameter) with its MAC,
 # MTU and queue pairs; "dev show", "dev config show" (negotiated features
@@ -39,7 +40,7 @@ if [ ! -d /sys/module/mvnet ] || ! command -v vdpa >/dev/null; then
 	echo "1..0 # SKIP no mvnet or no vdpa tool"
 	exit 0
 fi
-echo "1..30"
+echo "1..31"
 
 # is EXPECTED CMD...: CMD's output is EXPECTED, exactly.
 is() {
@@ -206,6 +207,17 @@ vf_add() {
 			vdpa -j dev show vf0
 }
 
+# vmdev_vf's devices report the function's own MAC, MTU and pairs:
+# upstream's refusal of what a parent cannot set, nothing created.
+vf_attrs_refused() {
+	for _a in "mac $MAC" "mtu 1400" "max_vqp 1"; do
+		# shellcheck disable=SC2086 # an attribute and its value
+		fails 'Operation not supported' \
+			vdpa dev add name vf0 mgmtdev "pci/$F1" $_a || return 1
+	done
+	devices_are 0
+}
+
 vf_full() {
 	fails 'Too many users' vdpa dev add name vf1 mgmtdev "pci/$F1" &&
 		vdpa dev del vf0 && devices_are 0
@@ -220,6 +232,8 @@ check "mgmtdev show mvnet -j: class net, 17 queues, its features" \
 F1=$(vf_functions | head -n1)
 check "a vmdev_vf function is management device pci/BDF, 3 queues" vf_mgmtdev
 check "mgmtdev show (dump) lists both" both_listed
+check "dev add on the function with mac, mtu or max_vqp: EOPNOTSUPP" \
+	vf_attrs_refused
 check "dev add on the function: its vmdev_vf-vhost device, dev show -j" vf_add
 check "a second device on it: EUSERS (it holds one); dev del the first" \
 	vf_full

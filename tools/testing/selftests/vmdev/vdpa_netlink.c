@@ -5,7 +5,8 @@
  * random requests change nothing, privileged commands need CAP_NET_ADMIN
  * in the initial user namespace, a dump in progress keeps the module
  * loaded, and adds, removals, dumps and a parent's unloading may run at
- * once.
+ * once; two removals of one device remove it once, and a removal while
+ * sysfs creates the device never strands it.
  *
  * "vdpa_netlink --without-net-admin CMD [ARG]..." runs CMD without
  * CAP_NET_ADMIN (for vdpa.sh, which runs the vdpa tool so).
@@ -660,6 +661,114 @@ TEST_F_TIMEOUT(vdpa, concurrent_commands_and_parent_removal, 300)
 	}
 	if (dev_get(&self->nl, NAME) == -ENODEV)
 		ASSERT_EQ(0, dev_add(&self->nl, NAME));
+}
+
+struct del_racer {
+	struct nl nl;
+	const char *name;
+	pthread_barrier_t *go;
+	int ret;
+};
+
+static void *del_one(void *arg)
+{
+	struct del_racer *d = arg;
+
+	pthread_barrier_wait(d->go);
+	d->ret = dev_del(&d->nl, d->name);
+	return NULL;
+}
+
+/* Two removals of one device at once: one removes it, one finds nothing. */
+TEST_F(vdpa, concurrent_dels_of_one_device)
+{
+	struct del_racer d[2] = {};
+	pthread_barrier_t go;
+	pthread_t th[2];
+	int round, i;
+
+	ASSERT_EQ(0, pthread_barrier_init(&go, NULL, 2));
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, nl_connect(&d[i].nl));
+		d[i].name = "fz2";
+		d[i].go = &go;
+	}
+	for (round = 0; round < 30; round++) {
+		ASSERT_EQ(0, dev_add(&self->nl, "fz2"));
+		for (i = 0; i < 2; i++)
+			ASSERT_EQ(0, pthread_create(&th[i], NULL, del_one, &d[i]));
+		for (i = 0; i < 2; i++)
+			pthread_join(th[i], NULL);
+		ASSERT_EQ(-ENODEV, d[0].ret + d[1].ret)
+			TH_LOG("round %d: %d and %d", round, d[0].ret, d[1].ret);
+		ASSERT_EQ(-ENODEV, dev_get(&self->nl, "fz2"));
+	}
+	for (i = 0; i < 2; i++)
+		close(d[i].nl.fd);
+	pthread_barrier_destroy(&go);
+}
+
+#define MVNET_CREATE \
+	"/sys/class/mdev_bus/mvnet/mdev_supported_types/mvnet-vhost/create"
+#define MDEV_DEVICES	"/sys/bus/mdev/devices/"
+
+struct creator {
+	const char *uuid;
+	int ret;
+	bool done;
+};
+
+static void *create_mdev(void *arg)
+{
+	struct creator *c = arg;
+	int fd = open(MVNET_CREATE, O_WRONLY);
+
+	c->ret = 0;
+	if (fd < 0 || write(fd, c->uuid, strlen(c->uuid)) < 0)
+		c->ret = -errno;
+	if (fd >= 0)
+		close(fd);
+	__atomic_store_n(&c->done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * A removal by UUID while sysfs creates that mdev: until mdev has
+ * finished creating it (its probe done), the device is not there; once
+ * it is, the removal removes it. It never strands a device whose remove
+ * file is gone (mdev refuses to remove a device it is creating, after the
+ * file removed itself).
+ */
+TEST_F(vdpa, del_while_sysfs_creates)
+{
+	static const char uuid[] = "5a0f3e2c-0b1d-4c2e-9d7a-0000000000e1";
+	int round, ret, hits = 0;
+
+	if (upstream())
+		SKIP(return, "our parent only");
+	for (round = 0; round < 30; round++) {
+		struct creator c = { .uuid = uuid };
+		pthread_t th;
+		bool done;
+
+		ASSERT_EQ(0, pthread_create(&th, NULL, create_mdev, &c));
+		do {
+			done = __atomic_load_n(&c.done, __ATOMIC_ACQUIRE);
+			ret = dev_del(&self->nl, uuid);
+			/* -ENODEV: not there yet, try again. */
+		} while (ret == -ENODEV && !done);
+		pthread_join(th, NULL);
+		ASSERT_EQ(0, c.ret) TH_LOG("round %d: create %d", round, c.ret);
+		/*
+		 * Removed, by the last try at the latest (after the create's
+		 * end); -EAGAIN would be mdev's refusal, the file gone.
+		 */
+		ASSERT_EQ(0, ret) TH_LOG("round %d: del %d", round, ret);
+		hits += !done;
+		ASSERT_NE(0, access(MDEV_DEVICES "5a0f3e2c-0b1d-4c2e-9d7a-0000000000e1",
+				    F_OK)) TH_LOG("round %d: still there", round);
+	}
+	TH_LOG("%d removals before the create write returned", hits);
 }
 
 /*
