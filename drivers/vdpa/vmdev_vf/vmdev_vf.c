@@ -111,10 +111,13 @@ struct vmdev_vf_vector {
  * struct vmdev_vf_device - the device instance of a function
  * @vdev: the vmdev device; first, as vmdev_alloc_device() requires
  * @vf: the function behind it
+ * @virtio: of the virtio personality (the core sets vdev's only after
+ *	creation, and enabling SR-IOV must know before)
  */
 struct vmdev_vf_device {
 	struct vmdev_device vdev;
 	struct vmdev_vf *vf;
+	bool virtio;
 };
 
 /**
@@ -132,9 +135,12 @@ struct vmdev_vf_device {
  * @msix: whether MSI-X is in use (else one INTx line)
  * @config_lock: protects @config_cb against the interrupt handler
  * @config_cb: config-change notification of the consumer
- * @lock: protects @dev and @disabling
+ * @lock: protects @dev, @disabling and @vfs_enabling
  * @dev: the device instance, if created
  * @disabling: the PF is disabling SR-IOV: no device may be created
+ * @vfs_disabling_node: (a PF) in vmdev_vf_disabling_pfs while its VFs go
+ * @vfs_enabling: (a PF) its VFs are being added, possibly to its IOMMU
+ *	group: no virtio device may be created meanwhile
  * @saved_state: the function's config space as probe left it, which a
  *	function-level reset wipes (BARs, MSI-X) and vmdev_vf_stop() puts
  *	back
@@ -159,9 +165,11 @@ struct vmdev_vf {
 	bool msix;
 	spinlock_t config_lock;		/* protects config_cb */
 	struct vmdev_callback config_cb;
-	struct mutex lock;		/* protects dev, disabling */
+	struct mutex lock;	/* protects dev, disabling, vfs_enabling */
 	struct vmdev_vf_device *dev;
 	bool disabling;
+	struct list_head vfs_disabling_node;
+	bool vfs_enabling;
 	struct pci_saved_state *saved_state;
 	bool dead;
 	u8 mac[ETH_ALEN];
@@ -617,23 +625,71 @@ static bool vmdev_vf_group_shared(struct vmdev_vf *vf)
 	return n > 1;
 }
 
+/*
+ * PFs of ours taking their VFs away (their @vfs_disabling_node): no VF of
+ * theirs may get a device, whether bound to us now or later. A global
+ * list, not the PF's state, as a VF does not know that its PF's state is
+ * still there (VFs a PF leaves assigned outlive its binding).
+ */
+static DEFINE_MUTEX(vmdev_vf_disabling_lock);
+static LIST_HEAD(vmdev_vf_disabling_pfs);
+
+/* A PF (@pf) takes its VFs away, or no longer. */
+static void vmdev_vf_set_vfs_disabling(struct vmdev_vf *pf, bool disabling)
+{
+	mutex_lock(&vmdev_vf_disabling_lock);
+	if (disabling && list_empty(&pf->vfs_disabling_node))
+		list_add(&pf->vfs_disabling_node, &vmdev_vf_disabling_pfs);
+	else if (!disabling)
+		list_del_init(&pf->vfs_disabling_node);
+	mutex_unlock(&vmdev_vf_disabling_lock);
+}
+
+/* Whether @vf's PF is taking its VFs away: nothing new on them then. */
+static bool vmdev_vf_pf_disabling(struct vmdev_vf *vf)
+{
+	struct pci_dev *pdev = vf_to_pci(vf);
+	struct vmdev_vf *pf;
+	bool ret = false;
+
+	if (!pdev->is_virtfn)
+		return false;
+	mutex_lock(&vmdev_vf_disabling_lock);
+	list_for_each_entry(pf, &vmdev_vf_disabling_pfs, vfs_disabling_node)
+		if (vf_to_pci(pf) == pci_physfn(pdev))
+			ret = true;
+	mutex_unlock(&vmdev_vf_disabling_lock);
+	return ret;
+}
+
 static struct vmdev_device *vmdev_vf_dev_create(struct vmdev_parent *parent,
 						enum vmdev_personality_id id)
 {
 	struct vmdev_vf *vf = container_of(parent, struct vmdev_vf, parent);
+	bool virtio = id == VMDEV_PERSONALITY_VIRTIO;
 	struct vmdev_vf_device *dev;
 
-	if (id == VMDEV_PERSONALITY_VIRTIO && vmdev_vf_group_shared(vf)) {
-		dev_err(parent->dev,
-			"the function shares its IOMMU group: the kernel's DMA could be taken over by a VFIO user of another device there; only a vhost device can be created\n");
-		return ERR_PTR(-EBUSY);
-	}
 	mutex_lock(&vf->lock);
 	if (vf->dead) {
 		dev = ERR_PTR(-EIO);
 		goto out;
 	}
-	if (vf->disabling || vf->dev) {
+	/*
+	 * The PF's mark is read under our lock, and the PF sets it before it
+	 * looks at our device under that lock: either it sees the device or
+	 * we see the mark.
+	 */
+	if (vf->disabling || vf->dev || vmdev_vf_pf_disabling(vf)) {
+		dev = ERR_PTR(-EBUSY);
+		goto out;
+	}
+	/*
+	 * Under the lock, as SR-IOV's enabling checks for a virtio device:
+	 * VFs added to this function's group afterwards would share it.
+	 */
+	if (virtio && (vf->vfs_enabling || vmdev_vf_group_shared(vf))) {
+		dev_err(parent->dev,
+			"the function shares its IOMMU group: the kernel's DMA could be taken over by a VFIO user of another device there; only a vhost device can be created\n");
 		dev = ERR_PTR(-EBUSY);
 		goto out;
 	}
@@ -642,6 +698,7 @@ static struct vmdev_device *vmdev_vf_dev_create(struct vmdev_parent *parent,
 	if (IS_ERR(dev))
 		goto out;
 	dev->vf = vf;
+	dev->virtio = virtio;
 	dev->vdev.dma_dev = &vf_to_pci(vf)->dev;
 	/* What the function reports, not what the core would make up. */
 	ether_addr_copy(dev->vdev.attrs.mac, vf->mac);
@@ -868,6 +925,7 @@ static int vmdev_vf_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 				     vf->mdev.id.device);
 
 	mutex_init(&vf->lock);
+	INIT_LIST_HEAD(&vf->vfs_disabling_node);
 	spin_lock_init(&vf->config_lock);
 	pci_set_master(pdev);
 	/*
@@ -930,9 +988,16 @@ static void vmdev_vf_remove(struct pci_dev *pdev)
 {
 	struct vmdev_vf *vf = pci_get_drvdata(pdev);
 
-	/* A PF's VFs go first; their own removal waits for their users. */
-	if (pdev->is_physfn && !pci_vfs_assigned(pdev))
+	/*
+	 * A PF's VFs go first; their own removal waits for their users. No
+	 * new device on them meanwhile (the PF's flag alone: the VFs' devices
+	 * in use are no reason to stay here).
+	 */
+	if (pdev->is_physfn && !pci_vfs_assigned(pdev)) {
+		vmdev_vf_set_vfs_disabling(vf, true);
 		pci_disable_sriov(pdev);
+		vmdev_vf_set_vfs_disabling(vf, false);
+	}
 	vmdev_unregister_parent(&vf->parent);
 	vmdev_vf_stop(vf);
 	mutex_destroy(&vf->lock);
@@ -941,11 +1006,16 @@ static void vmdev_vf_remove(struct pci_dev *pdev)
 /*
  * Mark every VF of @pf that we drive as (not) disabling. Marking fails with
  * -EBUSY, and marks nothing, while one of them has its device instance.
+ * The PF's own flag goes first and stays until unmarked: a VF bound to us
+ * only after its look (an unbind and bind meanwhile) cannot get a device
+ * either, so nothing can hold up the VFs' removal once marking succeeded.
  */
 static int vmdev_vf_mark_disabling(struct pci_dev *pf, bool disabling)
 {
 	struct pci_dev *pdev = NULL;
 	int ret = 0;
+
+	vmdev_vf_set_vfs_disabling(pci_get_drvdata(pf), disabling);
 
 	while ((pdev = pci_get_device(PCI_ANY_ID, PCI_ANY_ID, pdev))) {
 		struct vmdev_vf *vf;
@@ -965,8 +1035,8 @@ static int vmdev_vf_mark_disabling(struct pci_dev *pf, bool disabling)
 		}
 		device_unlock(&pdev->dev);
 		if (ret) {
-			pci_dev_put(pdev);
 			pci_info(pf, "VF %s is in use\n", pci_name(pdev));
+			pci_dev_put(pdev);
 			vmdev_vf_mark_disabling(pf, false);
 			break;
 		}
@@ -974,21 +1044,48 @@ static int vmdev_vf_mark_disabling(struct pci_dev *pf, bool disabling)
 	return ret;
 }
 
+/*
+ * Turn SR-IOV on. VFs behind a port without ACS join the PF's IOMMU group,
+ * where a VFIO user of a VF would take over the DMA of a virtio device on
+ * the PF: refused while the PF has one, and no such device is created
+ * while the VFs are added (after that, the group check sees them).
+ */
+static int vmdev_vf_enable_vfs(struct pci_dev *pdev, int num_vfs)
+{
+	struct vmdev_vf *vf = pci_get_drvdata(pdev);
+	int ret;
+
+	mutex_lock(&vf->lock);
+	if (vf->dev && vf->dev->virtio) {
+		mutex_unlock(&vf->lock);
+		pci_info(pdev, "a virtio device is on the PF: remove it first\n");
+		return -EBUSY;
+	}
+	vf->vfs_enabling = true;
+	mutex_unlock(&vf->lock);
+
+	ret = pci_enable_sriov(pdev, num_vfs);
+
+	mutex_lock(&vf->lock);
+	vf->vfs_enabling = false;
+	mutex_unlock(&vf->lock);
+	return ret ? ret : num_vfs;
+}
+
 /* echo N > sriov_numvfs on a PF bound to this driver. */
 static int vmdev_vf_sriov_configure(struct pci_dev *pdev, int num_vfs)
 {
 	int ret;
 
-	if (num_vfs) {
-		ret = pci_enable_sriov(pdev, num_vfs);
-		return ret ? ret : num_vfs;
-	}
+	if (num_vfs)
+		return vmdev_vf_enable_vfs(pdev, num_vfs);
 	if (pci_vfs_assigned(pdev))
 		return -EPERM;
 	ret = vmdev_vf_mark_disabling(pdev, true);
 	if (ret)
 		return ret;
 	pci_disable_sriov(pdev);
+	vmdev_vf_mark_disabling(pdev, false);
 	return 0;
 }
 

@@ -115,7 +115,7 @@ hold() {
 
 echo "TAP version 13"
 sriov_setup
-echo "1..26"
+echo "1..27"
 # The stock driver, which matches every modern virtio function, is there
 # to take the VFs if vmdev_vf did not claim them first.
 lsmod | grep -q '^virtio_pci ' || vpci_loaded_here=1
@@ -181,6 +181,19 @@ t "the vhost user gets ENODEV" user_error
 holder=
 rebound() { vf_bind "$PF" && [ "$(cat "$PCI/$PF/sriov_numvfs")" = 0 ]; }
 t "the PF binds again, with no VFs" rebound
+# VFs behind a port without ACS join the PF's IOMMU group, where a VFIO
+# user of a VF would take over the kernel's DMA of a virtio device on the
+# PF: enabling is refused while the PF has one.
+pf_virtio_refuses() {
+	vf_create "$PF" virtio $A || return 1
+	out=$(sriov_set "$PF" 2)
+	echo 1 > "$MDEV/$A/remove"
+	echo "$out" | grep -q 'Device or resource busy' &&
+		[ "$(cat "$PCI/$PF/sriov_numvfs")" = 0 ] && [ ! -e "$PCI/$PF/virtfn0" ] ||
+		{ echo "sriov_numvfs: '$out', reads $(cat "$PCI/$PF/sriov_numvfs")"; false; }
+}
+t "with a virtio device on the PF, enabling VFs is refused with EBUSY" \
+	pf_virtio_refuses
 
 # The administrator's choice. A VF's driver_override makes the PCI core
 # probe it whatever sriov_drivers_autoprobe says: vmdev_vf's VFs are its
