@@ -655,9 +655,12 @@ static bool vmdev_vf_pf_disabling(struct vmdev_vf *vf)
 	if (!pdev->is_virtfn)
 		return false;
 	mutex_lock(&vmdev_vf_disabling_lock);
-	list_for_each_entry(pf, &vmdev_vf_disabling_pfs, vfs_disabling_node)
-		if (vf_to_pci(pf) == pci_physfn(pdev))
+	list_for_each_entry(pf, &vmdev_vf_disabling_pfs, vfs_disabling_node) {
+		if (vf_to_pci(pf) == pci_physfn(pdev)) {
 			ret = true;
+			break;
+		}
+	}
 	mutex_unlock(&vmdev_vf_disabling_lock);
 	return ret;
 }
@@ -687,7 +690,13 @@ static struct vmdev_device *vmdev_vf_dev_create(struct vmdev_parent *parent,
 	 * Under the lock, as SR-IOV's enabling checks for a virtio device:
 	 * VFs added to this function's group afterwards would share it.
 	 */
-	if (virtio && (vf->vfs_enabling || vmdev_vf_group_shared(vf))) {
+	if (virtio && vf->vfs_enabling) {
+		dev_err(parent->dev,
+			"VFs are being added, maybe to this function's IOMMU group: try again\n");
+		dev = ERR_PTR(-EBUSY);
+		goto out;
+	}
+	if (virtio && vmdev_vf_group_shared(vf)) {
 		dev_err(parent->dev,
 			"the function shares its IOMMU group: the kernel's DMA could be taken over by a VFIO user of another device there; only a vhost device can be created\n");
 		dev = ERR_PTR(-EBUSY);
