@@ -162,32 +162,37 @@ static bool vmdev_mgmt_active(struct vmdev_device *vdev)
 	return READ_ONCE(vdev->mdev->active);
 }
 
+struct vmdev_mgmt_device_walk {
+	vmdev_mgmt_device_fn fn;
+	void *arg;
+	bool all;
+};
+
+/* One parent's devices, under its lock (vmdev_mgmt_walk_parents()). */
+static int vmdev_mgmt_walk_parent_devices(struct vmdev_parent *parent,
+					  void *data)
+{
+	struct vmdev_mgmt_device_walk *w = data;
+	struct vmdev_device *vdev;
+	int ret;
+
+	list_for_each_entry(vdev, &parent->devices, node) {
+		if (!w->all && !vmdev_mgmt_active(vdev))
+			continue;
+		ret = w->fn(vdev, w->arg);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* The parents' walk skips those being unregistered, and their devices. */
 static int __vmdev_mgmt_walk_devices(vmdev_mgmt_device_fn fn, void *arg,
 				     bool all)
 {
-	struct vmdev_parent *parent;
-	struct vmdev_device *vdev;
-	int ret = 0;
+	struct vmdev_mgmt_device_walk w = { .fn = fn, .arg = arg, .all = all };
 
-	down_read(&vmdev_rwsem);
-	list_for_each_entry(parent, &vmdev_parents, node) {
-		/* Its devices are on their way out with it. */
-		if (!parent->mdev_registered)
-			continue;
-		mutex_lock(&parent->lock);
-		list_for_each_entry(vdev, &parent->devices, node) {
-			if (!all && !vmdev_mgmt_active(vdev))
-				continue;
-			ret = fn(vdev, arg);
-			if (ret)
-				break;
-		}
-		mutex_unlock(&parent->lock);
-		if (ret)
-			break;
-	}
-	up_read(&vmdev_rwsem);
-	return ret;
+	return vmdev_mgmt_walk_parents(vmdev_mgmt_walk_parent_devices, &w);
 }
 
 /**
