@@ -166,6 +166,8 @@ static void vmdev_init_attrs(struct vmdev_device *vdev)
 	if (!vdev->attrs.max_vq_pairs ||
 	    vdev->attrs.max_vq_pairs > parent->max_vq_pairs)
 		vdev->attrs.max_vq_pairs = parent->max_vq_pairs;
+	if (!vdev->attrs.device_features)
+		vdev->attrs.device_features = parent->supported_features ?: U64_MAX;
 }
 
 /*

@@ -19,6 +19,21 @@ void vmdev_load_personality(enum vmdev_personality_id id);
 int __vmdev_get_vq_stats(struct vmdev_device *vdev, u16 idx,
 			 struct vmdev_vq_stat *stats, unsigned int n);
 
+/* vmdev_sysfs.c */
+int vmdev_check_device_features(const struct vmdev_parent *parent,
+				u64 features, const char **errmsg);
+
+/*
+ * What the device offers: the vendor's features within the administrator's
+ * choice. Called with the device's ops_lock held (the vendor's op needs it);
+ * the choice itself is stable while a consumer has the device claimed.
+ */
+static inline u64 vmdev_offered_features(struct vmdev_device *vdev)
+{
+	return vdev->config->get_device_features(vdev) &
+	       vdev->attrs.device_features;
+}
+
 /* vmdev_mgmt.c */
 int vmdev_mgmt_probe(struct vmdev_device *vdev);
 

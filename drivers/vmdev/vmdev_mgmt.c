@@ -237,7 +237,7 @@ static void __vmdev_mgmt_read_state(struct vmdev_device *vdev,
 
 	memset(st, 0, sizeof(*st));
 	st->status = ops->get_status(vdev);
-	st->device_features = ops->get_device_features(vdev);
+	st->device_features = vmdev_offered_features(vdev);
 	st->driver_features = ops->get_driver_features(vdev);
 	ops->get_config(vdev, 0, &st->config,
 			min(sizeof(st->config), ops->get_config_size(vdev)));
@@ -419,8 +419,12 @@ static int vmdev_mgmt_check_attrs(struct vmdev_parent *parent,
 				  const struct vmdev_net_attrs *attrs,
 				  unsigned int mask, const char **errmsg)
 {
-	/* Upstream's check and message; what the parent would ignore. */
-	if (mask & ~parent->mgmt_attrs) {
+	/*
+	 * Upstream's check and message; what the parent would ignore. The
+	 * features are the core's to apply, for any parent that says which
+	 * it supports.
+	 */
+	if (mask & ~(parent->mgmt_attrs | VMDEV_MGMT_FEATURES)) {
 		*errmsg = "All provided attributes are not supported";
 		return -EOPNOTSUPP;
 	}
@@ -439,6 +443,10 @@ static int vmdev_mgmt_check_attrs(struct vmdev_parent *parent,
 		*errmsg = "more queue pairs than the management device has";
 		return -EINVAL;
 	}
+	if (mask & VMDEV_MGMT_FEATURES)
+		return vmdev_check_device_features(parent,
+						   attrs->device_features,
+						   errmsg);
 	return 0;
 }
 
@@ -588,6 +596,8 @@ int vmdev_mgmt_probe(struct vmdev_device *vdev)
 		vdev->attrs.mtu = r->attrs.mtu;
 	if (r->mask & VMDEV_MGMT_MAX_VQ_PAIRS)
 		vdev->attrs.max_vq_pairs = r->attrs.max_vq_pairs;
+	if (r->mask & VMDEV_MGMT_FEATURES)
+		vdev->attrs.device_features = r->attrs.device_features;
 	vdev->mgmt_name = r->name;
 	r->name = NULL;
 	return 0;

@@ -14,8 +14,8 @@
 #define VMDEV_MGMT_NAME_MAX	64
 
 /*
- * Which of &vmdev_mgmt_add_req.attrs the administrator gave; the last is
- * an attribute no parent lets be chosen (upstream's device features).
+ * Which of &vmdev_mgmt_add_req.attrs the administrator gave; the last,
+ * upstream's device features, the core applies for every parent.
  */
 #define VMDEV_MGMT_MAC		VMDEV_ATTR_MAC
 #define VMDEV_MGMT_MTU		VMDEV_ATTR_MTU

@@ -272,7 +272,7 @@ int vmdev_set_driver_features(struct vmdev_device *vdev, u64 features)
 	mutex_lock(&vdev->ops_lock);
 	if (ops->get_status(vdev) & VIRTIO_CONFIG_S_FEATURES_OK)
 		ret = -EBUSY;
-	else if (features & ~ops->get_device_features(vdev))
+	else if (features & ~vmdev_offered_features(vdev))
 		ret = -EINVAL;
 	else
 		ret = ops->set_driver_features(vdev, features);
@@ -486,14 +486,15 @@ EXPORT_SYMBOL_GPL(vmdev_get_status);
  *
  * May sleep.
  *
- * Return: the device's VIRTIO_F_* feature bits.
+ * Return: the device's VIRTIO_F_* feature bits: the vendor's, less those
+ * the administrator took away (the device_features attribute).
  */
 u64 vmdev_get_device_features(struct vmdev_device *vdev)
 {
 	u64 features;
 
 	mutex_lock(&vdev->ops_lock);
-	features = vdev->config->get_device_features(vdev);
+	features = vmdev_offered_features(vdev);
 	mutex_unlock(&vdev->ops_lock);
 	return features;
 }

@@ -14,6 +14,8 @@
 #include <linux/etherdevice.h>
 #include <linux/kstrtox.h>
 #include <linux/sysfs.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_net.h>
 
 #include "vmdev_internal.h"
 #include "vmdev_mgmt.h"
@@ -165,6 +167,121 @@ static ssize_t max_vq_pairs_store(struct device *dev,
 }
 static DEVICE_ATTR_RW(max_vq_pairs);
 
+/*
+ * The virtio-net features that need another (any of a set) to mean
+ * anything: a device offering one without the other would let a driver
+ * accept a combination the specification forbids it to.
+ */
+static const struct {
+	u8 feature;
+	u64 needs;
+} vmdev_feature_deps[] = {
+	{ VIRTIO_NET_F_GUEST_TSO4, BIT_ULL(VIRTIO_NET_F_GUEST_CSUM) },
+	{ VIRTIO_NET_F_GUEST_TSO6, BIT_ULL(VIRTIO_NET_F_GUEST_CSUM) },
+	{ VIRTIO_NET_F_GUEST_UFO, BIT_ULL(VIRTIO_NET_F_GUEST_CSUM) },
+	{ VIRTIO_NET_F_GUEST_ECN, BIT_ULL(VIRTIO_NET_F_GUEST_TSO4) |
+				  BIT_ULL(VIRTIO_NET_F_GUEST_TSO6) },
+	{ VIRTIO_NET_F_HOST_TSO4, BIT_ULL(VIRTIO_NET_F_CSUM) },
+	{ VIRTIO_NET_F_HOST_TSO6, BIT_ULL(VIRTIO_NET_F_CSUM) },
+	{ VIRTIO_NET_F_HOST_UFO, BIT_ULL(VIRTIO_NET_F_CSUM) },
+	{ VIRTIO_NET_F_HOST_ECN, BIT_ULL(VIRTIO_NET_F_HOST_TSO4) |
+				 BIT_ULL(VIRTIO_NET_F_HOST_TSO6) },
+	{ VIRTIO_NET_F_RSC_EXT, BIT_ULL(VIRTIO_NET_F_HOST_TSO4) |
+				BIT_ULL(VIRTIO_NET_F_HOST_TSO6) },
+	{ VIRTIO_NET_F_CTRL_RX, BIT_ULL(VIRTIO_NET_F_CTRL_VQ) },
+	{ VIRTIO_NET_F_CTRL_VLAN, BIT_ULL(VIRTIO_NET_F_CTRL_VQ) },
+	{ VIRTIO_NET_F_GUEST_ANNOUNCE, BIT_ULL(VIRTIO_NET_F_CTRL_VQ) },
+	{ VIRTIO_NET_F_MQ, BIT_ULL(VIRTIO_NET_F_CTRL_VQ) },
+	{ VIRTIO_NET_F_CTRL_MAC_ADDR, BIT_ULL(VIRTIO_NET_F_CTRL_VQ) },
+	{ VIRTIO_NET_F_CTRL_GUEST_OFFLOADS, BIT_ULL(VIRTIO_NET_F_CTRL_VQ) },
+	{ VIRTIO_NET_F_RSS, BIT_ULL(VIRTIO_NET_F_CTRL_VQ) },
+};
+
+/*
+ * Both personalities need these whenever the parent has them: a modern
+ * device (little-endian rings, the layout every consumer here speaks), and
+ * one whose addresses are translated, which is how every consumer maps
+ * memory for it.
+ */
+#define VMDEV_REQUIRED_FEATURES \
+	(BIT_ULL(VIRTIO_F_VERSION_1) | BIT_ULL(VIRTIO_F_ACCESS_PLATFORM))
+
+/**
+ * vmdev_check_device_features - may a device of @parent offer @features?
+ * @parent: the device's parent
+ * @features: the administrator's choice
+ * @errmsg: set to why not, for the administrator
+ *
+ * Return: 0; -EOPNOTSUPP if the parent does not say what it supports;
+ * -EINVAL for a feature the parent lacks, a required one left out, or a
+ * feature without the one it depends on.
+ */
+int vmdev_check_device_features(const struct vmdev_parent *parent,
+				u64 features, const char **errmsg)
+{
+	u64 required = parent->supported_features & VMDEV_REQUIRED_FEATURES;
+	unsigned int i;
+
+	if (!parent->supported_features) {
+		*errmsg = "the management device's features cannot be chosen";
+		return -EOPNOTSUPP;
+	}
+	if (features & ~parent->supported_features) {
+		*errmsg = "a feature the management device does not support";
+		return -EINVAL;
+	}
+	if ((features & required) != required) {
+		*errmsg = "VERSION_1 and ACCESS_PLATFORM cannot be left out";
+		return -EINVAL;
+	}
+	for (i = 0; i < ARRAY_SIZE(vmdev_feature_deps); i++) {
+		if ((features & BIT_ULL(vmdev_feature_deps[i].feature)) &&
+		    !(features & vmdev_feature_deps[i].needs)) {
+			*errmsg = "a feature without the feature it depends on";
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static ssize_t device_features_show(struct device *dev,
+				    struct device_attribute *attr, char *buf)
+{
+	struct vmdev_device *vdev = vmdev_from_dev(dev);
+	ssize_t ret;
+
+	mutex_lock(&vdev->lock);
+	ret = sysfs_emit(buf, "0x%016llx\n", vdev->attrs.device_features);
+	mutex_unlock(&vdev->lock);
+	return ret;
+}
+
+static int vmdev_parse_device_features(struct vmdev_device *vdev,
+				       const char *buf,
+				       struct vmdev_net_attrs *attrs)
+{
+	const char *errmsg;
+	u64 features;
+	int ret;
+
+	/* Hexadecimal with "0x", as it reads; decimal and octal too. */
+	if (kstrtou64(buf, 0, &features))
+		return -EINVAL;
+	ret = vmdev_check_device_features(vdev->parent, features, &errmsg);
+	if (ret)
+		return ret;
+	attrs->device_features = features;
+	return 0;
+}
+
+static ssize_t device_features_store(struct device *dev,
+				     struct device_attribute *attr,
+				     const char *buf, size_t count)
+{
+	return vmdev_attr_store(dev, buf, count, vmdev_parse_device_features);
+}
+static DEVICE_ATTR_RW(device_features);
+
 static ssize_t personality_show(struct device *dev,
 				struct device_attribute *attr, char *buf)
 {
@@ -187,6 +304,7 @@ static struct attribute *vmdev_device_attrs[] = {
 	&dev_attr_mac.attr,
 	&dev_attr_mtu.attr,
 	&dev_attr_max_vq_pairs.attr,
+	&dev_attr_device_features.attr,
 	&dev_attr_personality.attr,
 	&dev_attr_vdpa_name.attr,
 	NULL,

@@ -478,9 +478,11 @@ static int vmdev_vdpa_dev_add_doit(struct sk_buff *skb, struct genl_info *info)
 		req.mask |= VMDEV_MGMT_MAX_VQ_PAIRS;
 	}
 
-	/* No vmdev parent lets the features be chosen: the core refuses. */
-	if (attrs[VDPA_ATTR_DEV_FEATURES])
+	if (attrs[VDPA_ATTR_DEV_FEATURES]) {
+		req.attrs.device_features =
+			nla_get_u64(attrs[VDPA_ATTR_DEV_FEATURES]);
 		req.mask |= VMDEV_MGMT_FEATURES;
+	}
 
 	err = vmdev_vdpa_get_handle(info, bus, parent, &has_bus);
 	if (err) {

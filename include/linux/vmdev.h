@@ -290,6 +290,10 @@ struct vmdev_parent_ops {
  * @mac: unicast MAC address the device reports in its config space
  * @mtu: MTU the device reports (68..65535, at most the parent's max_mtu)
  * @max_vq_pairs: queue pairs the device exposes (1..the parent's maximum)
+ * @device_features: the virtio features the device may offer; the core
+ *	masks the vendor's &vmdev_config_ops.get_device_features with it, so
+ *	vendors need not look at it (default: the parent's
+ *	&vmdev_parent.supported_features, or all if it has none)
  *
  * Set through the device's sysfs files, only while no consumer has the
  * device claimed, so a vendor may read them without locking from any op
@@ -299,6 +303,7 @@ struct vmdev_net_attrs {
 	u8 mac[ETH_ALEN];
 	u16 mtu;
 	u16 max_vq_pairs;
+	u64 device_features;
 };
 
 /*
@@ -324,7 +329,8 @@ struct vmdev_net_attrs {
  *	management tools report it (vdpa mgmtdev show); 0 means
  *	2 * @max_vq_pairs
  * @supported_features: optional; the virtio features its devices offer,
- *	as management tools report them
+ *	as management tools report them. Without it a device's features
+ *	cannot be chosen by the administrator (&vmdev_net_attrs)
  * @mgmt_attrs: which attributes a management interface may give a new
  *	device (%VMDEV_ATTR_MAC, %VMDEV_ATTR_MTU, %VMDEV_ATTR_MAX_VQ_PAIRS):
  *	those its devices honour; a request with any other is refused (as

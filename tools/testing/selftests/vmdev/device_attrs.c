@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The attributes the vmdev core gives every device, in
- * /sys/bus/mdev/devices/$UUID/: mac, mtu, max_vq_pairs and personality
+ * /sys/bus/mdev/devices/$UUID/: mac, mtu, max_vq_pairs, device_features and
+ * personality
  * (Documentation/ABI/testing/sysfs-bus-mdev-vmdev), tested on an mvnet
  * device of each personality.
  *
@@ -10,7 +11,14 @@
  * consumer holds the device, is virtio_mdev/netdev_attrs.sh's and
  * vhost_mdev/lifetime's.
  */
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/vhost.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_net.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "vmdev_test.h"
@@ -81,7 +89,8 @@ FIXTURE_TEARDOWN(vmdev_device)
 TEST_F(vmdev_device, has_core_attributes)
 {
 	static const char * const files[] = {
-		"mac", "mtu", "max_vq_pairs", "personality", "remove",
+		"mac", "mtu", "max_vq_pairs", "device_features",
+		"personality", "remove",
 		"mdev_type",
 	};
 	char path[PATH_BUF];
@@ -271,29 +280,204 @@ TEST_F(vmdev_device, max_vq_pairs_rejects_out_of_range)
 	EXPECT_WRITE_ERRNO(EINVAL, "max_vq_pairs", "two", "2");
 }
 
+/* What mvnet devices offer (samples/mvnet/mvnet.h). */
+#define F(b)	(1ULL << (b))
+#define MVNET_FEATURES	(F(VIRTIO_F_VERSION_1) | F(VIRTIO_F_ACCESS_PLATFORM) | \
+			 F(VIRTIO_RING_F_EVENT_IDX) | F(VIRTIO_NET_F_MAC) | \
+			 F(VIRTIO_NET_F_MRG_RXBUF) | F(VIRTIO_NET_F_STATUS) | \
+			 F(VIRTIO_NET_F_CTRL_VQ) | F(VIRTIO_NET_F_CTRL_RX) | \
+			 F(VIRTIO_NET_F_MQ) | F(VIRTIO_NET_F_CTRL_MAC_ADDR) | \
+			 F(VIRTIO_NET_F_MTU))
+/* What QEMU 7.2's shadow virtqueue can take: no CTRL_RX. */
+#define SVQ_FEATURES	(MVNET_FEATURES & ~F(VIRTIO_NET_F_CTRL_RX))
+
+static void features_str(char *buf, size_t size, unsigned long long f)
+{
+	snprintf(buf, size, "0x%016llx", f);
+}
+
+TEST_F(vmdev_device, device_features_default_is_the_parents)
+{
+	char want[VAL_BUF], buf[VAL_BUF];
+
+	features_str(want, sizeof(want), MVNET_FEATURES);
+	ASSERT_LE(0, dev_read(self->uuid, "device_features", buf,
+			      sizeof(buf)));
+	EXPECT_STREQ(want, buf);
+}
+
+TEST_F(vmdev_device, device_features_write_reads_back)
+{
+	char want[VAL_BUF], buf[VAL_BUF];
+
+	features_str(want, sizeof(want), SVQ_FEATURES);
+	ASSERT_EQ(0, dev_write(self->uuid, "device_features", want));
+	ASSERT_LE(0, dev_read(self->uuid, "device_features", buf,
+			      sizeof(buf)));
+	EXPECT_STREQ(want, buf);
+	/* Decimal too, and echo's newline. */
+	snprintf(buf, sizeof(buf), "%llu\n",
+		 MVNET_FEATURES & ~F(VIRTIO_NET_F_MQ));
+	ASSERT_EQ(0, dev_write(self->uuid, "device_features", buf));
+	features_str(want, sizeof(want), MVNET_FEATURES & ~F(VIRTIO_NET_F_MQ));
+	ASSERT_LE(0, dev_read(self->uuid, "device_features", buf,
+			      sizeof(buf)));
+	EXPECT_STREQ(want, buf);
+}
+
+TEST_F(vmdev_device, device_features_rejects_bad_sets)
+{
+	static const unsigned long long bad[] = {
+		/* A feature mvnet does not have. */
+		SVQ_FEATURES | F(VIRTIO_NET_F_CSUM),
+		SVQ_FEATURES | F(VIRTIO_F_RING_PACKED),
+		/* The two every consumer needs. */
+		SVQ_FEATURES & ~F(VIRTIO_F_VERSION_1),
+		SVQ_FEATURES & ~F(VIRTIO_F_ACCESS_PLATFORM),
+		/* Control features without the control queue. */
+		SVQ_FEATURES & ~F(VIRTIO_NET_F_CTRL_VQ),
+		F(VIRTIO_F_VERSION_1) | F(VIRTIO_F_ACCESS_PLATFORM) |
+			F(VIRTIO_NET_F_CTRL_RX),
+		0,
+	};
+	char before[VAL_BUF], val[VAL_BUF];
+	unsigned int i;
+
+	features_str(before, sizeof(before), SVQ_FEATURES);
+	ASSERT_EQ(0, dev_write(self->uuid, "device_features", before));
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		features_str(val, sizeof(val), bad[i]);
+		EXPECT_WRITE_ERRNO(EINVAL, "device_features", val, before);
+	}
+	EXPECT_WRITE_ERRNO(EINVAL, "device_features", "all", before);
+	EXPECT_WRITE_ERRNO(EINVAL, "device_features", "0x1x", before);
+	EXPECT_WRITE_ERRNO(EINVAL, "device_features", "-1", before);
+	EXPECT_WRITE_ERRNO(EINVAL, "device_features",
+			   "0x10000000000000000", before);
+	EXPECT_WRITE_ERRNO(EINVAL, "device_features", "\n", before);
+}
+
+/* The virtio device of a virtio-personality mdev: "virtioN", or "". */
+static void virtio_dev_name(const char *uuid, char *name, size_t size)
+{
+	char dir[PATH_BUF];
+	struct dirent *e;
+	DIR *d;
+
+	name[0] = 0;
+	snprintf(dir, sizeof(dir), MDEV_DEVICES "/%s", uuid);
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (!strncmp(e->d_name, "virtio", 6))
+			snprintf(name, size, "%.*s", (int)size - 1, e->d_name);
+	closedir(d);
+}
+
+/*
+ * What a driver is offered once the administrator chose: the vhost
+ * personality's VHOST_GET_FEATURES, the features virtio_net negotiated.
+ */
+static unsigned long long driver_sees(struct __test_metadata *_metadata,
+				      const char *uuid, bool vhost)
+{
+	char path[PATH_BUF], name[VAL_BUF], bits[VAL_BUF];
+	unsigned long long f = 0;
+	unsigned int i;
+	int fd, ret;
+
+	if (vhost) {
+		snprintf(path, sizeof(path), "/dev/vhost-mdev/%s", uuid);
+		fd = open(path, O_RDWR);
+		if (fd < 0) {
+			TH_LOG("open %s: %s", path, strerror(errno));
+			return 0;
+		}
+		if (ioctl(fd, VHOST_GET_FEATURES, &f))
+			TH_LOG("VHOST_GET_FEATURES: %s", strerror(errno));
+		close(fd);
+		return f;
+	}
+	virtio_dev_name(uuid, name, sizeof(name));
+	/* Loading it binds it to every unbound device: probe, not bind. */
+	ret = module_load("virtio_net", NULL);
+	if (!ret)
+		ret = write_str("/sys/bus/virtio/drivers_probe", name);
+	snprintf(path, sizeof(path), "/sys/bus/virtio/devices/%s/driver", name);
+	if (!ret && !path_exists(path))
+		ret = -ENODEV;
+	if (!name[0] || ret) {
+		TH_LOG("cannot bind virtio_net to \"%s\": %s", name,
+		       strerror(-ret));
+		return 0;
+	}
+	/* One '0' or '1' per feature bit, bit 0 first. */
+	snprintf(path, sizeof(path), "/sys/bus/virtio/devices/%s/features",
+		 name);
+	if (read_str(path, bits, sizeof(bits)) < 0)
+		return 0;
+	for (i = 0; bits[i] && i < 64; i++)
+		if (bits[i] == '1')
+			f |= F(i);
+	return f;
+}
+
+TEST_F(vmdev_device, device_features_bound_what_drivers_get)
+{
+	bool vhost = !strcmp(variant->personality, "vhost");
+	unsigned long long f;
+	char val[VAL_BUF];
+
+	/* Untouched, the driver gets (virtio_net: takes) CTRL_RX. */
+	f = driver_sees(_metadata, self->uuid, vhost);
+	EXPECT_TRUE(f & F(VIRTIO_NET_F_CTRL_RX));
+	ASSERT_EQ(0, mdev_unbind_consumer(self->uuid));
+
+	features_str(val, sizeof(val), SVQ_FEATURES & ~F(VIRTIO_NET_F_MQ));
+	ASSERT_EQ(0, dev_write(self->uuid, "device_features", val));
+	f = driver_sees(_metadata, self->uuid, vhost);
+	EXPECT_TRUE(f & F(VIRTIO_F_VERSION_1));
+	EXPECT_TRUE(f & F(VIRTIO_NET_F_CTRL_VQ));
+	EXPECT_FALSE(f & (F(VIRTIO_NET_F_CTRL_RX) | F(VIRTIO_NET_F_MQ)))
+		TH_LOG("features 0x%llx", f);
+	if (vhost)
+		EXPECT_EQ(SVQ_FEATURES & ~F(VIRTIO_NET_F_MQ),
+			  f & MVNET_FEATURES);
+	ASSERT_EQ(0, mdev_unbind_consumer(self->uuid));
+}
+
 TEST_F(vmdev_device, attributes_are_per_device)
 {
-	char mac[VAL_BUF];
+	char mac[VAL_BUF], feat[VAL_BUF], want[VAL_BUF];
 
 	ASSERT_EQ(0, mdev_create_new(variant->type, self->other));
 	ASSERT_EQ(0, dev_write(self->uuid, "mac", "02:00:00:00:00:01"));
 	ASSERT_EQ(0, dev_write(self->uuid, "mtu", "9000"));
 	ASSERT_EQ(0, dev_write(self->uuid, "max_vq_pairs", "1"));
+	features_str(feat, sizeof(feat), SVQ_FEATURES);
+	ASSERT_EQ(0, dev_write(self->uuid, "device_features", feat));
 
 	ASSERT_LE(0, dev_read(self->other, "mac", mac, sizeof(mac)));
 	EXPECT_STRNE("02:00:00:00:00:01", mac);
 	EXPECT_EQ(1500, dev_read_long(self->other, "mtu"));
 	EXPECT_EQ(MVNET_MAX_VQ_PAIRS,
 		  dev_read_long(self->other, "max_vq_pairs"));
+	features_str(want, sizeof(want), MVNET_FEATURES);
+	ASSERT_LE(0, dev_read(self->other, "device_features", feat,
+			      sizeof(feat)));
+	EXPECT_STREQ(want, feat);
 }
 
 TEST_F(vmdev_device, attributes_reset_on_recreate)
 {
-	char mac[VAL_BUF];
+	char mac[VAL_BUF], feat[VAL_BUF], want[VAL_BUF];
 
 	ASSERT_EQ(0, dev_write(self->uuid, "mac", "02:00:00:00:00:01"));
 	ASSERT_EQ(0, dev_write(self->uuid, "mtu", "9000"));
 	ASSERT_EQ(0, dev_write(self->uuid, "max_vq_pairs", "1"));
+	features_str(feat, sizeof(feat), SVQ_FEATURES);
+	ASSERT_EQ(0, dev_write(self->uuid, "device_features", feat));
 	ASSERT_EQ(0, mdev_remove(self->uuid));
 	ASSERT_EQ(0, mdev_create(variant->type, self->uuid));
 
@@ -302,6 +486,10 @@ TEST_F(vmdev_device, attributes_reset_on_recreate)
 	EXPECT_EQ(1500, dev_read_long(self->uuid, "mtu"));
 	EXPECT_EQ(MVNET_MAX_VQ_PAIRS,
 		  dev_read_long(self->uuid, "max_vq_pairs"));
+	features_str(want, sizeof(want), MVNET_FEATURES);
+	ASSERT_LE(0, dev_read(self->uuid, "device_features", feat,
+			      sizeof(feat)));
+	EXPECT_STREQ(want, feat);
 }
 
 TEST_HARNESS_MAIN

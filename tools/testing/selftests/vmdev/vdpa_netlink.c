@@ -18,12 +18,15 @@
  * skip there, and where VDPA_TEST_KEEP_MODULES is set (the fault
  * injection pass, which aims at modules where they are loaded).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 #include <linux/vdpa.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_net.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdbool.h>
@@ -119,6 +122,11 @@ static void put_u16(struct req *r, uint16_t type, uint16_t v)
 }
 
 static void put_u32(struct req *r, uint16_t type, uint32_t v)
+{
+	put(r, type, &v, sizeof(v));
+}
+
+static void put_u64(struct req *r, uint16_t type, uint64_t v)
 {
 	put(r, type, &v, sizeof(v));
 }
@@ -356,6 +364,92 @@ TEST_F(vdpa, dev_new_zero_queue_pairs_is_einval)
 	put_str(&r, VDPA_ATTR_MGMTDEV_DEV_NAME, mgmtdev());
 	put_u16(&r, VDPA_ATTR_DEV_NET_CFG_MAX_VQP, 0);
 	EXPECT_REQ(EINVAL, &r);
+}
+
+static int dev_add_features(struct nl *nl, const char *name, uint64_t f)
+{
+	struct req r;
+
+	req_init(&r, nl->family, VDPA_CMD_DEV_NEW, 0);
+	put_str(&r, VDPA_ATTR_DEV_NAME, name);
+	put_str(&r, VDPA_ATTR_MGMTDEV_DEV_NAME, mgmtdev());
+	put_u64(&r, VDPA_ATTR_DEV_FEATURES, f);
+	return nl_talk(nl, &r, NULL);
+}
+
+/* The first line of @path, without its newline: 0 or -errno. */
+static int read_line(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	int ret = 0;
+
+	if (!f)
+		return -errno;
+	if (!fgets(buf, size, f))
+		ret = -EIO;
+	fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+	return ret;
+}
+
+/* The device_features file of the mdev that vdpa device @name is. */
+static int features_of(const char *name, char *buf, size_t size)
+{
+	char path[512], n[128];
+	struct dirent *e;
+	int ret = -ENOENT;
+	DIR *d;
+
+	d = opendir("/sys/bus/mdev/devices");
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s/vdpa_name",
+			 e->d_name);
+		if (read_line(path, n, sizeof(n)) || strcmp(n, name))
+			continue;
+		snprintf(path, sizeof(path),
+			 "/sys/bus/mdev/devices/%s/device_features", e->d_name);
+		ret = read_line(path, buf, size);
+		break;
+	}
+	closedir(d);
+	return ret;
+}
+
+#define F(b)	(1ULL << (b))
+/* Features both mvnet and vdpa_sim_net have. */
+#define COMMON	(F(VIRTIO_F_VERSION_1) | F(VIRTIO_F_ACCESS_PLATFORM) |	\
+		 F(VIRTIO_NET_F_MAC) | F(VIRTIO_NET_F_MTU) |		\
+		 F(VIRTIO_NET_F_STATUS) | F(VIRTIO_NET_F_CTRL_VQ) |	\
+		 F(VIRTIO_NET_F_CTRL_MAC_ADDR))
+
+/*
+ * A device created with chosen features (upstream's "vdpa dev add ...
+ * device_features"): a set beyond the management device's is refused as
+ * upstream refuses it; ours also refuses a set no consumer can use.
+ */
+TEST_F(vdpa, dev_new_device_features)
+{
+	char buf[64], want[64];
+
+	EXPECT_EQ(-EINVAL, dev_add_features(&self->nl, "fz1",
+					    COMMON | F(VIRTIO_NET_F_GUEST_TSO4)));
+	/*
+	 * Upstream 6.1's vdpa_sim keeps an accepted set as its management
+	 * device's for every later device: nothing is created there.
+	 */
+	if (upstream())
+		return;
+	EXPECT_EQ(-EINVAL, dev_add_features(&self->nl, "fz1",
+					    COMMON & ~F(VIRTIO_F_VERSION_1)));
+	EXPECT_EQ(-EINVAL, dev_add_features(&self->nl, "fz1",
+					    COMMON & ~F(VIRTIO_NET_F_CTRL_VQ)));
+	ASSERT_EQ(0, dev_add_features(&self->nl, "fz1", COMMON));
+	EXPECT_EQ(0, features_of("fz1", buf, sizeof(buf)));
+	snprintf(want, sizeof(want), "0x%016llx", (unsigned long long)COMMON);
+	EXPECT_STREQ(want, buf);
+	EXPECT_EQ(0, dev_del(&self->nl, "fz1"));
 }
 
 /* The policy's answers: genetlink validates before any of our code runs. */
