@@ -11,7 +11,7 @@
 #   latency   vq_latency            1 GiB
 #   map       dma_map               the largest BENCH_MAP_SIZES + 1.5 GiB
 #   kernel    netns                 1 GiB
-#   scale     dev_scale             2 GiB
+#   scale     dev_scale dev_trace   2 GiB
 #
 # Each VM runs tools/testing/bench/run.sh with BENCH_ONLY set to its
 # benchmarks, tools/testing/bench as /extra/bench, build/bench/bin as
@@ -44,7 +44,7 @@ BENCH_datapath=vhost_loopback
 BENCH_latency=vq_latency
 BENCH_map=dma_map
 BENCH_kernel=netns
-BENCH_scale=dev_scale
+BENCH_scale="dev_scale dev_trace"
 
 log() { echo "bench: $*" >&2; }
 

@@ -17,6 +17,8 @@
 #                   virtio personality on the NICs against virtio_pci
 #   dev_scale       creating and removing 1, 64 and 512 devices, kernel
 #                   memory per device: mvnet-vhost against vdpa_sim_net
+#   dev_trace       where dev_scale's time goes: the stages of a create and
+#                   a remove, from the function-graph tracer, the same two
 #
 # Adding a benchmark: a bench_<name> function, below or in a <name>.sh
 # sourced here, that runs it and writes its JSON object to the file given as
@@ -33,7 +35,7 @@ set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 BIN=${BENCH_BIN:-$HERE/../bin}
-ALL="vhost_loopback vq_latency dma_map netns dev_scale"
+ALL="vhost_loopback vq_latency dma_map netns dev_scale dev_trace"
 BENCHES=${BENCH_ONLY:-$ALL}
 TYPES=/sys/class/mdev_bus/mvnet/mdev_supported_types
 DEVS=/sys/bus/mdev/devices
@@ -80,6 +82,8 @@ trap cleanup EXIT
 . "$HERE/netns.sh"
 # bench_dma_map
 . "$HERE/dma_map.sh"
+# bench_dev_trace
+. "$HERE/dev_trace.sh"
 
 # The three loopback devices of vhost_loopback and vq_latency: two
 # mvnet-vhost devices (LOOP_VFIO, LOOP_CDEV) and a vdpa_sim_net (LOOP_PEER,
