@@ -177,7 +177,8 @@ pair() {
 # QEMU is L2_QEMU, the project's build of the series in tools/qemu/
 # (Debian's has no vhost-vfio); page-per-vq=on gives each ring a doorbell
 # page of its own, which a vmdev_vf function's doorbells need to become
-# host notifiers.  L2_NIC_OPTS adds options to the NIC (mq=on,vectors=N).
+# host notifiers.  L2_NIC_OPTS adds options to the NIC (mq=on,vectors=N),
+# L2_NETDEV_OPTS to the backend (x-svq=on).
 l2_boot() {
 	_lb_node=$1
 	shift
@@ -194,6 +195,7 @@ l2_boot() {
 		_lb_nic=$_lb_nic,page-per-vq=on
 	fi
 	[ -z "${L2_NIC_OPTS:-}" ] || _lb_nic=$_lb_nic,$L2_NIC_OPTS
+	[ -z "${L2_NETDEV_OPTS:-}" ] || _lb_netdev=$_lb_netdev,$L2_NETDEV_OPTS
 	ulimit -l unlimited
 	_lb_start=$(date +%s)
 	: >"$L2_LOG"
