@@ -178,7 +178,8 @@ pair() {
 # (Debian's has no vhost-vfio); page-per-vq=on gives each ring a doorbell
 # page of its own, which a vmdev_vf function's doorbells need to become
 # host notifiers.  L2_NIC_OPTS adds options to the NIC (mq=on,vectors=N),
-# L2_NETDEV_OPTS to the backend (x-svq=on).
+# L2_NETDEV_OPTS to the backend (x-svq=on), L2_QEMU_ARGS more QEMU
+# arguments (words: a monitor, -incoming).
 l2_boot() {
 	_lb_node=$1
 	shift
@@ -205,7 +206,7 @@ l2_boot() {
 		-kernel "$L2_DIR/vmlinux" -initrd "$L2_DIR/initrd" \
 		-append "console=ttyS0 loglevel=4 panic=-1 no_timer_check$_lb_args" \
 		-netdev "$_lb_netdev" -device "$_lb_nic" \
-		-serial "file:$L2_LOG"
+		-serial "file:$L2_LOG" ${L2_QEMU_ARGS:-}
 	_lb_rc=$?
 	l2_secs=$(($(date +%s) - _lb_start))
 	return $_lb_rc

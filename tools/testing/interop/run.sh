@@ -81,6 +81,24 @@
 #                    the device's every feature, QEMU refuses at once
 #                    ("does not work with features 0x40000"): the feature
 #                    choice is what makes it work
+#   svqmigrate     qemu L2 migrated through QEMU's shadow virtqueue:
+#                    first svqping's refusal, then the nested guest on the
+#                    node (Debian's QEMU 7.2, -netdev vhost-vdpa,...,
+#                    x-svq=on, both devices without CTRL_RX) pings the
+#                    peer and, pinging on (two a second for 20 s) while it
+#                    sends the peer INTEROP_MIG_MIB MiB (16) of random
+#                    bytes over TCP, is live-migrated (once the peer has
+#                    the first MiB) to a second QEMU waiting (-incoming,
+#                    over a UNIX socket) on a second mvnet device; the
+#                    two devices' peers are ports of one bridge in the
+#                    peer's namespace, the peer's address on it: one
+#                    wire.  The migration completes, the guest finishes on
+#                    the destination, the peer receives every byte (size
+#                    and MD5 equal), at least 100 of the guest's frames
+#                    came through each device, the long ping loses at
+#                    most 6 and its last replies come from the
+#                    destination; QEMU's total time and downtime are
+#                    printed
 #   vfio           qemu L2 over vhost-vfio: "qemu", with the device's
 #                    mdev as the NIC's -netdev vhost-vfio backend (its
 #                    VFIO device fd, guest RAM mapped through the VFIO
@@ -139,8 +157,8 @@
 #
 # Environment: INTEROP_TARGETS (default "upstream mvnet vf"),
 # INTEROP_CASES (the case groups run where a target has them; default
-# "dpdk killed qemu ping svqping icmpecho vfio vfioping vfiotcp vfiokill
-# qtest vfioerrors"),
+# "dpdk killed qemu ping svqping svqmigrate icmpecho vfio vfioping vfiotcp
+# vfiokill qtest vfioerrors"),
 # INTEROP_SECONDS (each timed run, default 5), L2_TIMEOUT (clients.sh),
 # L2_QEMU (the vhost-vfio QEMU: default ./qemu-system-x86_64 beside this
 # directory, as make check-interop puts it), QOS_TEST (its qos-test,
@@ -149,7 +167,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/clients.sh"
 
 TARGETS=${INTEROP_TARGETS:-upstream mvnet vf}
-CASES=${INTEROP_CASES:-dpdk killed qemu ping svqping icmpecho vfio vfioping vfiotcp vfiokill qtest vfioerrors}
+CASES=${INTEROP_CASES:-dpdk killed qemu ping svqping svqmigrate icmpecho vfio vfioping vfiotcp vfiokill qtest vfioerrors}
 L2_QEMU=${L2_QEMU:-$HERE/../qemu-system-x86_64}
 QOS_TEST=${QOS_TEST:-$HERE/../qos-test}
 SECONDS_RUN=${INTEROP_SECONDS:-5}
@@ -200,8 +218,8 @@ upstream_down() {
 # any MAC.  Unlinked it is a loopback; its peer is a linked mvnet-virtio
 # device.
 mvnet_traits() {
-	cases="dpdk killed qemu ping svqping icmpecho vfio vfioping vfiotcp
-		vfiokill qtest vfioerrors"
+	cases="dpdk killed qemu ping svqping svqmigrate icmpecho vfio vfioping
+		vfiotcp vfiokill qtest vfioerrors"
 	link=down foreign=deliver mq=2
 	module=vhost_mdev traffic=io
 }
@@ -794,25 +812,27 @@ case_ping() {
 # offering it.
 CTRL_RX_BIT=18
 
+# With the device's every feature, QEMU refuses x-svq=on at once, naming
+# CTRL_RX.
+svq_refused() {
+	_sr_err=$(timeout 120 qemu-system-x86_64 -accel tcg -machine q35 \
+		-nodefaults -no-user-config -display none -S \
+		-netdev "vhost-vdpa,vhostdev=$node,id=n0,x-svq=on" \
+		-device virtio-net-pci,netdev=n0,romfile= 2>&1)
+	_sr_rc=$?
+	echo "# every feature ($(cat "$MDEV/$(basename "$node")/device_features")): exit $_sr_rc: $_sr_err"
+	[ "$_sr_rc" = 1 ] || return 1
+	case $_sr_err in
+	*"does not work with features 0x40000"*) return 0 ;;
+	esac
+	return 1
+}
+
 case_svqping() {
 	_cs_file=$MDEV/$(basename "$node")/device_features
 	_cs_all=$(cat "$_cs_file") || return 1
 	_cs_rc=0
-	# Every feature: refused before the guest starts.
-	_cs_err=$(timeout 120 qemu-system-x86_64 -accel tcg -machine q35 \
-		-nodefaults -no-user-config -display none -S \
-		-netdev "vhost-vdpa,vhostdev=$node,id=n0,x-svq=on" \
-		-device virtio-net-pci,netdev=n0,romfile= 2>&1)
-	_cs_qrc=$?
-	echo "# every feature ($_cs_all): exit $_cs_qrc: $_cs_err"
-	if [ "$_cs_qrc" != 1 ]; then
-		_cs_rc=1
-	else
-		case $_cs_err in
-		*"does not work with features 0x40000"*) ;;
-		*) _cs_rc=1 ;;
-		esac
-	fi
+	svq_refused || _cs_rc=1
 	printf '0x%016x\n' $((_cs_all & ~(1 << CTRL_RX_BIT))) >"$_cs_file" ||
 		return 1
 	echo "# device_features $(cat "$_cs_file")"
@@ -821,6 +841,207 @@ case_svqping() {
 	L2_NETDEV_OPTS=
 	echo "$_cs_all" >"$_cs_file" || _cs_rc=1
 	return $_cs_rc
+}
+
+# --- live migration -----------------------------------------------------
+
+mig_dst_uuid=7e3c1d40-5a2b-4f6e-9c1d-0000000000a3
+mig_src_peer_uuid=$mvnet_peer_uuid
+mig_dst_peer_uuid=7e3c1d40-5a2b-4f6e-9c1d-0000000000a4
+
+# The wire of a migration: the source (the node's device) and a destination
+# mvnet-vhost device, each linked to an mvnet-virtio device whose
+# interfaces a bridge in PEER_NS joins, PEER_ADDR on the bridge.  The
+# destination gets the source's MAC, as a migration's destination is
+# provisioned.
+mig_wire_up() {
+	modprobe virtio_net && modprobe virtio_mdev && modprobe bridge &&
+		echo "$mig_dst_uuid" >"$MVNET_TYPES/mvnet-vhost/create" &&
+		cat "$MDEV/$mvnet_uuid/mac" >"$MDEV/$mig_dst_uuid/mac" &&
+		{ [ -z "${MIG_DST_FEATURES:-}" ] || echo "$MIG_DST_FEATURES" \
+			>"$MDEV/$mig_dst_uuid/device_features"; } &&
+		echo "$mig_src_peer_uuid" >"$MVNET_TYPES/mvnet-virtio/create" &&
+		echo "$mig_dst_peer_uuid" >"$MVNET_TYPES/mvnet-virtio/create" &&
+		echo "$mig_src_peer_uuid" >"$MDEV/$mvnet_uuid/peer" &&
+		echo "$mig_dst_peer_uuid" >"$MDEV/$mig_dst_uuid/peer" &&
+		_mw_a=$(iface "$mig_src_peer_uuid") &&
+		_mw_b=$(iface "$mig_dst_peer_uuid") &&
+		wait_node "/dev/vhost-mdev/$mig_dst_uuid" >/dev/null &&
+		ip netns add "$PEER_NS" &&
+		ip link set "$_mw_a" netns "$PEER_NS" &&
+		ip link set "$_mw_b" netns "$PEER_NS" &&
+		ip -n "$PEER_NS" link add br0 type bridge &&
+		ip -n "$PEER_NS" link set "$_mw_a" master br0 up &&
+		ip -n "$PEER_NS" link set "$_mw_b" master br0 up &&
+		ip -n "$PEER_NS" link set br0 up &&
+		ip -n "$PEER_NS" addr add "$PEER_ADDR/24" dev br0
+}
+
+mig_wire_down() {
+	_md_rc=0
+	ip netns del "$PEER_NS" 2>/dev/null
+	for _md_u in "$mig_src_peer_uuid" "$mig_dst_peer_uuid" "$mig_dst_uuid"; do
+		[ ! -e "$MDEV/$_md_u" ] || echo 1 >"$MDEV/$_md_u/remove" ||
+			_md_rc=1
+	done
+	return $_md_rc
+}
+
+# mig_saw FILE TEXT: TEXT appears in FILE within L2_TIMEOUT seconds.
+mig_saw() {
+	for _ in $(seq $((2 * ${L2_TIMEOUT:-900}))); do
+		tr -d '\r' <"$1" 2>/dev/null | grep -q "$2" && return 0
+		sleep 0.5
+	done
+	return 1
+}
+
+# The value after "$2: " in the last "info migrate" of monitor log $1.
+mig_info() {
+	tr -d '\r' <"$1" | sed -n "s/^$2: \([0-9a-z]*\).*/\1/p" | tail -n1
+}
+
+# Whether the guest's transfer has begun: MIG_SINK has MIG_SINK_BYTES
+# (within L2_TIMEOUT seconds; without MIG_SINK, 2 s after "migrate-ready").
+mig_started() {
+	if [ -z "${MIG_SINK:-}" ]; then
+		sleep 2
+		return 0
+	fi
+	for _ in $(seq $((2 * ${L2_TIMEOUT:-900}))); do
+		[ "$(wc -c <"$MIG_SINK")" -ge "$MIG_SINK_BYTES" ] && return 0
+		sleep 0.5
+	done
+	echo "# the transfer never began"
+	return 1
+}
+
+# mig_run ARG...: the nested guest boots on the node with the l2-init
+# ARGs and is migrated, while its long ping and TCP transfer run, to a
+# QEMU waiting on the destination device's node; the two QEMUs' consoles
+# together become L2_LOG.  The migration starts once mig_started says so.
+# Sets mig_status, mig_total and mig_downtime
+# (ms, as QEMU measures them: "info migrate").  Each QEMU has a monitor
+# on a pair of FIFOs (-chardev pipe).
+mig_run() {
+	_mr_dir=$(mktemp -d)
+	mig_status=
+	mig_total=
+	mig_downtime=
+	_mr_readers=
+	for _mr_m in smon dmon; do
+		mkfifo "$_mr_dir/$_mr_m.in" "$_mr_dir/$_mr_m.out"
+		cat "$_mr_dir/$_mr_m.out" >"$_mr_dir/$_mr_m.log" &
+		_mr_readers="$_mr_readers $!"
+	done
+	(
+		L2_LOG=$_mr_dir/dst.log
+		L2_QEMU_ARGS="-chardev pipe,id=mon,path=$_mr_dir/dmon -mon chardev=mon,mode=readline -incoming unix:$_mr_dir/mig"
+		l2_boot "/dev/vhost-mdev/$mig_dst_uuid" "$@"
+	) &
+	_mr_dst=$!
+	(
+		L2_LOG=$_mr_dir/src.log
+		L2_QEMU_ARGS="-chardev pipe,id=mon,path=$_mr_dir/smon -mon chardev=mon,mode=readline"
+		l2_boot "$node" "$@"
+	) &
+	_mr_src=$!
+	exec 8>"$_mr_dir/smon.in"
+	if mig_saw "$_mr_dir/src.log" "l2: migrate-ready" &&
+	   wait_for 60 test -S "$_mr_dir/mig" &&
+	   mig_started; then
+		echo "migrate_set_parameter max-bandwidth 1G" >&8
+		echo "migrate -d unix:$_mr_dir/mig" >&8
+		for _ in $(seq 600); do
+			sleep 1
+			echo "info migrate" >&8
+			sleep 0.5
+			mig_status=$(mig_info "$_mr_dir/smon.log" "Migration status")
+			case $mig_status in completed | failed | cancelled) break ;; esac
+		done
+		mig_total=$(mig_info "$_mr_dir/smon.log" "total time")
+		mig_downtime=$(mig_info "$_mr_dir/smon.log" "downtime")
+	else
+		echo "# the guest never got ready to migrate"
+	fi
+	echo quit >&8
+	exec 8>&-
+	wait "$_mr_src"
+	_mr_src_rc=$?
+	[ "$mig_status" = completed ] ||
+		{ exec 9>"$_mr_dir/dmon.in"; echo quit >&9; exec 9>&-; }
+	wait "$_mr_dst"
+	_mr_dst_rc=$?
+	echo "# migration $mig_status: total time ${mig_total:-?} ms, downtime ${mig_downtime:-?} ms; source qemu exit $_mr_src_rc, destination $_mr_dst_rc"
+	cat "$_mr_dir/src.log" "$_mr_dir/dst.log" >"$L2_LOG"
+	tr -d '\r' <"$L2_LOG" | grep '^l2: ' | sed 's/^/# /'
+	[ "$mig_status" = completed ] && [ "$_mr_dst_rc" = 0 ] ||
+		{ tail -n 20 "$_mr_dir/smon.log" "$_mr_dir/dmon.log" \
+			"$_mr_dir/dst.log" | sed 's/^/# /'; }
+	# shellcheck disable=SC2086 # a PID a word
+	kill $_mr_readers 2>/dev/null
+	rm -rf "$_mr_dir"
+	[ "$mig_status" = completed ] && [ "$_mr_dst_rc" = 0 ] &&
+		[ "$(l2_report driver)" = virtio_net ]
+}
+
+# A migration between two mvnet devices on one wire while the guest pings
+# the peer and sends it MIB random bytes over TCP: the transfer arrives
+# whole and the pings resume on the destination.  $1: backend options.
+migrate_case() {
+	L2_NETDEV_OPTS=$1
+	_mc_rc=0
+	_mc_dir=$(mktemp -d)
+	_mc_mib=${INTEROP_MIG_MIB:-16}
+	mig_wire_up || { echo "# no wire"; mig_wire_down; rm -rf "$_mc_dir"; return 1; }
+	mkfifo "$_mc_dir/hold"
+	exec 7<>"$_mc_dir/hold"
+	ip netns exec "$PEER_NS" busybox nc -l -p 5001 <"$_mc_dir/hold" \
+		>"$_mc_dir/in" &
+	_mc_sink=$!
+	# Migrated once the peer has a MiB: the transfer spans the switch.
+	MIG_SINK=$_mc_dir/in MIG_SINK_BYTES=1048576
+	mig_run "addr=$LOCAL_ADDR/24" "ping=$PEER_ADDR" "mib=$_mc_mib" \
+		"send=$PEER_ADDR:5001" migrate=20 || _mc_rc=1
+	MIG_SINK=
+	# What reached the peer through each device.
+	_mc_src_rx=$(ip netns exec "$PEER_NS" cat "/sys/class/net/$_mw_a/statistics/rx_packets")
+	_mc_dst_rx=$(ip netns exec "$PEER_NS" cat "/sys/class/net/$_mw_b/statistics/rx_packets")
+	echo "# frames from the guest: $_mc_src_rx through the source device, $_mc_dst_rx through the destination"
+	L2_NETDEV_OPTS=
+	kill "$_mc_sink" 2>/dev/null
+	wait "$_mc_sink" 2>/dev/null
+	exec 7>&-
+	_mc_in="$(wc -c <"$_mc_dir/in") $(md5sum <"$_mc_dir/in" | cut -d' ' -f1)"
+	echo "# peer received $_mc_in (size, md5)"
+	rm -rf "$_mc_dir"
+	peer_counters
+	mig_wire_down || _mc_rc=1
+	_mc_ping=$(tr -d '\r' <"$L2_LOG" | sed -n 's/^l2: ping transmitted \([0-9]*\) received \([0-9]*\)$/\1 \2/p')
+	# shellcheck disable=SC2046 # its three numbers
+	set -- $(tr -d '\r' <"$L2_LOG" | sed -n 's/^l2: mping transmitted \([0-9]*\) received \([0-9]*\) last \([0-9]*\)$/\1 \2 \3/p')
+	echo "# long ping: transmitted ${1:-?} received ${2:-?}, last reply seq ${3:-?}"
+	[ "$_mc_rc" = 0 ] && [ "$_mc_ping" = "3 3" ] && [ $# = 3 ] &&
+		[ "${_mc_src_rx:-0}" -ge 100 ] && [ "${_mc_dst_rx:-0}" -ge 100 ] &&
+		[ "$2" -ge $(($1 - 6)) ] && [ "$3" -ge $(($1 - 3)) ] &&
+		[ "$(l2_report sbytes) $(l2_report smd5)" = "$_mc_in" ] &&
+		[ "$(l2_report sbytes)" = $((_mc_mib * 1048576)) ]
+}
+
+# Through QEMU 7.2's shadow virtqueue (Debian's QEMU, unmodified): both
+# devices without CTRL_RX, which it does not handle; with it, QEMU refuses
+# (as in case_svqping).
+case_svqmigrate() {
+	_sm_rc=0
+	svq_refused || _sm_rc=1
+	_sm_all=$(cat "$MDEV/$mvnet_uuid/device_features") || return 1
+	_sm_svq=$(printf '0x%016x' $((_sm_all & ~(1 << CTRL_RX_BIT))))
+	echo "$_sm_svq" >"$MDEV/$mvnet_uuid/device_features" || return 1
+	MIG_DST_FEATURES=$_sm_svq
+	migrate_case x-svq=on || _sm_rc=1
+	MIG_DST_FEATURES=
+	echo "$_sm_all" >"$MDEV/$mvnet_uuid/device_features" || _sm_rc=1
+	return $_sm_rc
 }
 
 case_icmpecho() {
@@ -896,6 +1117,8 @@ run_target() {
 		qemu) result "$target: qemu L2" case_qemu ;;
 		ping) result "$target: qemu L2 ping" case_ping ;;
 		svqping) result "$target: qemu L2 ping, x-svq=on" case_svqping ;;
+		svqmigrate) result "$target: qemu L2 migrated, x-svq=on" \
+			case_svqmigrate ;;
 		vfio) result "$target: qemu L2 over vhost-vfio" over_vfio case_qemu ;;
 		vfioping) result "$target: qemu L2 ping over vhost-vfio" \
 			over_vfio case_ping ;;
