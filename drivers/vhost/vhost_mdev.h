@@ -64,6 +64,9 @@ struct vhost_mdev_vfio;
  * @iotlb_msg: Optional. Apply an IOTLB message of the owner (UPDATE,
  *	INVALIDATE, BATCH_BEGIN, BATCH_END). Same context as @reset. Returns
  *	0 or a negative errno, with nothing changed on error.
+ * @dirty_log: Optional. Whether the front end offers dirty logging
+ *	(VHOST_F_LOG_ALL) to a software parent in the session being opened;
+ *	without it, it does. Same context as @open.
  *
  * All optional as a whole: a hardware parent whose DMA goes through its
  * own IOMMU domain has no translator and no ops.
@@ -79,6 +82,7 @@ struct vhost_mdev_mem_ops {
 	void (*set_running)(void *priv, bool running);
 	void (*iova_range)(void *priv, struct vmdev_iova_range *range);
 	int (*iotlb_msg)(void *priv, const struct vhost_iotlb_msg *msg);
+	bool (*dirty_log)(void *priv);
 };
 
 /**
@@ -105,6 +109,17 @@ struct vhost_mdev_mem_ops {
  * @doorbell: the queue's doorbell as the device reported it at open, for
  *	the mmap path, which runs under mmap_lock and so may not ask the
  *	device (the device's ops lock is held where user memory is touched)
+ * @addr_set: @desc_addr, @avail_addr and @used_addr are what the device
+ *	was given last (VHOST_SET_VRING_ADDR) since the last reset
+ * @desc_addr: descriptor table IOVA
+ * @avail_addr: available ring IOVA
+ * @used_addr: used ring IOVA
+ * @used_size: bytes of the used ring (with avail_event), from the ring size
+ * @log_used: VHOST_VRING_F_LOG: the used ring is logged at @log_addr too
+ * @log_addr: log_guest_addr of VHOST_SET_VRING_ADDR
+ * The log fields (@used_addr, @used_size, @log_used, @log_addr) change under
+ * both the session mutex and &vhost_mdev_log.lock; the datapath reads
+ * them under the latter.
  */
 struct vhost_mdev_vq {
 	struct vhost_mdev *vm;
@@ -120,6 +135,41 @@ struct vhost_mdev_vq {
 	u32 stopped_base;
 	bool stopped;
 	struct vmdev_notification_area doorbell;
+	bool addr_set;
+	u64 desc_addr;
+	u64 avail_addr;
+	u64 used_addr;
+	u64 used_size;
+	bool log_used;
+	u64 log_addr;
+};
+
+/**
+ * struct vhost_mdev_log - the session's dirty log (vhost_mdev_log.c)
+ * @lock: protects everything here and the log fields of the rings
+ * @all: VHOST_F_LOG_ALL is negotiated
+ * @has_base: VHOST_SET_LOG_BASE set @base
+ * @base: user address of the bitmap, in @mm
+ * @mm: the owner's mm that set @base, grabbed while @has_base
+ * @task: its thread group leader, for RLIMIT_MEMLOCK, referenced likewise
+ * @lock_cap: it had CAP_IPC_LOCK when it set @base
+ * @first: the page holding @base, pinned when it was set, until a reset
+ * @pages: user page index -> pinned page, for the other pages of the log
+ * @pinned: pages pinned (@first and @pages), charged to @mm
+ * @ctx: the log eventfd (VHOST_SET_LOG_FD), or NULL
+ */
+struct vhost_mdev_log {
+	struct mutex lock;		/* see above */
+	bool all;
+	bool has_base;
+	u64 base;
+	struct mm_struct *mm;
+	struct task_struct *task;
+	bool lock_cap;
+	struct page *first;
+	struct xarray pages;
+	unsigned long pinned;
+	struct eventfd_ctx *ctx;
 };
 
 /**
@@ -144,6 +194,9 @@ struct vhost_mdev_vq {
  * @config_ctx: bound config eventfd, or NULL
  * @mem_ops: the front end's translator, or NULL
  * @mem_priv: argument for @mem_ops
+ * @can_log: VHOST_F_LOG_ALL is offered: a software parent whose every write
+ *	the translator sees, on a front end that offers it; fixed while open
+ * @log: the dirty log
  */
 struct vhost_mdev {
 	struct vmdev_device *vdev;
@@ -161,6 +214,8 @@ struct vhost_mdev {
 	struct eventfd_ctx *config_ctx;
 	const struct vhost_mdev_mem_ops *mem_ops;
 	void *mem_priv;
+	bool can_log;
+	struct vhost_mdev_log log;
 };
 
 /* vhost_mdev_uapi.c: the session and its ioctls */
@@ -178,6 +233,15 @@ int vhost_mdev_iotlb_msg(struct vhost_mdev *vm,
 			 const struct vhost_iotlb_msg *msg);
 int vhost_mdev_mmap_doorbell(struct vhost_mdev *vm, unsigned long index,
 			     struct vm_area_struct *vma);
+
+/* vhost_mdev_log.c: the dirty log */
+void vhost_mdev_log_init(struct vhost_mdev_log *log);
+void vhost_mdev_log_reset(struct vhost_mdev_log *log);
+void vhost_mdev_log_release(struct vhost_mdev_log *log);
+int vhost_mdev_log_write(struct vhost_mdev *vm, u64 addr, u64 len);
+int vhost_mdev_log_set_base(struct vhost_mdev_log *log, u64 base);
+void vhost_mdev_log_set_fd(struct vhost_mdev_log *log,
+			   struct eventfd_ctx *ctx);
 
 /**
  * struct vhost_mdev_iova - IOVA translation through VFIO (software parents)
@@ -246,6 +310,9 @@ struct vhost_mdev_iotlb {
 	struct list_head resv;
 	int prot;
 };
+
+/* vhost_mdev_cdev.c: the character device front end */
+extern bool vhost_mdev_cdev_dirty_log;
 
 /* vhost_mdev_iotlb.c: memory of the character device front end */
 extern const struct vmdev_as_ops vhost_mdev_iotlb_as_ops;

@@ -18,6 +18,11 @@
  *
  * The node and the VFIO device fd of the same device share one session:
  * whichever is opened first holds the device, the other fails with EBUSY.
+ *
+ * Dirty logging (VHOST_F_LOG_ALL) is offered here only when the
+ * administrator asks for it: upstream vhost-vdpa has none, and QEMU 7.2's
+ * shadow virtqueue (x-svq=on), upstream's way to migrate, refuses a device
+ * that offers the bit.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -40,6 +45,11 @@
 #define VHOST_MDEV_CDEV_MINORS		(MINORMASK + 1)
 /* How often a removal that waits for the user reminds it. */
 #define VHOST_MDEV_CDEV_NAG_INTERVAL	(10 * HZ)
+
+bool vhost_mdev_cdev_dirty_log;
+module_param_named(cdev_dirty_log, vhost_mdev_cdev_dirty_log, bool, 0644);
+MODULE_PARM_DESC(cdev_dirty_log,
+		 "Offer VHOST_F_LOG_ALL on the character devices of software devices opened from now on (QEMU's x-svq refuses it) (default: N)");
 
 static dev_t vhost_mdev_cdev_devt;
 static struct class *vhost_mdev_cdev_class;

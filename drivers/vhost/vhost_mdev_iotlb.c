@@ -177,6 +177,14 @@ static void vhost_mdev_iotlb_unlock(void *priv, int cookie)
 	srcu_read_unlock(&t->srcu, cookie);
 }
 
+/* Dirty logging: the session's log, in device addresses. */
+static int vhost_mdev_iotlb_log(void *priv, u64 addr, u64 len)
+{
+	struct vhost_mdev_iotlb *t = priv;
+
+	return vhost_mdev_log_write(t->vm, addr, len);
+}
+
 /*
  * Nothing here sleeps or pins on demand (UPDATE pinned everything), but
  * the translator does not claim .atomic: that is for a kernel driver that
@@ -191,6 +199,7 @@ const struct vmdev_as_ops vhost_mdev_iotlb_as_ops = {
 	.extent = vhost_mdev_iotlb_extent,
 	.lock = vhost_mdev_iotlb_lock,
 	.unlock = vhost_mdev_iotlb_unlock,
+	.log = vhost_mdev_iotlb_log,
 };
 
 /* Locked memory: VFIO's accounting, on the mm of the pages' owner */
@@ -736,6 +745,12 @@ static void vhost_mdev_iotlb_close(void *priv)
 		vhost_mdev_iotlb_detach(t);
 }
 
+/* The character device's choice: see vhost_mdev_cdev_dirty_log. */
+static bool vhost_mdev_iotlb_dirty_log(void *priv)
+{
+	return READ_ONCE(vhost_mdev_cdev_dirty_log);
+}
+
 const struct vhost_mdev_mem_ops vhost_mdev_iotlb_mem_ops = {
 	.backend_features = BIT_ULL(VHOST_BACKEND_F_IOTLB_MSG_V2) |
 			    BIT_ULL(VHOST_BACKEND_F_IOTLB_BATCH) |
@@ -747,6 +762,7 @@ const struct vhost_mdev_mem_ops vhost_mdev_iotlb_mem_ops = {
 	.release = vhost_mdev_iotlb_release,
 	.iova_range = vhost_mdev_iotlb_iova_range,
 	.iotlb_msg = vhost_mdev_iotlb_apply,
+	.dirty_log = vhost_mdev_iotlb_dirty_log,
 };
 
 /**

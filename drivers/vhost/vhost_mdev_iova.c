@@ -203,12 +203,21 @@ static void vhost_mdev_iova_unlock(void *priv, int cookie)
 	srcu_read_unlock(&t->srcu, cookie);
 }
 
+/* Dirty logging: the session's log, in device addresses. */
+static int vhost_mdev_iova_log(void *priv, u64 addr, u64 len)
+{
+	struct vhost_mdev_iova *t = priv;
+
+	return vhost_mdev_log_write(t->vm, addr, len);
+}
+
 const struct vmdev_as_ops vhost_mdev_iova_as_ops = {
 	.rw = vhost_mdev_iova_rw,
 	.map = vhost_mdev_iova_map,
 	.extent = vhost_mdev_iova_extent,
 	.lock = vhost_mdev_iova_lock,
 	.unlock = vhost_mdev_iova_unlock,
+	.log = vhost_mdev_iova_log,
 };
 
 /*

@@ -12,6 +12,11 @@
  * Eventfds are wired without any kernel thread: the kick eventfd's wait
  * queue entry rings the device from the wake-up itself, and the device's
  * callbacks signal the call, error and config eventfds directly.
+ *
+ * Dirty logging is vhost-net's (VHOST_F_LOG_ALL, VHOST_SET_LOG_BASE,
+ * VHOST_SET_LOG_FD, VHOST_VRING_F_LOG), on both front ends, for software
+ * parents, whose every write the core sees (vhost_mdev_log.c). It is not
+ * offered for a hardware function, whose DMA nothing here sees.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -171,6 +176,29 @@ static bool vhost_mdev_save_vq_states(struct vhost_mdev *vm)
 	return held;
 }
 
+static bool vhost_mdev_can_log(struct vhost_mdev *vm)
+{
+	return vm->can_log;
+}
+
+/*
+ * Turn logging of the device's writes on or off. Off: the core stops
+ * first, so that no write of a pass in flight is still logged after; on:
+ * the log takes them first. Called with @mutex held.
+ */
+static void vhost_mdev_set_log_all(struct vhost_mdev *vm, bool on)
+{
+	if (!vhost_mdev_can_log(vm) || vm->log.all == on)
+		return;
+	if (!on)
+		vmdev_as_set_logging(vm->vdev, false);
+	mutex_lock(&vm->log.lock);
+	vm->log.all = on;
+	mutex_unlock(&vm->log.lock);
+	if (on)
+		vmdev_as_set_logging(vm->vdev, true);
+}
+
 /*
  * Reset the device; the bindings stay, and so do the device's callbacks of
  * the bound eventfds, which a reset removes, even one that fails. Called
@@ -195,11 +223,16 @@ static int vhost_mdev_reset_locked(struct vhost_mdev *vm)
 	} else {
 		/* The device no longer touches memory: translations can go. */
 		vm->driver_ok = false;
-		for (i = 0; i < vm->nvqs; i++)
+		for (i = 0; i < vm->nvqs; i++) {
 			vm->vqs[i].enabled = false;
+			vm->vqs[i].addr_set = false;
+		}
 		vhost_mdev_update_running(vm);
 		if (vm->mem_ops)
 			vm->mem_ops->reset(vm->mem_priv);
+		/* The reset cleared the features, LOG_ALL with them. */
+		vhost_mdev_set_log_all(vm, false);
+		vhost_mdev_log_reset(&vm->log);
 	}
 
 	for (i = 0; i < vm->nvqs; i++)
@@ -390,6 +423,7 @@ static struct eventfd_ctx *vhost_mdev_ctx_fdget(int fd)
  */
 static void vhost_mdev_drop_owner(struct vhost_mdev *vm)
 {
+	vhost_mdev_log_release(&vm->log);
 	if (vm->mem_ops && vm->mem_ops->release)
 		vm->mem_ops->release(vm->mem_priv);
 	if (vm->owner) {
@@ -426,17 +460,38 @@ static long vhost_mdev_get_features(struct vhost_mdev *vm, u64 __user *argp)
 {
 	u64 features = vmdev_get_device_features(vm->vdev);
 
+	if (vhost_mdev_can_log(vm))
+		features |= BIT_ULL(VHOST_F_LOG_ALL);
 	return copy_to_user(argp, &features, sizeof(features)) ? -EFAULT : 0;
 }
 
+/*
+ * VHOST_F_LOG_ALL is ours, not the device's: it is taken out before the
+ * device sees the features. After FEATURES_OK it is the one bit that may
+ * still change, as vhost-net allows (QEMU turns logging on and off on a
+ * running device by setting the same features with and without it);
+ * anything else, the same features again included, stays -EBUSY.
+ */
 static long vhost_mdev_set_features(struct vhost_mdev *vm, u64 __user *argp)
 {
-	u64 features;
+	u64 features, dev_features;
+	bool log;
+	int ret;
 
 	if (copy_from_user(&features, argp, sizeof(features)))
 		return -EFAULT;
+	log = features & BIT_ULL(VHOST_F_LOG_ALL);
+	if (log && !vhost_mdev_can_log(vm))
+		return -EINVAL;
+	dev_features = features & ~BIT_ULL(VHOST_F_LOG_ALL);
 	/* -EBUSY after FEATURES_OK, -EINVAL for bits not offered. */
-	return vmdev_set_driver_features(vm->vdev, features);
+	ret = vmdev_set_driver_features(vm->vdev, dev_features);
+	if (ret == -EBUSY && log != vm->log.all &&
+	    dev_features == vmdev_get_driver_features(vm->vdev))
+		ret = 0;
+	if (!ret)
+		vhost_mdev_set_log_all(vm, log);
+	return ret;
 }
 
 static u64 vhost_mdev_backend_features(struct vhost_mdev *vm)
@@ -687,10 +742,19 @@ static long vhost_mdev_set_vring_num(struct vhost_mdev *vm,
 {
 	struct vhost_vring_state s;
 
+	int ret;
+
 	if (copy_from_user(&s, argp, sizeof(s)))
 		return -EFAULT;
 	/* -EINVAL unless a power of two within min/max; -EBUSY if ready. */
-	return vmdev_set_vq_num(vm->vdev, vq->idx, s.num);
+	ret = vmdev_set_vq_num(vm->vdev, vq->idx, s.num);
+	if (ret)
+		return ret;
+	/* The split used ring: flags, index, the entries, avail_event. */
+	mutex_lock(&vm->log.lock);
+	vq->used_size = 4 + sizeof(struct vring_used_elem) * (u64)s.num + 2;
+	mutex_unlock(&vm->log.lock);
+	return 0;
 }
 
 static long vhost_mdev_set_vring_base(struct vhost_mdev *vm,
@@ -745,17 +809,37 @@ static long vhost_mdev_set_vring_addr(struct vhost_mdev *vm,
 				      struct vhost_vring_addr __user *argp)
 {
 	struct vhost_vring_addr a;
+	int ret;
 
 	if (copy_from_user(&a, argp, sizeof(a)))
 		return -EFAULT;
 	if (a.flags & ~BIT(VHOST_VRING_F_LOG))
 		return -EOPNOTSUPP;
-	/* Dirty logging is not done here, but upstream checks the address. */
 	if (a.log_guest_addr & (VRING_USED_ALIGN_SIZE - 1))
 		return -EINVAL;
 	/* The addresses are IOVAs; the core checks their alignment. */
-	return vmdev_set_vq_address(vm->vdev, vq->idx, a.desc_user_addr,
-				    a.avail_user_addr, a.used_user_addr);
+	ret = vmdev_set_vq_address(vm->vdev, vq->idx, a.desc_user_addr,
+				   a.avail_user_addr, a.used_user_addr);
+	/*
+	 * A ready ring keeps its addresses; the same ones again only change
+	 * its logging, which is how QEMU starts and stops logging the used
+	 * ring of a running device.
+	 */
+	if (ret == -EBUSY && vq->addr_set && a.desc_user_addr == vq->desc_addr &&
+	    a.avail_user_addr == vq->avail_addr &&
+	    a.used_user_addr == vq->used_addr)
+		ret = 0;
+	if (ret)
+		return ret;
+	vq->addr_set = true;
+	vq->desc_addr = a.desc_user_addr;
+	vq->avail_addr = a.avail_user_addr;
+	mutex_lock(&vm->log.lock);
+	vq->used_addr = a.used_user_addr;
+	vq->log_used = a.flags & BIT(VHOST_VRING_F_LOG);
+	vq->log_addr = a.log_guest_addr;
+	mutex_unlock(&vm->log.lock);
+	return 0;
 }
 
 static long vhost_mdev_set_vring_kick(struct vhost_mdev *vm,
@@ -860,6 +944,38 @@ static long vhost_mdev_vring_ioctl(struct vhost_mdev *vm, unsigned int cmd,
 }
 
 /*
+ * VHOST_SET_LOG_BASE: where the dirty bitmap is. Offered with
+ * VHOST_F_LOG_ALL only: upstream vhost-vdpa has no log and refuses it.
+ */
+static long vhost_mdev_set_log_base(struct vhost_mdev *vm, u64 __user *argp)
+{
+	u64 base;
+
+	if (!vhost_mdev_can_log(vm))
+		return -ENOTTY;
+	if (copy_from_user(&base, argp, sizeof(base)))
+		return -EFAULT;
+	return vhost_mdev_log_set_base(&vm->log, base);
+}
+
+/* VHOST_SET_LOG_FD: the eventfd signalled after logging; -1 unbinds. */
+static long vhost_mdev_set_log_fd(struct vhost_mdev *vm, int __user *argp)
+{
+	struct eventfd_ctx *ctx;
+	int fd;
+
+	if (!vhost_mdev_can_log(vm))
+		return -ENOTTY;
+	if (get_user(fd, argp))
+		return -EFAULT;
+	ctx = vhost_mdev_ctx_fdget(fd);
+	if (IS_ERR(ctx))
+		return PTR_ERR(ctx);
+	vhost_mdev_log_set_fd(&vm->log, ctx);
+	return 0;
+}
+
+/*
  * The ioctls that upstream routes through vhost_dev_ioctl() and so reserves
  * to the owner (-EPERM for anyone else, before anything else is checked).
  */
@@ -877,6 +993,8 @@ static long vhost_mdev_owner_ioctl(struct vhost_mdev *vm, unsigned int cmd,
 	case VHOST_SET_VRING_KICK:
 	case VHOST_SET_VRING_CALL:
 	case VHOST_SET_VRING_ERR:
+	case VHOST_SET_LOG_BASE:
+	case VHOST_SET_LOG_FD:
 		break;
 	default:
 		return -ENOTTY;
@@ -890,6 +1008,10 @@ static long vhost_mdev_owner_ioctl(struct vhost_mdev *vm, unsigned int cmd,
 		return vhost_mdev_reset_owner(vm);
 	case VHOST_SET_MEM_TABLE:
 		return vhost_mdev_set_mem_table(vm, argp);
+	case VHOST_SET_LOG_BASE:
+		return vhost_mdev_set_log_base(vm, argp);
+	case VHOST_SET_LOG_FD:
+		return vhost_mdev_set_log_fd(vm, argp);
 	}
 	return vhost_mdev_vring_ioctl(vm, cmd, argp);
 }
@@ -1090,6 +1212,7 @@ void vhost_mdev_init(struct vhost_mdev *vm, struct vmdev_device *vdev)
 	vm->vdev = vdev;
 	mutex_init(&vm->mutex);
 	spin_lock_init(&vm->config_lock);
+	vhost_mdev_log_init(&vm->log);
 }
 
 /**
@@ -1099,6 +1222,7 @@ void vhost_mdev_init(struct vhost_mdev *vm, struct vmdev_device *vdev)
 void vhost_mdev_destroy(struct vhost_mdev *vm)
 {
 	WARN_ON(vm->open);
+	mutex_destroy(&vm->log.lock);
 	mutex_destroy(&vm->mutex);
 }
 
@@ -1168,6 +1292,10 @@ int vhost_mdev_open(struct vhost_mdev *vm,
 	vm->extra_backend_features = mem_ops ? mem_ops->backend_features : 0;
 	vm->backend_features = 0;
 	vm->driver_ok = false;
+	/* Only a device whose every write goes through the translator. */
+	vm->can_log = !vm->vdev->dma_dev && mem_ops && mem_ops->as_ops &&
+		      mem_ops->as_ops->log &&
+		      (!mem_ops->dirty_log || mem_ops->dirty_log(mem_priv));
 	/* The device is reset: no access can race with the change. */
 	if (!vm->vdev->dma_dev && mem_ops && mem_ops->as_ops)
 		vmdev_set_as(vm->vdev, mem_ops->as_ops, mem_priv);
@@ -1211,6 +1339,8 @@ void vhost_mdev_close(struct vhost_mdev *vm)
 		if (vm->mem_ops)
 			vm->mem_ops->reset(vm->mem_priv);
 	}
+	/* Whether or not the reset did, while the translator is known. */
+	vhost_mdev_set_log_all(vm, false);
 	vhost_mdev_unbind_all(vm);
 	vmdev_set_config_cb(vm->vdev, NULL);
 	vhost_mdev_drop_owner(vm);
@@ -1225,6 +1355,7 @@ void vhost_mdev_close(struct vhost_mdev *vm)
 	vm->mem_ops = NULL;
 	vm->mem_priv = NULL;
 	vm->extra_backend_features = 0;
+	vm->can_log = false;
 	vm->open = false;
 	vmdev_unclaim(vm->vdev);
 out:

@@ -9,6 +9,20 @@
  * and the device goes through the helpers here. With no translator
  * installed every access fails, which is what a device that was never set
  * up must see.
+ *
+ * Dirty logging (for a consumer whose translator has &vmdev_as_ops.log,
+ * turned on with vmdev_as_set_logging()) is done here, so that every
+ * software device logs without code of its own. A write through
+ * vmdev_as_write() is logged once it is done. A range mapped for writing
+ * is logged when it is mapped, so that its pages are marked before the
+ * device can publish what it writes there (a used index written later in
+ * the same section), and its pages are kept in a pending set to be logged
+ * again once no section of the device is in progress: the writes through
+ * the mapping are then done, and a reader that fetched and cleared the
+ * bits between the mapping and the writes sees them set again. Sections
+ * record into one of two sets; the last section to end switches sets and
+ * logs the old one, so a section that starts meanwhile never has its
+ * pages logged before its writes.
  */
 
 #include <linux/io.h>
@@ -16,6 +30,116 @@
 #include <linux/pfn.h>
 
 #include "vmdev_internal.h"
+
+/* The log's granule: vhost's page, whatever the CPU's. */
+#define VMDEV_AS_LOG_SHIFT	12
+
+int vmdev_as_log_init(struct vmdev_device *vdev)
+{
+	struct vmdev_as_log *l = &vdev->as_log;
+
+	spin_lock_init(&l->lock);
+	xa_init(&l->pending[0]);
+	xa_init(&l->pending[1]);
+	return init_srcu_struct(&l->srcu);
+}
+
+void vmdev_as_log_destroy(struct vmdev_device *vdev)
+{
+	struct vmdev_as_log *l = &vdev->as_log;
+
+	cleanup_srcu_struct(&l->srcu);
+	xa_destroy(&l->pending[0]);
+	xa_destroy(&l->pending[1]);
+}
+
+/**
+ * vmdev_as_set_logging - turn dirty logging of a device's writes on or off
+ * @vdev: the device
+ * @on: whether the core calls the translator's &vmdev_as_ops.log
+ *
+ * For a consumer whose translator has &vmdev_as_ops.log. Waits for every
+ * helper call and section that started before, so that when it returns
+ * every later write of the device is logged (@on), or none is recorded
+ * any more (!@on; pages already pending may still be passed to the
+ * translator, which must ignore them if it has nowhere to log them).
+ * Process context; may sleep.
+ */
+void vmdev_as_set_logging(struct vmdev_device *vdev, bool on)
+{
+	WRITE_ONCE(vdev->as_log.on, on);
+	synchronize_srcu(&vdev->as_log.srcu);
+}
+EXPORT_SYMBOL_GPL(vmdev_as_set_logging);
+
+static bool vmdev_as_logging(struct vmdev_device *vdev,
+			     const struct vmdev_as_ops *ops)
+{
+	return ops && ops->log && READ_ONCE(vdev->as_log.on);
+}
+
+/*
+ * A range mapped for writing: log it now and keep its pages pending until
+ * the device's sections are over. Called inside a section of @vdev, which
+ * keeps &vmdev_as_log.cur stable.
+ */
+static int vmdev_as_log_map(struct vmdev_device *vdev,
+			    const struct vmdev_as_ops *ops, u64 addr, u64 len)
+{
+	struct vmdev_as_log *l = &vdev->as_log;
+	struct xarray *set = &l->pending[READ_ONCE(l->cur)];
+	unsigned long pg = addr >> VMDEV_AS_LOG_SHIFT;
+	unsigned long last = (addr + len - 1) >> VMDEV_AS_LOG_SHIFT;
+	int ret;
+
+	ret = ops->log(vdev->as_priv, addr, len);
+	if (ret)
+		return ret;
+	for (; pg <= last; pg++) {
+		if (xa_load(set, pg))
+			continue;
+		ret = xa_err(xa_store(set, pg, xa_mk_value(0), GFP_KERNEL));
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * The device's last section ended: log the pending pages again, unless a
+ * section started meanwhile (its end will) or another caller is at it (it
+ * looks again when done).
+ */
+static void vmdev_as_log_flush(struct vmdev_device *vdev,
+			       const struct vmdev_as_ops *ops, void *priv)
+{
+	struct vmdev_as_log *l = &vdev->as_log;
+	unsigned long pg, flags;
+	struct xarray *set;
+	void *entry;
+
+	for (;;) {
+		spin_lock_irqsave(&l->lock, flags);
+		if (l->active || l->flushing || xa_empty(&l->pending[l->cur])) {
+			spin_unlock_irqrestore(&l->lock, flags);
+			return;
+		}
+		set = &l->pending[l->cur];
+		l->cur ^= 1;
+		l->flushing = true;
+		spin_unlock_irqrestore(&l->lock, flags);
+
+		/* Marked once already: this cannot run out of log. */
+		xa_for_each(set, pg, entry)
+			ops->log(priv, (u64)pg << VMDEV_AS_LOG_SHIFT,
+				 1 << VMDEV_AS_LOG_SHIFT);
+		xa_destroy(set);
+
+		spin_lock_irqsave(&l->lock, flags);
+		l->flushing = false;
+		spin_unlock_irqrestore(&l->lock, flags);
+	}
+}
 
 /**
  * vmdev_set_as - install the translator for a device's addresses
@@ -64,18 +188,26 @@ EXPORT_SYMBOL_GPL(vmdev_as_read);
  * @buf: source
  * @len: bytes to copy
  *
- * May sleep unless the consumer's translator says otherwise.
+ * May sleep unless the consumer's translator says otherwise. While dirty
+ * logging is on, the range is logged once written.
  *
- * Return: 0, or -EFAULT if any byte is not writable by the device.
+ * Return: 0, -EFAULT if any byte is not writable by the device, or the
+ * error of logging it (the bytes are then written but not logged).
  */
 int vmdev_as_write(struct vmdev_device *vdev, u64 addr, const void *buf,
 		   size_t len)
 {
 	const struct vmdev_as_ops *ops = vdev->as_ops;
+	int idx, ret;
 
 	if (!ops)
 		return -EFAULT;
-	return ops->rw(vdev->as_priv, addr, (void *)buf, len, true);
+	idx = srcu_read_lock(&vdev->as_log.srcu);
+	ret = ops->rw(vdev->as_priv, addr, (void *)buf, len, true);
+	if (!ret && len && vmdev_as_logging(vdev, ops))
+		ret = ops->log(vdev->as_priv, addr, len);
+	srcu_read_unlock(&vdev->as_log.srcu, idx);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(vmdev_as_write);
 
@@ -89,18 +221,28 @@ EXPORT_SYMBOL_GPL(vmdev_as_write);
  *
  * Translates the longest contiguous prefix of [@addr, @addr + @len).
  * Call between vmdev_as_lock() and vmdev_as_unlock(); the pointer is valid
- * until the unlock.
+ * until the unlock. While dirty logging is on, a range mapped for writing
+ * is logged now and again after the section (see the top of this file).
  *
- * Return: the length translated (at least 1), or -EFAULT.
+ * Return: the length translated (at least 1), -EFAULT, or the error of
+ * logging it.
  */
 ssize_t vmdev_as_map(struct vmdev_device *vdev, u64 addr, size_t len,
 		     bool write, void **kaddr)
 {
 	const struct vmdev_as_ops *ops = vdev->as_ops;
+	ssize_t n;
+	int ret;
 
 	if (!ops || !len)
 		return -EFAULT;
-	return ops->map(vdev->as_priv, addr, len, write, kaddr);
+	n = ops->map(vdev->as_priv, addr, len, write, kaddr);
+	if (n > 0 && write && vmdev_as_logging(vdev, ops)) {
+		ret = vmdev_as_log_map(vdev, ops, addr, n);
+		if (ret)
+			return ret;
+	}
+	return n;
 }
 EXPORT_SYMBOL_GPL(vmdev_as_map);
 
@@ -120,9 +262,10 @@ EXPORT_SYMBOL_GPL(vmdev_as_map);
  * asking again. Otherwise, or for an address outside the window, it is
  * vmdev_as_map(). Call between vmdev_as_lock() and vmdev_as_unlock(), and
  * forget the window at the unlock: the pointer and the window are valid
- * until then, no longer.
+ * until then, no longer. Logged as vmdev_as_map() is.
  *
- * Return: the length translated (at least 1), or -EFAULT.
+ * Return: the length translated (at least 1), -EFAULT, or the error of
+ * logging it.
  */
 ssize_t vmdev_as_map_window(struct vmdev_device *vdev,
 			    struct vmdev_as_window *win, u64 addr, size_t len,
@@ -132,13 +275,14 @@ ssize_t vmdev_as_map_window(struct vmdev_device *vdev,
 	void *start_kaddr;
 	ssize_t n;
 	u64 start;
+	int ret;
 
 	if (!ops || !len)
 		return -EFAULT;
 	if (!win->len || win->write != write || addr < win->addr ||
 	    addr - win->addr >= win->len) {
 		if (!ops->extent)
-			return ops->map(vdev->as_priv, addr, len, write, kaddr);
+			return vmdev_as_map(vdev, addr, len, write, kaddr);
 		n = ops->extent(vdev->as_priv, addr, write, &start,
 				&start_kaddr);
 		if (n < 0)
@@ -151,7 +295,14 @@ ssize_t vmdev_as_map_window(struct vmdev_device *vdev,
 		win->write = write;
 	}
 	*kaddr = win->kaddr + (addr - win->addr);
-	return min_t(u64, len, win->len - (addr - win->addr));
+	n = min_t(u64, len, win->len - (addr - win->addr));
+	/* Only what is handed out: the window may be all of the memory. */
+	if (write && vmdev_as_logging(vdev, ops)) {
+		ret = vmdev_as_log_map(vdev, ops, addr, n);
+		if (ret)
+			return ret;
+	}
+	return n;
 }
 EXPORT_SYMBOL_GPL(vmdev_as_map_window);
 
@@ -169,7 +320,17 @@ EXPORT_SYMBOL_GPL(vmdev_as_map_window);
  * may still be reaching the device).
  */
 void vmdev_as_lock(struct vmdev_device *vdev, struct vmdev_as_section *s)
+	__acquires(&vdev->as_log.srcu)
 {
+	struct vmdev_as_log *l = &vdev->as_log;
+	unsigned long flags;
+
+	s->vdev = vdev;
+	s->log_idx = srcu_read_lock(&l->srcu);
+	/* Any context: a device may answer a kernel driver from its kick. */
+	spin_lock_irqsave(&l->lock, flags);
+	l->active++;
+	spin_unlock_irqrestore(&l->lock, flags);
 	s->ops = READ_ONCE(vdev->as_ops);
 	s->priv = READ_ONCE(vdev->as_priv);
 	s->cookie = 0;
@@ -183,9 +344,21 @@ EXPORT_SYMBOL_GPL(vmdev_as_lock);
  * @s: what vmdev_as_lock() filled in
  */
 void vmdev_as_unlock(struct vmdev_as_section *s)
+	__releases(&s->vdev->as_log.srcu)
 {
+	struct vmdev_as_log *l = &s->vdev->as_log;
+	unsigned long flags;
+	bool last;
+
+	spin_lock_irqsave(&l->lock, flags);
+	last = !--l->active;
+	spin_unlock_irqrestore(&l->lock, flags);
+	/* Inside the translator's section: the pages are still there. */
+	if (last && s->ops && s->ops->log)
+		vmdev_as_log_flush(s->vdev, s->ops, s->priv);
 	if (s->ops && s->ops->unlock)
 		s->ops->unlock(s->priv, s->cookie);
+	srcu_read_unlock(&l->srcu, s->log_idx);
 }
 EXPORT_SYMBOL_GPL(vmdev_as_unlock);
 

@@ -92,6 +92,10 @@ struct vmdev_device *__vmdev_alloc_device(struct vmdev_parent *parent,
 	if (!vdev)
 		return ERR_PTR(-ENOMEM);
 
+	if (vmdev_as_log_init(vdev)) {
+		kfree(vdev);
+		return ERR_PTR(-ENOMEM);
+	}
 	vdev->parent = parent;
 	vdev->config = config;
 	mutex_init(&vdev->ops_lock);
@@ -104,6 +108,7 @@ EXPORT_SYMBOL_GPL(__vmdev_alloc_device);
 static void vmdev_free_device(struct vmdev_device *vdev)
 {
 	kfree(vdev->mgmt_name);
+	vmdev_as_log_destroy(vdev);
 	mutex_destroy(&vdev->lock);
 	mutex_destroy(&vdev->ops_lock);
 	kfree(vdev);

@@ -15,6 +15,10 @@ extern struct rw_semaphore vmdev_rwsem;
 extern struct list_head vmdev_parents;
 void vmdev_load_personality(enum vmdev_personality_id id);
 
+/* vmdev_as.c */
+int vmdev_as_log_init(struct vmdev_device *vdev);
+void vmdev_as_log_destroy(struct vmdev_device *vdev);
+
 /* vmdev_ops.c */
 int __vmdev_get_vq_stats(struct vmdev_device *vdev, u16 idx,
 			 struct vmdev_vq_stat *stats, unsigned int n);

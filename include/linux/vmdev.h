@@ -20,7 +20,10 @@
 #include <linux/mdev.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/srcu.h>
 #include <linux/types.h>
+#include <linux/xarray.h>
 
 struct vmdev_device;
 struct vmdev_parent;
@@ -373,6 +376,30 @@ struct vmdev_parent {
 };
 
 /**
+ * struct vmdev_as_log - the core's dirty logging state of a device
+ * @on: device writes are logged (vmdev_as_set_logging())
+ * @srcu: every helper call and vmdev_as_lock() section reads @on inside
+ *	it, so that a change of @on is complete for all of them
+ * @lock: protects @active, @cur and @flushing
+ * @active: vmdev_as_lock() sections of the device in progress
+ * @cur: which of @pending the sections record into
+ * @flushing: a set of @pending is being logged again
+ * @pending: device address pages (4 KiB) mapped for writing while logging,
+ *	logged again once no section is in progress (their writes are done)
+ *
+ * All private to the core: see vmdev_as.c.
+ */
+struct vmdev_as_log {
+	bool on;
+	struct srcu_struct srcu;
+	spinlock_t lock;		/* protects active, cur, flushing */
+	unsigned int active;
+	u8 cur;
+	bool flushing;
+	struct xarray pending[2];
+};
+
+/**
  * struct vmdev_device - one mediated device
  * @dev: the mdev's struct device (its sysfs directory is the device's)
  * @mdev: the mdev device
@@ -391,6 +418,7 @@ struct vmdev_parent {
  * @consumer_priv: the attached personality's per-device data
  * @as_ops: private to the core; see vmdev_set_as()
  * @as_priv: private to the core
+ * @as_log: private to the core; see vmdev_as_set_logging()
  * @mgmt_name: private to the core; the name the device was given through
  *	the management interface (vmdev_vdpa), or NULL
  * @node: private to the core
@@ -414,6 +442,7 @@ struct vmdev_device {
 	void *consumer_priv;
 	const struct vmdev_as_ops *as_ops;
 	void *as_priv;
+	struct vmdev_as_log as_log;
 	char *mgmt_name;
 	struct list_head node;
 };
@@ -441,6 +470,14 @@ struct vmdev_device {
  *	block each other (a device holds its own and its peer's at once),
  *	so an SRCU read section is the model.
  * @unlock: Optional. Counterpart of @lock, given its @cookie.
+ * @log: Optional. Record that the device wrote [@addr, @addr + @len)
+ *	(dirty logging, while the consumer turned it on with
+ *	vmdev_as_set_logging()). Called by the core after a write through
+ *	vmdev_as_write(), when a range is mapped for writing (before the
+ *	device can publish what it writes there) and again once every
+ *	section of the device has ended (after the writes through the
+ *	mapping). Returns 0 or a negative errno; an error fails the
+ *	device's access. May sleep: a translator that has it is not @atomic.
  * @atomic: @rw, @map, @lock and @unlock never sleep, so the device may
  *	reach this address space from atomic context, kick_vq included
  *	(physical addresses: nothing to pin). See vmdev_as_atomic().
@@ -458,22 +495,27 @@ struct vmdev_as_ops {
 			  void **kaddr);
 	int (*lock)(void *priv);
 	void (*unlock)(void *priv, int cookie);
+	int (*log)(void *priv, u64 addr, u64 len);
 	bool atomic;
 };
 
 /**
  * struct vmdev_as_section - a vmdev_as_lock() section
+ * @vdev: the device
  * @ops: the translator the section locked, or NULL
  * @priv: its argument
  * @cookie: what its &vmdev_as_ops.lock returned
+ * @log_idx: the section's &vmdev_as_log.srcu read lock
  *
  * Filled in by vmdev_as_lock(), owned by the device until it passes it to
  * vmdev_as_unlock().
  */
 struct vmdev_as_section {
+	struct vmdev_device *vdev;
 	const struct vmdev_as_ops *ops;
 	void *priv;
 	int cookie;
+	int log_idx;
 };
 
 /**
@@ -572,6 +614,7 @@ int vmdev_claim(struct vmdev_device *vdev);
 void vmdev_unclaim(struct vmdev_device *vdev);
 void vmdev_set_as(struct vmdev_device *vdev, const struct vmdev_as_ops *ops,
 		  void *priv);
+void vmdev_as_set_logging(struct vmdev_device *vdev, bool on);
 
 /*
  * Translator for physical addresses, for a kernel virtio driver that did
