@@ -99,6 +99,13 @@
 #                    most 6 and its last replies come from the
 #                    destination; QEMU's total time and downtime are
 #                    printed
+#   logmigrate     the same migration with the kernel's dirty log:
+#                    Debian's QEMU 7.2, -netdev vhost-vdpa without x-svq,
+#                    on devices whose character device offers
+#                    VHOST_F_LOG_ALL (vhost_mdev's cdev_dirty_log=1, every
+#                    feature kept): QEMU lets the migration go, gives the
+#                    device a log and reads it; the same checks, and
+#                    ftrace saw VHOST_SET_LOG_BASE and logged writes
 #   vfio           qemu L2 over vhost-vfio: "qemu", with the device's
 #                    mdev as the NIC's -netdev vhost-vfio backend (its
 #                    VFIO device fd, guest RAM mapped through the VFIO
@@ -157,8 +164,8 @@
 #
 # Environment: INTEROP_TARGETS (default "upstream mvnet vf"),
 # INTEROP_CASES (the case groups run where a target has them; default
-# "dpdk killed qemu ping svqping svqmigrate icmpecho vfio vfioping vfiotcp
-# vfiokill qtest vfioerrors"),
+# "dpdk killed qemu ping svqping svqmigrate logmigrate icmpecho vfio
+# vfioping vfiotcp vfiokill qtest vfioerrors"),
 # INTEROP_SECONDS (each timed run, default 5), L2_TIMEOUT (clients.sh),
 # L2_QEMU (the vhost-vfio QEMU: default ./qemu-system-x86_64 beside this
 # directory, as make check-interop puts it), QOS_TEST (its qos-test,
@@ -167,7 +174,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/clients.sh"
 
 TARGETS=${INTEROP_TARGETS:-upstream mvnet vf}
-CASES=${INTEROP_CASES:-dpdk killed qemu ping svqping svqmigrate icmpecho vfio vfioping vfiotcp vfiokill qtest vfioerrors}
+CASES=${INTEROP_CASES:-dpdk killed qemu ping svqping svqmigrate logmigrate icmpecho vfio vfioping vfiotcp vfiokill qtest vfioerrors}
 L2_QEMU=${L2_QEMU:-$HERE/../qemu-system-x86_64}
 QOS_TEST=${QOS_TEST:-$HERE/../qos-test}
 SECONDS_RUN=${INTEROP_SECONDS:-5}
@@ -218,8 +225,8 @@ upstream_down() {
 # any MAC.  Unlinked it is a loopback; its peer is a linked mvnet-virtio
 # device.
 mvnet_traits() {
-	cases="dpdk killed qemu ping svqping svqmigrate icmpecho vfio vfioping
-		vfiotcp vfiokill qtest vfioerrors"
+	cases="dpdk killed qemu ping svqping svqmigrate logmigrate icmpecho vfio
+		vfioping vfiotcp vfiokill qtest vfioerrors"
 	link=down foreign=deliver mq=2
 	module=vhost_mdev traffic=io
 }
@@ -1044,6 +1051,35 @@ case_svqmigrate() {
 	return $_sm_rc
 }
 
+# With the kernel's dirty log: Debian's QEMU 7.2, -netdev vhost-vdpa
+# without x-svq, on character devices that offer VHOST_F_LOG_ALL
+# (vhost_mdev's cdev_dirty_log): QEMU then neither blocks the migration
+# nor relays the rings, it gives the device its log (VHOST_SET_LOG_BASE)
+# and reads it.  That the device logged is seen in ftrace: its log calls
+# during the run.
+case_logmigrate() {
+	_lm_rc=0
+	_lm_param=/sys/module/vhost_mdev/parameters/cdev_dirty_log
+	_lm_t=/sys/kernel/tracing
+	[ -e "$_lm_t/trace" ] || mount -t tracefs nodev "$_lm_t" || return 1
+	echo 0 >"$_lm_t/tracing_on"
+	printf '%s\n' vhost_mdev_log_set_base vhost_mdev_log_write \
+		>"$_lm_t/set_ftrace_filter" || return 1
+	echo function >"$_lm_t/current_tracer"
+	: >"$_lm_t/trace"
+	echo 1 >"$_lm_t/tracing_on"
+	echo 1 >"$_lm_param" || return 1
+	migrate_case "" || _lm_rc=1
+	echo 0 >"$_lm_param"
+	echo 0 >"$_lm_t/tracing_on"
+	_lm_base=$(grep -c 'vhost_mdev_log_set_base' "$_lm_t/trace")
+	_lm_writes=$(grep -c 'vhost_mdev_log_write' "$_lm_t/trace")
+	echo "# kernel log: $_lm_base VHOST_SET_LOG_BASE, $_lm_writes logged writes (at least; the trace buffer may have wrapped)"
+	echo nop >"$_lm_t/current_tracer"
+	: >"$_lm_t/set_ftrace_filter"
+	[ "$_lm_rc" = 0 ] && [ "$_lm_base" -ge 1 ] && [ "$_lm_writes" -ge 1 ]
+}
+
 case_icmpecho() {
 	"${target}_peer_up" || { "${target}_peer_down"; return 1; }
 	_ci_rc=0
@@ -1119,6 +1155,8 @@ run_target() {
 		svqping) result "$target: qemu L2 ping, x-svq=on" case_svqping ;;
 		svqmigrate) result "$target: qemu L2 migrated, x-svq=on" \
 			case_svqmigrate ;;
+		logmigrate) result "$target: qemu L2 migrated, kernel dirty log" \
+			case_logmigrate ;;
 		vfio) result "$target: qemu L2 over vhost-vfio" over_vfio case_qemu ;;
 		vfioping) result "$target: qemu L2 ping over vhost-vfio" \
 			over_vfio case_ping ;;
