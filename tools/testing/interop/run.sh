@@ -108,7 +108,9 @@
 #                    device (a VFIO device still held would be EBUSY)
 #   vfioerrors     QEMU refuses, with exit 1 at once and the message
 #                    saying why: no such sysfsdev, not an mdev, neither
-#                    sysfsdev= nor fd=, fd= (not implemented), the same
+#                    sysfsdev= nor fd=, fd= without containerfd=,
+#                    containerfd= without fd=, a containerfd= that is no
+#                    VFIO container, the same
 #                    device twice, -only-migratable (migration is
 #                    blocked), queues= above the device's pairs, a
 #                    *-virtio device, the device open through its
@@ -121,8 +123,13 @@
 #                    guest reads is the device's, a frame goes round
 #                    byte for byte with an interrupt, the device's link
 #                    going down and up reaches the guest as configuration
-#                    interrupts, migration is refused; all 4 pass, none
-#                    skipped
+#                    interrupts, migration is refused; then, the device
+#                    opened as a management layer does (group, container
+#                    with a type1 IOMMU, device fd) and its fds inherited
+#                    by QEMU as fd= and containerfd=, the frame goes round
+#                    again, and bad fds are refused with their reason (no
+#                    container, no IOMMU set, no VFIO device, one fd
+#                    without the other); all 6 pass, none skipped
 #   icmpecho       testpmd in icmpecho forwarding on the node, pinged by
 #                    the peer's kernel interface: 3 of 3 answered, and
 #                    testpmd received and sent at least the 3 echoes and
@@ -559,8 +566,14 @@ case_vfioerrors() {
 	vfio_refused "/sys/class/net/lo is not a mediated device" \
 		-netdev vhost-vfio,id=n0,sysfsdev=/sys/class/net/lo || _ve_rc=1
 	vfio_refused "either sysfsdev= or fd=" -netdev vhost-vfio,id=n0 || _ve_rc=1
-	vfio_refused "fd= is not implemented" -netdev vhost-vfio,id=n0,fd=3 ||
+	# fd= takes the container too; stdin (/dev/null) is no container.
+	# The qtest (case qtest) gives real VFIO fds, good and bad.
+	vfio_refused "fd= needs containerfd=" -netdev vhost-vfio,id=n0,fd=3 ||
 		_ve_rc=1
+	vfio_refused "containerfd= goes with fd= only" \
+		-netdev "vhost-vfio,id=n0,sysfsdev=$_ve_dev,containerfd=0" || _ve_rc=1
+	vfio_refused "fd 0 is not a VFIO container" \
+		-netdev vhost-vfio,id=n0,fd=0,containerfd=0 || _ve_rc=1
 	vfio_refused "$_ve_dev is already attached" \
 		-netdev "vhost-vfio,id=n0,sysfsdev=$_ve_dev" \
 		-netdev "vhost-vfio,id=n1,sysfsdev=$_ve_dev" || _ve_rc=1
@@ -658,11 +671,12 @@ case_qtest() {
 	_cq_out=$(QTEST_QEMU_BINARY=$L2_QEMU \
 		QTEST_VHOST_VFIO_SYSFSDEV=/sys/bus/mdev/devices/$(basename "$node") \
 		timeout 300 "$QOS_TEST" --tap -m quick \
-		-p /x86_64/pc/i440FX-pcihost/pci-bus-pc/pci-bus/virtio-net-pci/virtio-net/virtio-net-tests/vhost-vfio 2>&1)
+		-p /x86_64/pc/i440FX-pcihost/pci-bus-pc/pci-bus/virtio-net-pci/virtio-net/virtio-net-tests/vhost-vfio \
+		-p /x86_64/vhost-vfio 2>&1)
 	_cq_rc=$?
 	echo "$_cq_out" | grep -E '^(ok|not ok|Bail out|ERROR)|\*\*' | sed 's/^/# qtest: /'
 	[ "$_cq_rc" = 0 ] &&
-		[ "$(echo "$_cq_out" | grep -c '^ok .*/vhost-vfio/')" = 4 ] &&
+		[ "$(echo "$_cq_out" | grep -c '^ok .*/vhost-vfio/')" = 6 ] &&
 		! echo "$_cq_out" | grep -qE '^not ok|# SKIP'
 }
 
