@@ -88,6 +88,13 @@
 #                    L2_QEMU; make check-interop builds it when these
 #                    cases are selected)
 #   vfioping       qemu L2 ping over vhost-vfio: "ping", the same way
+#   vfiofd         qemu L2 ping over vhost-vfio, the device opened as a
+#                    management layer does by vfio-fds (vfio-fds.c, beside
+#                    this directory as L2_VFIO_FDS): its group into a new
+#                    container with a type1 IOMMU, the device fd by the
+#                    UUID; QEMU inherits both (-netdev
+#                    vhost-vfio,fd=3,containerfd=4): "ping", 3 of 3
+#                    answered
 #   vfiotcp        qemu L2 TCP over vhost-vfio: the nested guest pings the
 #                    peer's kernel interface, sends it INTEROP_MIB MiB
 #                    (default 8) of random bytes over TCP, then receives
@@ -147,18 +154,19 @@
 # Environment: INTEROP_TARGETS (default "upstream mvnet vf"),
 # INTEROP_CASES (the case groups run where a target has them; default
 # "dpdk killed qemu ping svqping icmpecho vfio vfioping vfiotcp vfiokill
-# qtest vfioerrors"),
+# qtest vfioerrors vfiofd"),
 # INTEROP_SECONDS (each timed run, default 5), L2_TIMEOUT (clients.sh),
 # L2_QEMU (the vhost-vfio QEMU: default ./qemu-system-x86_64 beside this
 # directory, as make check-interop puts it), QOS_TEST (its qos-test,
-# likewise ./qos-test).
+# likewise ./qos-test), L2_VFIO_FDS (likewise ./vfio-fds).
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/clients.sh"
 
 TARGETS=${INTEROP_TARGETS:-upstream mvnet vf}
-CASES=${INTEROP_CASES:-dpdk killed qemu ping svqping icmpecho vfio vfioping vfiotcp vfiokill qtest vfioerrors}
+CASES=${INTEROP_CASES:-dpdk killed qemu ping svqping icmpecho vfio vfioping vfiotcp vfiokill qtest vfioerrors vfiofd}
 L2_QEMU=${L2_QEMU:-$HERE/../qemu-system-x86_64}
 QOS_TEST=${QOS_TEST:-$HERE/../qos-test}
+L2_VFIO_FDS=${L2_VFIO_FDS:-$HERE/../vfio-fds}
 SECONDS_RUN=${INTEROP_SECONDS:-5}
 BURSTS=4	# tx_first bursts of 32 frames
 # The other end of a wire: a kernel interface at PEER_ADDR in PEER_NS;
@@ -208,7 +216,7 @@ upstream_down() {
 # device.
 mvnet_traits() {
 	cases="dpdk killed qemu ping svqping icmpecho vfio vfioping vfiotcp
-		vfiokill qtest vfioerrors"
+		vfiokill qtest vfioerrors vfiofd"
 	link=down foreign=deliver mq=2
 	module=vhost_mdev traffic=io
 }
@@ -244,7 +252,7 @@ mvnet_peer_down() {
 # until its driver says otherwise.  What goes out is on the wire, nothing
 # comes back but what the other function sends.
 vf_traits() {
-	cases="icmpecho killed ping vfioping vfiotcp" link=down foreign=drop mq=
+	cases="icmpecho killed ping vfioping vfiotcp vfiofd" link=down foreign=drop mq=
 	module=vhost_mdev
 	traffic=txonly
 	# shellcheck disable=SC2046 # BDFs
@@ -499,6 +507,17 @@ over_vfio() {
 	"$1" || _ov_rc=1
 	L2_BACKEND=vhost-vdpa
 	return $_ov_rc
+}
+
+# $1 with the device opened by vfio-fds, QEMU given its fds.
+over_vfio_fd() {
+	vfio_qemu || return 1
+	[ -x "$L2_VFIO_FDS" ] || { echo "# no vfio-fds at $L2_VFIO_FDS"; return 1; }
+	L2_BACKEND=vhost-vfio-fd
+	_of_rc=0
+	"$1" || _of_rc=1
+	L2_BACKEND=vhost-vdpa
+	return $_of_rc
 }
 
 # FOLL_PIN pins held system-wide (acquired minus released).
@@ -917,6 +936,8 @@ run_target() {
 			case_vfiokill ;;
 		qtest) result "$target: vhost-vfio qtest" case_qtest ;;
 		vfioerrors) result "$target: vhost-vfio errors" case_vfioerrors ;;
+		vfiofd) result "$target: qemu L2 ping over vhost-vfio fds" \
+			over_vfio_fd case_ping ;;
 		vfiotcp) result "$target: qemu L2 TCP over vhost-vfio" \
 			case_vfiotcp ;;
 		icmpecho) result "$target: testpmd icmpecho" case_icmpecho "$node" ;;
