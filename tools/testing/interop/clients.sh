@@ -202,7 +202,7 @@ l2_boot() {
 		;;
 	vhost-vfio-fd)
 		_lb_qemu=$L2_QEMU
-		_lb_wrap="$L2_VFIO_FDS /sys/bus/mdev/devices/$(basename "$_lb_node") 3 4"
+		_lb_wrap="$L2_VFIO_FDS 4 /sys/bus/mdev/devices/$(basename "$_lb_node") 3 --"
 		_lb_netdev="vhost-vfio,id=vdpa0,fd=3,containerfd=4"
 		_lb_nic=$_lb_nic,page-per-vq=on
 		;;

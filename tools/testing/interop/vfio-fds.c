@@ -1,18 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * vfio-fds: open a vhost-mdev device the way a management layer does and
+ * vfio-fds: open vhost-mdev devices the way a management layer does and
  * run a command (QEMU) that inherits the device and container fds.
  *
- *   vfio-fds SYSFSDEV DEVICE_FD CONTAINER_FD COMMAND [ARG]...
+ *   vfio-fds CONTAINER_FD SYSFSDEV DEVICE_FD [SYSFSDEV DEVICE_FD]... \
+ *	-- COMMAND [ARG]...
  *
- * The IOMMU group of SYSFSDEV (its own iommu_group link, or its parent
- * function's) joins a new VFIO container, whose IOMMU is set to type1 v2;
- * the device fd is got from the group by the mdev's name, its UUID. The
- * device fd becomes DEVICE_FD and the container CONTAINER_FD, both kept
- * open across exec; the group fd is closed (the device fd keeps the group
- * in the container). Then COMMAND runs in this process, for example
+ * A new VFIO container gets the IOMMU group of each SYSFSDEV (its own
+ * iommu_group link, or its parent function's), and its IOMMU is set to
+ * type1 v2 with the first; each device fd is got from its group by the
+ * mdev's name, its UUID. The container becomes fd CONTAINER_FD and each
+ * device fd its DEVICE_FD, all kept open across exec; the group fds are
+ * closed (a device fd keeps its group in the container). Then COMMAND
+ * runs in this process, for example
  *
- *   vfio-fds /sys/bus/mdev/devices/$UUID 3 4 qemu-system-x86_64 ... \
+ *   vfio-fds 4 /sys/bus/mdev/devices/$UUID 3 -- qemu-system-x86_64 ... \
  *	-netdev vhost-vfio,id=n0,fd=3,containerfd=4 ...
  *
  * Exit status 2 and a message when a step fails, naming the step.
@@ -29,6 +31,7 @@
 #include <linux/vfio.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define MAX_DEVICES 8
 
 static void die(const char *what, const char *arg)
 {
@@ -86,30 +89,39 @@ static void place(int fd, int want, const char *what)
 		die("fcntl of the", what);
 }
 
-int main(int argc, char **argv)
+/* Whether @v is among the @n ints of @a */
+static int memchr_int(const int *a, int n, int v)
+{
+	while (n--)
+		if (a[n] == v)
+			return 1;
+	return 0;
+}
+
+/* The fd number @arg, from 3 to 63 */
+static int fd_number(const char *arg)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(arg, &end, 10);
+	if (errno || *end || n < 3 || n > 63) {
+		errno = EINVAL;
+		die("not an fd from 3 to 63:", arg);
+	}
+	return n;
+}
+
+/* The group of @sysfsdev into @container, set up with the first group */
+static int open_device(const char *sysfsdev, int container, int first)
 {
 	struct vfio_group_status status = { .argsz = sizeof(status) };
 	char path[PATH_MAX], uuid[PATH_MAX];
-	int container, group, device, device_at, container_at;
+	int group, device;
 
-	if (argc < 5) {
-		fprintf(stderr,
-			"usage: vfio-fds SYSFSDEV DEVICE_FD CONTAINER_FD COMMAND [ARG]...\n");
-		return 2;
-	}
-	device_at = atoi(argv[2]);
-	container_at = atoi(argv[3]);
-	if (device_at < 3 || container_at < 3 || device_at >= 64 ||
-	    container_at >= 64 || device_at == container_at) {
-		fprintf(stderr, "vfio-fds: the fds must differ, from 3 to 63\n");
-		return 2;
-	}
-	snprintf(uuid, sizeof(uuid), "%s", argv[1]);
-	snprintf(path, sizeof(path), "/dev/vfio/%ld", group_of(argv[1]));
-
-	container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
-	if (container < 0)
-		die("open", "/dev/vfio/vfio");
+	snprintf(uuid, sizeof(uuid), "%s", sysfsdev);
+	snprintf(path, sizeof(path), "/dev/vfio/%ld", group_of(sysfsdev));
 	group = open(path, O_RDWR | O_CLOEXEC);
 	if (group < 0)
 		die("open", path);
@@ -121,20 +133,58 @@ int main(int argc, char **argv)
 	}
 	if (ioctl(group, VFIO_GROUP_SET_CONTAINER, &container))
 		die("VFIO_GROUP_SET_CONTAINER", path);
-	if (ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
+	if (first && ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
 		die("VFIO_SET_IOMMU", "VFIO_TYPE1v2_IOMMU");
 	device = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, basename(uuid));
 	if (device < 0)
-		die("VFIO_GROUP_GET_DEVICE_FD", argv[1]);
+		die("VFIO_GROUP_GET_DEVICE_FD", sysfsdev);
+	/* The device fd keeps its group in the container */
 	close(group);
+	return away(device, "device fd");
+}
 
-	/* Out of the way of each other's place first */
-	device = away(device, "device fd");
+int main(int argc, char **argv)
+{
+	int devices[MAX_DEVICES], device_at[MAX_DEVICES];
+	int container, container_at, n = 0, i;
+
+	if (argc < 6) {
+		fputs("usage: vfio-fds CONTAINER_FD SYSFSDEV DEVICE_FD\n", stderr);
+		fputs("       [SYSFSDEV DEVICE_FD]... -- COMMAND [ARG]...\n", stderr);
+		return 2;
+	}
+	/* The numbers first: nothing is opened for a wrong command line */
+	container_at = fd_number(argv[1]);
+	for (i = 2; i + 1 < argc && strcmp(argv[i], "--"); i += 2) {
+		if (n == MAX_DEVICES) {
+			errno = E2BIG;
+			die("too many devices at", argv[i]);
+		}
+		device_at[n] = fd_number(argv[i + 1]);
+		if (device_at[n] == container_at ||
+		    memchr_int(device_at, n, device_at[n])) {
+			errno = EINVAL;
+			die("fd given twice:", argv[i + 1]);
+		}
+		n++;
+	}
+	if (i + 1 >= argc || strcmp(argv[i], "--")) {
+		errno = EINVAL;
+		die("no command after", "--");
+	}
+
+	container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+	if (container < 0)
+		die("open", "/dev/vfio/vfio");
 	container = away(container, "container fd");
-	place(device, device_at, "device fd");
-	place(container, container_at, "container fd");
+	for (i = 0; i < n; i++)
+		devices[i] = open_device(argv[2 + 2 * i], container, !i);
 
-	execvp(argv[4], argv + 4);
-	die("exec", argv[4]);
+	place(container, container_at, "container fd");
+	for (i = 0; i < n; i++)
+		place(devices[i], device_at[i], "device fd");
+
+	execvp(argv[3 + 2 * n], argv + 3 + 2 * n);
+	die("exec", argv[3 + 2 * n]);
 	return 2;
 }
