@@ -57,7 +57,7 @@ build_upstream() {
 want_qemu() {
 	case " ${INTEROP_CASES:-vfio} " in
 	*" vfio "* | *" vfioping "* | *" vfiotcp "* | *" vfiokill "*) return 0 ;;
-	*" qtest "* | *" vfioerrors "*) return 0 ;;
+	*" qtest "* | *" vfioerrors "* | *" vfiofd "*) return 0 ;;
 	esac
 	return 1
 }
@@ -70,6 +70,9 @@ build_qemu() {
 	strip -o "$BUILD/interop/qemu-system-x86_64" "$bin"
 	bin=$(scripts/qemu.sh qtest) || return 1
 	strip -o "$BUILD/interop/qos-test" "$bin"
+	# Case vfiofd's management layer: opens the device, runs QEMU
+	${CC:-cc} -O2 -Wall -Wextra -Werror -o "$BUILD/interop/vfio-fds" \
+		tools/testing/interop/vfio-fds.c
 }
 
 build_selftests() {
@@ -87,7 +90,7 @@ run_vm() {
 	ko=$(scripts/upstream-vdpa.sh ko | tr '\n' ' ')
 	bundle=$(tools/testing/interop/bundle.sh)
 	! want_qemu || qemu=(--file "$BUILD/interop/qemu-system-x86_64"
-		--file "$BUILD/interop/qos-test")
+		--file "$BUILD/interop/qos-test" --file "$BUILD/interop/vfio-fds")
 	stage "VM: the clients against each target"
 	# 2 GiB: the clients' archive unpacked (~130 MiB), DPDK's 128 MiB of
 	# huge pages, the nested guest's 256 MiB.

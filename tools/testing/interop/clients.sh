@@ -177,9 +177,13 @@ pair() {
 # QEMU is L2_QEMU, the project's build of the series in tools/qemu/
 # (Debian's has no vhost-vfio); page-per-vq=on gives each ring a doorbell
 # page of its own, which a vmdev_vf function's doorbells need to become
-# host notifiers.  L2_NIC_OPTS adds options to the NIC (mq=on,vectors=N),
-# L2_NETDEV_OPTS to the backend (x-svq=on), L2_QEMU_ARGS more QEMU
-# arguments (words: a monitor, -incoming).
+# host notifiers.  With L2_BACKEND=vhost-vfio-fd the same device is
+# opened as a management layer would, by L2_VFIO_FDS (vfio-fds.c, built
+# beside this directory), which runs QEMU with the device fd as fd 3 and
+# its container as fd 4: -netdev vhost-vfio,fd=3,containerfd=4.
+# L2_NIC_OPTS adds options to the NIC (mq=on,vectors=N), L2_NETDEV_OPTS
+# to the backend (x-svq=on), L2_QEMU_ARGS more QEMU arguments (words: a
+# monitor, -incoming).
 l2_boot() {
 	_lb_node=$1
 	shift
@@ -188,19 +192,29 @@ l2_boot() {
 		_lb_args="$_lb_args interop.$_lb_kv"
 	done
 	_lb_qemu=qemu-system-x86_64
+	_lb_wrap=
 	_lb_netdev="vhost-vdpa,vhostdev=$_lb_node,id=vdpa0"
 	_lb_nic=virtio-net-pci,netdev=vdpa0,romfile=
-	if [ "${L2_BACKEND:-vhost-vdpa}" = vhost-vfio ]; then
+	case ${L2_BACKEND:-vhost-vdpa} in
+	vhost-vfio)
 		_lb_qemu=$L2_QEMU
 		_lb_netdev="vhost-vfio,id=vdpa0,sysfsdev=/sys/bus/mdev/devices/$(basename "$_lb_node")"
 		_lb_nic=$_lb_nic,page-per-vq=on
-	fi
+		;;
+	vhost-vfio-fd)
+		_lb_qemu=$L2_QEMU
+		_lb_wrap="$L2_VFIO_FDS 4 /sys/bus/mdev/devices/$(basename "$_lb_node") 3 --"
+		_lb_netdev="vhost-vfio,id=vdpa0,fd=3,containerfd=4"
+		_lb_nic=$_lb_nic,page-per-vq=on
+		;;
+	esac
 	[ -z "${L2_NIC_OPTS:-}" ] || _lb_nic=$_lb_nic,$L2_NIC_OPTS
 	[ -z "${L2_NETDEV_OPTS:-}" ] || _lb_netdev=$_lb_netdev,$L2_NETDEV_OPTS
 	ulimit -l unlimited
 	_lb_start=$(date +%s)
 	: >"$L2_LOG"
-	timeout "${L2_TIMEOUT:-900}" "$_lb_qemu" -accel tcg -cpu max \
+	# shellcheck disable=SC2086 # _lb_wrap: a command and its words, or none
+	timeout "${L2_TIMEOUT:-900}" $_lb_wrap "$_lb_qemu" -accel tcg -cpu max \
 		-m 256M -smp 1 -machine q35 -nodefaults -no-user-config \
 		-display none -no-reboot \
 		-kernel "$L2_DIR/vmlinux" -initrd "$L2_DIR/initrd" \

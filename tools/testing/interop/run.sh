@@ -113,6 +113,16 @@
 #                    L2_QEMU; make check-interop builds it when these
 #                    cases are selected)
 #   vfioping       qemu L2 ping over vhost-vfio: "ping", the same way
+#   vfiofd         qemu L2 ping over vhost-vfio, the device opened as a
+#                    management layer does by vfio-fds (vfio-fds.c, beside
+#                    this directory as L2_VFIO_FDS): its group into a new
+#                    container with a type1 IOMMU, the device fd by the
+#                    UUID; QEMU inherits both (-netdev
+#                    vhost-vfio,fd=3,containerfd=4): "ping", 3 of 3
+#                    answered.  On mvnet first two devices in one
+#                    container, both netdevs given the same containerfd=:
+#                    QEMU starts (guest RAM mapped once) and quits
+#                    cleanly, and the device opens again
 #   vfiotcp        qemu L2 TCP over vhost-vfio: the nested guest pings the
 #                    peer's kernel interface, sends it INTEROP_MIB MiB
 #                    (default 8) of random bytes over TCP, then receives
@@ -133,7 +143,9 @@
 #                    device (a VFIO device still held would be EBUSY)
 #   vfioerrors     QEMU refuses, with exit 1 at once and the message
 #                    saying why: no such sysfsdev, not an mdev, neither
-#                    sysfsdev= nor fd=, fd= (not implemented), the same
+#                    sysfsdev= nor fd=, fd= without containerfd=,
+#                    containerfd= without fd=, a containerfd= that is no
+#                    VFIO container, the same
 #                    device twice, -only-migratable (migration is
 #                    blocked), queues= above the device's pairs, a
 #                    *-virtio device, the device open through its
@@ -146,8 +158,13 @@
 #                    guest reads is the device's, a frame goes round
 #                    byte for byte with an interrupt, the device's link
 #                    going down and up reaches the guest as configuration
-#                    interrupts, migration is refused; all 4 pass, none
-#                    skipped
+#                    interrupts, migration is refused; then, the device
+#                    opened as a management layer does (group, container
+#                    with a type1 IOMMU, device fd) and its fds inherited
+#                    by QEMU as fd= and containerfd=, the frame goes round
+#                    again, and bad fds are refused with their reason (no
+#                    container, no IOMMU set, no VFIO device, one fd
+#                    without the other); all 6 pass, none skipped
 #   icmpecho       testpmd in icmpecho forwarding on the node, pinged by
 #                    the peer's kernel interface: 3 of 3 answered, and
 #                    testpmd received and sent at least the 3 echoes and
@@ -165,18 +182,19 @@
 # Environment: INTEROP_TARGETS (default "upstream mvnet vf"),
 # INTEROP_CASES (the case groups run where a target has them; default
 # "dpdk killed qemu ping svqping svqmigrate logmigrate icmpecho vfio
-# vfioping vfiotcp vfiokill qtest vfioerrors"),
+# vfioping vfiotcp vfiokill qtest vfioerrors vfiofd"),
 # INTEROP_SECONDS (each timed run, default 5), L2_TIMEOUT (clients.sh),
 # L2_QEMU (the vhost-vfio QEMU: default ./qemu-system-x86_64 beside this
 # directory, as make check-interop puts it), QOS_TEST (its qos-test,
-# likewise ./qos-test).
+# likewise ./qos-test), L2_VFIO_FDS (likewise ./vfio-fds).
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/clients.sh"
 
 TARGETS=${INTEROP_TARGETS:-upstream mvnet vf}
-CASES=${INTEROP_CASES:-dpdk killed qemu ping svqping svqmigrate logmigrate icmpecho vfio vfioping vfiotcp vfiokill qtest vfioerrors}
+CASES=${INTEROP_CASES:-dpdk killed qemu ping svqping svqmigrate logmigrate icmpecho vfio vfioping vfiotcp vfiokill qtest vfioerrors vfiofd}
 L2_QEMU=${L2_QEMU:-$HERE/../qemu-system-x86_64}
 QOS_TEST=${QOS_TEST:-$HERE/../qos-test}
+L2_VFIO_FDS=${L2_VFIO_FDS:-$HERE/../vfio-fds}
 SECONDS_RUN=${INTEROP_SECONDS:-5}
 BURSTS=4	# tx_first bursts of 32 frames
 # The other end of a wire: a kernel interface at PEER_ADDR in PEER_NS;
@@ -226,7 +244,7 @@ upstream_down() {
 # device.
 mvnet_traits() {
 	cases="dpdk killed qemu ping svqping svqmigrate logmigrate icmpecho vfio
-		vfioping vfiotcp vfiokill qtest vfioerrors"
+		vfioping vfiotcp vfiokill qtest vfioerrors vfiofd"
 	link=down foreign=deliver mq=2
 	module=vhost_mdev traffic=io
 }
@@ -262,7 +280,7 @@ mvnet_peer_down() {
 # until its driver says otherwise.  What goes out is on the wire, nothing
 # comes back but what the other function sends.
 vf_traits() {
-	cases="icmpecho killed ping vfioping vfiotcp" link=down foreign=drop mq=
+	cases="icmpecho killed ping vfioping vfiotcp vfiofd" link=down foreign=drop mq=
 	module=vhost_mdev
 	traffic=txonly
 	# shellcheck disable=SC2046 # BDFs
@@ -519,6 +537,47 @@ over_vfio() {
 	return $_ov_rc
 }
 
+# $1 with the device opened by vfio-fds, QEMU given its fds.
+over_vfio_fd() {
+	vfio_qemu || return 1
+	[ -x "$L2_VFIO_FDS" ] || { echo "# no vfio-fds at $L2_VFIO_FDS"; return 1; }
+	L2_BACKEND=vhost-vfio-fd
+	_of_rc=0
+	"$1" || _of_rc=1
+	L2_BACKEND=vhost-vdpa
+	return $_of_rc
+}
+
+# Two devices in one container, as a management layer may give them: one
+# containerfd= for both netdevs.  QEMU maps guest RAM into it once (a
+# second mapping of the same IOVAs would fail, EEXIST), starts, quits;
+# then the node's device opens again.
+vfiofd_shared() {
+	_vs_second=7e3c1d40-5a2b-4f6e-9c1d-0000000000a3
+	echo "$_vs_second" >"$MVNET_TYPES/mvnet-vhost/create" || return 1
+	echo quit | "$L2_VFIO_FDS" 5 "$MDEV/$(basename "$node")" 3 \
+		"$MDEV/$_vs_second" 4 -- "$L2_QEMU" -S -nodefaults \
+		-no-user-config -display none -machine q35 -accel tcg -m 64M \
+		-monitor stdio \
+		-netdev vhost-vfio,id=n0,fd=3,containerfd=5 \
+		-device virtio-net-pci,netdev=n0,romfile= \
+		-netdev vhost-vfio,id=n1,fd=4,containerfd=5 \
+		-device virtio-net-pci,netdev=n1,romfile= >/dev/null
+	_vs_rc=$?
+	echo "# two devices, one container: QEMU exit $_vs_rc"
+	echo 1 >"$MDEV/$_vs_second/remove" || _vs_rc=1
+	[ "$_vs_rc" = 0 ] && vfio_opens
+}
+
+case_vfiofd() {
+	_cf_rc=0
+	if [ "$target" = mvnet ]; then
+		vfio_qemu && [ -x "$L2_VFIO_FDS" ] && vfiofd_shared || _cf_rc=1
+	fi
+	over_vfio_fd case_ping || _cf_rc=1
+	return $_cf_rc
+}
+
 # FOLL_PIN pins held system-wide (acquired minus released).
 pins_held() {
 	awk '$1 == "nr_foll_pin_acquired" { a = $2 }
@@ -584,8 +643,14 @@ case_vfioerrors() {
 	vfio_refused "/sys/class/net/lo is not a mediated device" \
 		-netdev vhost-vfio,id=n0,sysfsdev=/sys/class/net/lo || _ve_rc=1
 	vfio_refused "either sysfsdev= or fd=" -netdev vhost-vfio,id=n0 || _ve_rc=1
-	vfio_refused "fd= is not implemented" -netdev vhost-vfio,id=n0,fd=3 ||
+	# fd= takes the container too; stdin (/dev/null) is no container.
+	# The qtest (case qtest) gives real VFIO fds, good and bad.
+	vfio_refused "fd= needs containerfd=" -netdev vhost-vfio,id=n0,fd=3 ||
 		_ve_rc=1
+	vfio_refused "containerfd= goes with fd= only" \
+		-netdev "vhost-vfio,id=n0,sysfsdev=$_ve_dev,containerfd=0" || _ve_rc=1
+	vfio_refused "fd 0 is not a VFIO container" \
+		-netdev vhost-vfio,id=n0,fd=0,containerfd=0 || _ve_rc=1
 	vfio_refused "$_ve_dev is already attached" \
 		-netdev "vhost-vfio,id=n0,sysfsdev=$_ve_dev" \
 		-netdev "vhost-vfio,id=n1,sysfsdev=$_ve_dev" || _ve_rc=1
@@ -683,11 +748,12 @@ case_qtest() {
 	_cq_out=$(QTEST_QEMU_BINARY=$L2_QEMU \
 		QTEST_VHOST_VFIO_SYSFSDEV=/sys/bus/mdev/devices/$(basename "$node") \
 		timeout 300 "$QOS_TEST" --tap -m quick \
-		-p /x86_64/pc/i440FX-pcihost/pci-bus-pc/pci-bus/virtio-net-pci/virtio-net/virtio-net-tests/vhost-vfio 2>&1)
+		-p /x86_64/pc/i440FX-pcihost/pci-bus-pc/pci-bus/virtio-net-pci/virtio-net/virtio-net-tests/vhost-vfio \
+		-p /x86_64/vhost-vfio 2>&1)
 	_cq_rc=$?
 	echo "$_cq_out" | grep -E '^(ok|not ok|Bail out|ERROR)|\*\*' | sed 's/^/# qtest: /'
 	[ "$_cq_rc" = 0 ] &&
-		[ "$(echo "$_cq_out" | grep -c '^ok .*/vhost-vfio/')" = 4 ] &&
+		[ "$(echo "$_cq_out" | grep -c '^ok .*/vhost-vfio/')" = 6 ] &&
 		! echo "$_cq_out" | grep -qE '^not ok|# SKIP'
 }
 
@@ -1164,6 +1230,8 @@ run_target() {
 			case_vfiokill ;;
 		qtest) result "$target: vhost-vfio qtest" case_qtest ;;
 		vfioerrors) result "$target: vhost-vfio errors" case_vfioerrors ;;
+		vfiofd) result "$target: qemu L2 ping over vhost-vfio fds" \
+			case_vfiofd ;;
 		vfiotcp) result "$target: qemu L2 TCP over vhost-vfio" \
 			case_vfiotcp ;;
 		icmpecho) result "$target: testpmd icmpecho" case_icmpecho "$node" ;;
