@@ -49,7 +49,7 @@
 bool vhost_mdev_cdev_dirty_log;
 module_param_named(cdev_dirty_log, vhost_mdev_cdev_dirty_log, bool, 0644);
 MODULE_PARM_DESC(cdev_dirty_log,
-		 "Offer VHOST_F_LOG_ALL on the character devices of software devices opened from now on (QEMU's x-svq refuses it) (default: N)");
+		 "Offer VHOST_F_LOG_ALL on the character devices of software devices opened from now on (QEMU's x-svq refuses it; QEMU 7.2 sizes the log too small for guests with display RAM: see the uAPI guide) (default: N)");
 
 static dev_t vhost_mdev_cdev_devt;
 static struct class *vhost_mdev_cdev_class;

@@ -102,10 +102,13 @@
 #   logmigrate     the same migration with the kernel's dirty log:
 #                    Debian's QEMU 7.2, -netdev vhost-vdpa without x-svq,
 #                    on devices whose character device offers
-#                    VHOST_F_LOG_ALL (vhost_mdev's cdev_dirty_log=1, every
-#                    feature kept): QEMU lets the migration go, gives the
-#                    device a log and reads it; the same checks, and
-#                    ftrace saw VHOST_SET_LOG_BASE and logged writes
+#                    VHOST_F_LOG_ALL (vhost_mdev's cdev_dirty_log=1) and
+#                    that have no control queue (7.2 reads the queue
+#                    pairs' state before it stops a device with one, and
+#                    does not restore its settings): QEMU lets the
+#                    migration go, gives the device a log and reads it;
+#                    the same checks, and ftrace saw VHOST_SET_LOG_BASE
+#                    and logged writes
 #   vfio           qemu L2 over vhost-vfio: "qemu", with the device's
 #                    mdev as the NIC's -netdev vhost-vfio backend (its
 #                    VFIO device fd, guest RAM mapped through the VFIO
@@ -1126,6 +1129,15 @@ case_svqmigrate() {
 case_logmigrate() {
 	_lm_rc=0
 	_lm_param=/sys/module/vhost_mdev/parameters/cdev_dirty_log
+	_lm_feat=$MDEV/$mvnet_uuid/device_features
+	_lm_all=$(cat "$_lm_feat") || return 1
+	# No control queue (nor what needs it: CTRL_RX, MQ, CTRL_MAC_ADDR):
+	# QEMU 7.2 reads the queue pairs' state before it stops a device
+	# that has one, and does not restore its settings on the destination.
+	_lm_nocvq=$(printf '0x%016x' $((_lm_all & ~((1 << 17) | (1 << 18) |
+		(1 << 22) | (1 << 23)))))
+	echo "$_lm_nocvq" >"$_lm_feat" || return 1
+	MIG_DST_FEATURES=$_lm_nocvq
 	_lm_t=/sys/kernel/tracing
 	[ -e "$_lm_t/trace" ] || mount -t tracefs nodev "$_lm_t" || return 1
 	echo 0 >"$_lm_t/tracing_on"
@@ -1137,6 +1149,8 @@ case_logmigrate() {
 	echo 1 >"$_lm_param" || return 1
 	migrate_case "" || _lm_rc=1
 	echo 0 >"$_lm_param"
+	MIG_DST_FEATURES=
+	echo "$_lm_all" >"$_lm_feat" || _lm_rc=1
 	echo 0 >"$_lm_t/tracing_on"
 	_lm_base=$(grep -c 'vhost_mdev_log_set_base' "$_lm_t/trace")
 	_lm_writes=$(grep -c 'vhost_mdev_log_write' "$_lm_t/trace")
