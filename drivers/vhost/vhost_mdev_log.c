@@ -75,12 +75,16 @@ static void vhost_mdev_log_unpin(struct vhost_mdev_log *log)
 	struct page *page;
 
 	lockdep_assert_held(&log->lock);
+	/*
+	 * Dirty: the bits went in through the kernel mapping, which the
+	 * page tables do not see, and a shared log may be file backed.
+	 */
 	if (log->first) {
-		unpin_user_page(log->first);
+		unpin_user_pages_dirty_lock(&log->first, 1, true);
 		log->first = NULL;
 	}
 	xa_for_each(&log->pages, idx, page)
-		unpin_user_page(page);
+		unpin_user_pages_dirty_lock(&page, 1, true);
 	xa_destroy(&log->pages);
 	/* A dead mm's counter no longer matters (VFIO skips it too). */
 	if (log->pinned && mmget_not_zero(log->mm)) {
