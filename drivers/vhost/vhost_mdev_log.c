@@ -163,11 +163,15 @@ static struct page *vhost_mdev_log_pin(struct vhost_mdev_log *log,
 	if (page)
 		return page;
 
+	/*
+	 * The owner may be exiting: if ours is the last reference, the mm's
+	 * teardown must not run here, in the device's pass, under @lock.
+	 */
 	if (!mmget_not_zero(log->mm))
 		return ERR_PTR(-EFAULT);
 	ret = vhost_mdev_log_charge(log, 1, true);
 	if (ret) {
-		mmput(log->mm);
+		mmput_async(log->mm);
 		return ERR_PTR(ret);
 	}
 	mmap_read_lock(log->mm);
@@ -184,10 +188,10 @@ static struct page *vhost_mdev_log_pin(struct vhost_mdev_log *log,
 	}
 	if (ret) {
 		vhost_mdev_log_charge(log, 1, false);
-		mmput(log->mm);
+		mmput_async(log->mm);
 		return ERR_PTR(ret);
 	}
-	mmput(log->mm);
+	mmput_async(log->mm);
 	log->pinned++;
 	return page;
 }
