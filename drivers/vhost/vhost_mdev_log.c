@@ -75,12 +75,16 @@ static void vhost_mdev_log_unpin(struct vhost_mdev_log *log)
 	struct page *page;
 
 	lockdep_assert_held(&log->lock);
+	/*
+	 * Dirty: the bits went in through the kernel mapping, which the
+	 * page tables do not see, and a shared log may be file backed.
+	 */
 	if (log->first) {
-		unpin_user_page(log->first);
+		unpin_user_pages_dirty_lock(&log->first, 1, true);
 		log->first = NULL;
 	}
 	xa_for_each(&log->pages, idx, page)
-		unpin_user_page(page);
+		unpin_user_pages_dirty_lock(&page, 1, true);
 	xa_destroy(&log->pages);
 	/* A dead mm's counter no longer matters (VFIO skips it too). */
 	if (log->pinned && mmget_not_zero(log->mm)) {
@@ -159,11 +163,15 @@ static struct page *vhost_mdev_log_pin(struct vhost_mdev_log *log,
 	if (page)
 		return page;
 
+	/*
+	 * The owner may be exiting: if ours is the last reference, the mm's
+	 * teardown must not run here, in the device's pass, under @lock.
+	 */
 	if (!mmget_not_zero(log->mm))
 		return ERR_PTR(-EFAULT);
 	ret = vhost_mdev_log_charge(log, 1, true);
 	if (ret) {
-		mmput(log->mm);
+		mmput_async(log->mm);
 		return ERR_PTR(ret);
 	}
 	mmap_read_lock(log->mm);
@@ -180,10 +188,10 @@ static struct page *vhost_mdev_log_pin(struct vhost_mdev_log *log,
 	}
 	if (ret) {
 		vhost_mdev_log_charge(log, 1, false);
-		mmput(log->mm);
+		mmput_async(log->mm);
 		return ERR_PTR(ret);
 	}
-	mmput(log->mm);
+	mmput_async(log->mm);
 	log->pinned++;
 	return page;
 }

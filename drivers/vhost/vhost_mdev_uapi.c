@@ -951,8 +951,6 @@ static long vhost_mdev_set_log_base(struct vhost_mdev *vm, u64 __user *argp)
 {
 	u64 base;
 
-	if (!vhost_mdev_can_log(vm))
-		return -ENOTTY;
 	if (copy_from_user(&base, argp, sizeof(base)))
 		return -EFAULT;
 	return vhost_mdev_log_set_base(&vm->log, base);
@@ -964,8 +962,6 @@ static long vhost_mdev_set_log_fd(struct vhost_mdev *vm, int __user *argp)
 	struct eventfd_ctx *ctx;
 	int fd;
 
-	if (!vhost_mdev_can_log(vm))
-		return -ENOTTY;
 	if (get_user(fd, argp))
 		return -EFAULT;
 	ctx = vhost_mdev_ctx_fdget(fd);
@@ -993,8 +989,12 @@ static long vhost_mdev_owner_ioctl(struct vhost_mdev *vm, unsigned int cmd,
 	case VHOST_SET_VRING_KICK:
 	case VHOST_SET_VRING_CALL:
 	case VHOST_SET_VRING_ERR:
+		break;
 	case VHOST_SET_LOG_BASE:
 	case VHOST_SET_LOG_FD:
+		/* No log: upstream vhost-vdpa's -ENOTTY, owner or not. */
+		if (!vhost_mdev_can_log(vm))
+			return -ENOTTY;
 		break;
 	default:
 		return -ENOTTY;

@@ -63,12 +63,31 @@ void vmdev_as_log_destroy(struct vmdev_device *vdev)
  * every later write of the device is logged (@on), or none is recorded
  * any more (!@on; pages already pending may still be passed to the
  * translator, which must ignore them if it has nowhere to log them).
+ * Calls for one device must not overlap (the consumer serialises them).
  * Process context; may sleep.
  */
 void vmdev_as_set_logging(struct vmdev_device *vdev, bool on)
 {
-	WRITE_ONCE(vdev->as_log.on, on);
-	synchronize_srcu(&vdev->as_log.srcu);
+	struct vmdev_as_log *l = &vdev->as_log;
+
+	/*
+	 * Sections count themselves (a shared lock) only while logging may
+	 * be on: before @on is set, every section in progress must be one
+	 * that counts, so that no pending page is flushed before the writes
+	 * of a section that maps it; after it is cleared, the sections that
+	 * count are waited for, and the last of them flushes what is left.
+	 */
+	if (on) {
+		WRITE_ONCE(l->count, true);
+		synchronize_srcu(&l->srcu);
+		WRITE_ONCE(l->on, true);
+		synchronize_srcu(&l->srcu);
+	} else {
+		WRITE_ONCE(l->on, false);
+		synchronize_srcu(&l->srcu);
+		WRITE_ONCE(l->count, false);
+		synchronize_srcu(&l->srcu);
+	}
 }
 EXPORT_SYMBOL_GPL(vmdev_as_set_logging);
 
@@ -327,10 +346,17 @@ void vmdev_as_lock(struct vmdev_device *vdev, struct vmdev_as_section *s)
 
 	s->vdev = vdev;
 	s->log_idx = srcu_read_lock(&l->srcu);
-	/* Any context: a device may answer a kernel driver from its kick. */
-	spin_lock_irqsave(&l->lock, flags);
-	l->active++;
-	spin_unlock_irqrestore(&l->lock, flags);
+	/*
+	 * Only while logging may be on (vmdev_as_set_logging()): otherwise
+	 * the sections of a multiqueue device would all meet on @l->lock.
+	 * Any context: a device may answer a kernel driver from its kick.
+	 */
+	s->counted = READ_ONCE(l->count);
+	if (s->counted) {
+		spin_lock_irqsave(&l->lock, flags);
+		l->active++;
+		spin_unlock_irqrestore(&l->lock, flags);
+	}
 	s->ops = READ_ONCE(vdev->as_ops);
 	s->priv = READ_ONCE(vdev->as_priv);
 	s->cookie = 0;
@@ -348,11 +374,13 @@ void vmdev_as_unlock(struct vmdev_as_section *s)
 {
 	struct vmdev_as_log *l = &s->vdev->as_log;
 	unsigned long flags;
-	bool last;
+	bool last = false;
 
-	spin_lock_irqsave(&l->lock, flags);
-	last = !--l->active;
-	spin_unlock_irqrestore(&l->lock, flags);
+	if (s->counted) {
+		spin_lock_irqsave(&l->lock, flags);
+		last = !--l->active;
+		spin_unlock_irqrestore(&l->lock, flags);
+	}
 	/* Inside the translator's section: the pages are still there. */
 	if (last && s->ops && s->ops->log)
 		vmdev_as_log_flush(s->vdev, s->ops, s->priv);

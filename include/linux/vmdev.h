@@ -378,10 +378,13 @@ struct vmdev_parent {
 /**
  * struct vmdev_as_log - the core's dirty logging state of a device
  * @on: device writes are logged (vmdev_as_set_logging())
+ * @count: sections count themselves in @active; set before @on is set,
+ *	cleared after @on is cleared and the sections that saw it ended
  * @srcu: every helper call and vmdev_as_lock() section reads @on inside
  *	it, so that a change of @on is complete for all of them
  * @lock: protects @active, @cur and @flushing
- * @active: vmdev_as_lock() sections of the device in progress
+ * @active: vmdev_as_lock() sections of the device in progress that count
+ *	(all of them while @on)
  * @cur: which of @pending the sections record into
  * @flushing: a set of @pending is being logged again
  * @pending: device address pages (4 KiB) mapped for writing while logging,
@@ -391,6 +394,7 @@ struct vmdev_parent {
  */
 struct vmdev_as_log {
 	bool on;
+	bool count;
 	struct srcu_struct srcu;
 	spinlock_t lock;		/* protects active, cur, flushing */
 	unsigned int active;
@@ -506,6 +510,7 @@ struct vmdev_as_ops {
  * @priv: its argument
  * @cookie: what its &vmdev_as_ops.lock returned
  * @log_idx: the section's &vmdev_as_log.srcu read lock
+ * @counted: the section counts in &vmdev_as_log.active
  *
  * Filled in by vmdev_as_lock(), owned by the device until it passes it to
  * vmdev_as_unlock().
@@ -516,6 +521,7 @@ struct vmdev_as_section {
 	void *priv;
 	int cookie;
 	int log_idx;
+	bool counted;
 };
 
 /**

@@ -19,6 +19,7 @@
 #include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 
 #include "kselftest_harness.h"
 #include "vhost_mdev_test.h"
@@ -378,6 +379,8 @@ TEST_F(dlog, cdev_offers_the_log_only_when_asked)
 	bool cdev = variant->open_flags & VMDEV_OPEN_CDEV;
 	uint64_t f = 0;
 	int efd = -1;
+	int status;
+	pid_t pid;
 
 	vmdev_close(st->dev);
 	st->dev = NULL;
@@ -393,6 +396,18 @@ TEST_F(dlog, cdev_offers_the_log_only_when_asked)
 	} else {
 		EXPECT_EQ(0, set_log_base(st->dev, st->log));
 	}
+	/*
+	 * Another process: upstream's ENOTTY without a log, before the owner
+	 * is checked; with one, vhost-net's EPERM.
+	 */
+	fflush(NULL);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(-set_log_base(st->dev, st->log) & 0xff);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(cdev ? ENOTTY : EPERM, WEXITSTATUS(status));
 }
 
 TEST_F(dlog, migration_rounds_log_every_changed_page)
