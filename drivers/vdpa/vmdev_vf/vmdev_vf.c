@@ -922,9 +922,14 @@ static int vmdev_vf_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (!vf)
 		return -ENOMEM;
 	vf->mdev.pci_dev = pdev;
+	/*
+	 * Not only a function that is not modern fails here: the BARs'
+	 * reservation (-EBUSY also when the resource record cannot be
+	 * allocated) and mappings (-EINVAL) do too, and say which above.
+	 */
 	ret = vp_modern_probe(&vf->mdev);
 	if (ret)
-		return dev_err_probe(dev, ret, "not a virtio-pci modern function\n");
+		return dev_err_probe(dev, ret, "cannot set up the virtio-pci modern function\n");
 	ret = devm_add_action_or_reset(dev, vmdev_vf_modern_remove, &vf->mdev);
 	if (ret)
 		return ret;
