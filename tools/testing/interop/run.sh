@@ -1051,8 +1051,9 @@ mig_run() {
 	echo "# migration $mig_status: total time ${mig_total:-?} ms, downtime ${mig_downtime:-?} ms; source qemu exit $_mr_src_rc, destination $_mr_dst_rc"
 	cat "$_mr_dir/src.log" "$_mr_dir/dst.log" >"$L2_LOG"
 	tr -d '\r' <"$L2_LOG" | grep '^l2: ' | sed 's/^/# /'
-	[ "$mig_status" = completed ] && [ "$_mr_dst_rc" = 0 ] ||
-		{ tail -n 20 "$_mr_dir/smon.log" "$_mr_dir/dmon.log" \
+	[ "$mig_status" = completed ] && [ "$_mr_dst_rc" = 0 ] &&
+		tr -d '\r' <"$_mr_dir/dst.log" | grep -q '^l2: done' ||
+		{ tail -n 40 "$_mr_dir/smon.log" "$_mr_dir/dmon.log" \
 			"$_mr_dir/dst.log" | sed 's/^/# /'; }
 	# shellcheck disable=SC2086 # a PID a word
 	kill $_mr_readers 2>/dev/null
