@@ -147,8 +147,8 @@
 #   vfioerrors     QEMU refuses, with exit 1 at once and the message
 #                    saying why: no such sysfsdev, not an mdev, neither
 #                    sysfsdev= nor fd=, fd= without containerfd=,
-#                    containerfd= without fd=, a containerfd= that is no
-#                    VFIO container, the same
+#                    containerfd= without fd=, one fd as both, a
+#                    containerfd= that is no VFIO container, the same
 #                    device twice, -only-migratable (migration is
 #                    blocked), queues= above the device's pairs, a
 #                    *-virtio device, the device open through its
@@ -646,14 +646,19 @@ case_vfioerrors() {
 	vfio_refused "/sys/class/net/lo is not a mediated device" \
 		-netdev vhost-vfio,id=n0,sysfsdev=/sys/class/net/lo || _ve_rc=1
 	vfio_refused "either sysfsdev= or fd=" -netdev vhost-vfio,id=n0 || _ve_rc=1
-	# fd= takes the container too; stdin (/dev/null) is no container.
-	# The qtest (case qtest) gives real VFIO fds, good and bad.
+	# fd= takes the container too; stdin (/dev/null) is no container,
+	# nor is a second /dev/null, fd 3; one fd cannot be both.  The qtest
+	# (case qtest) gives real VFIO fds, good and bad.
 	vfio_refused "fd= needs containerfd=" -netdev vhost-vfio,id=n0,fd=3 ||
 		_ve_rc=1
 	vfio_refused "containerfd= goes with fd= only" \
 		-netdev "vhost-vfio,id=n0,sysfsdev=$_ve_dev,containerfd=0" || _ve_rc=1
-	vfio_refused "fd 0 is not a VFIO container" \
+	vfio_refused "fd=0 and containerfd=0 are the same file descriptor" \
 		-netdev vhost-vfio,id=n0,fd=0,containerfd=0 || _ve_rc=1
+	exec 3</dev/null
+	vfio_refused "fd 3 is not a VFIO container" \
+		-netdev vhost-vfio,id=n0,fd=0,containerfd=3 || _ve_rc=1
+	exec 3<&-
 	vfio_refused "$_ve_dev is already attached" \
 		-netdev "vhost-vfio,id=n0,sysfsdev=$_ve_dev" \
 		-netdev "vhost-vfio,id=n1,sysfsdev=$_ve_dev" || _ve_rc=1
@@ -710,12 +715,15 @@ case_vfiokill() {
 	_vk_pins=$(pins_held)
 	_vk_ref=$(cat "/sys/module/$module/refcnt")
 	L2_BACKEND=vhost-vfio
+	# Emptied here, not only by l2_boot in the background: the wait
+	# below would find the last case's "l2: nic" line and go on too soon.
+	: >"$L2_LOG"
 	l2_boot "$node" neigh=self count=60 &
 	_vk_bg=$!
 	L2_BACKEND=vhost-vdpa
 	# Kill it once the L2's driver has the device (DRIVER_OK, rings
 	# running, pages pinned) and pings go round.
-	for _ in $(seq 300); do
+	for _ in $(seq "${L2_TIMEOUT:-900}"); do
 		tr -d '\r' <"$L2_LOG" | grep -q '^l2: nic .*virtio_net' && break
 		sleep 1
 	done
