@@ -66,16 +66,24 @@ static ssize_t vmdev_attr_store(struct device *dev, const char *buf,
 	return ret ? ret : count;
 }
 
+/* The attributes as they are now: a consistent copy, taken under the lock. */
+static struct vmdev_net_attrs vmdev_attrs_now(struct device *dev)
+{
+	struct vmdev_device *vdev = vmdev_from_dev(dev);
+	struct vmdev_net_attrs attrs;
+
+	mutex_lock(&vdev->lock);
+	attrs = vdev->attrs;
+	mutex_unlock(&vdev->lock);
+	return attrs;
+}
+
 static ssize_t mac_show(struct device *dev, struct device_attribute *attr,
 			char *buf)
 {
-	struct vmdev_device *vdev = vmdev_from_dev(dev);
-	ssize_t ret;
+	struct vmdev_net_attrs attrs = vmdev_attrs_now(dev);
 
-	mutex_lock(&vdev->lock);
-	ret = sysfs_emit(buf, "%pM\n", vdev->attrs.mac);
-	mutex_unlock(&vdev->lock);
-	return ret;
+	return sysfs_emit(buf, "%pM\n", attrs.mac);
 }
 
 static int vmdev_parse_mac(struct vmdev_device *vdev, const char *buf,
@@ -105,13 +113,7 @@ static DEVICE_ATTR_RW(mac);
 static ssize_t mtu_show(struct device *dev, struct device_attribute *attr,
 			char *buf)
 {
-	struct vmdev_device *vdev = vmdev_from_dev(dev);
-	ssize_t ret;
-
-	mutex_lock(&vdev->lock);
-	ret = sysfs_emit(buf, "%u\n", vdev->attrs.mtu);
-	mutex_unlock(&vdev->lock);
-	return ret;
+	return sysfs_emit(buf, "%u\n", vmdev_attrs_now(dev).mtu);
 }
 
 static int vmdev_parse_mtu(struct vmdev_device *vdev, const char *buf,
@@ -137,13 +139,7 @@ static DEVICE_ATTR_RW(mtu);
 static ssize_t max_vq_pairs_show(struct device *dev,
 				 struct device_attribute *attr, char *buf)
 {
-	struct vmdev_device *vdev = vmdev_from_dev(dev);
-	ssize_t ret;
-
-	mutex_lock(&vdev->lock);
-	ret = sysfs_emit(buf, "%u\n", vdev->attrs.max_vq_pairs);
-	mutex_unlock(&vdev->lock);
-	return ret;
+	return sysfs_emit(buf, "%u\n", vmdev_attrs_now(dev).max_vq_pairs);
 }
 
 static int vmdev_parse_max_vq_pairs(struct vmdev_device *vdev, const char *buf,
@@ -247,13 +243,8 @@ int vmdev_check_device_features(const struct vmdev_parent *parent,
 static ssize_t device_features_show(struct device *dev,
 				    struct device_attribute *attr, char *buf)
 {
-	struct vmdev_device *vdev = vmdev_from_dev(dev);
-	ssize_t ret;
-
-	mutex_lock(&vdev->lock);
-	ret = sysfs_emit(buf, "0x%016llx\n", vdev->attrs.device_features);
-	mutex_unlock(&vdev->lock);
-	return ret;
+	return sysfs_emit(buf, "0x%016llx\n",
+			  vmdev_attrs_now(dev).device_features);
 }
 
 static int vmdev_parse_device_features(struct vmdev_device *vdev,
