@@ -912,18 +912,29 @@ svq_refused() {
 	return 1
 }
 
+# with_features BITS CMD...: CMD with the node's device offering its
+# features less BITS, and a migration's destination given the same
+# (MIG_DST_FEATURES); the device's features are put back after.
+with_features() {
+	_wf_file=$MDEV/$(basename "$node")/device_features
+	_wf_all=$(cat "$_wf_file") || return 1
+	_wf_rc=0
+	MIG_DST_FEATURES=$(printf '0x%016x' $((_wf_all & ~$1)))
+	shift
+	echo "$MIG_DST_FEATURES" >"$_wf_file" || return 1
+	echo "# device_features $MIG_DST_FEATURES"
+	"$@" || _wf_rc=1
+	MIG_DST_FEATURES=
+	echo "$_wf_all" >"$_wf_file" || _wf_rc=1
+	return $_wf_rc
+}
+
 case_svqping() {
-	_cs_file=$MDEV/$(basename "$node")/device_features
-	_cs_all=$(cat "$_cs_file") || return 1
 	_cs_rc=0
 	svq_refused || _cs_rc=1
-	printf '0x%016x\n' $((_cs_all & ~(1 << CTRL_RX_BIT))) >"$_cs_file" ||
-		return 1
-	echo "# device_features $(cat "$_cs_file")"
 	L2_NETDEV_OPTS=x-svq=on
-	case_ping || _cs_rc=1
+	with_features $((1 << CTRL_RX_BIT)) case_ping || _cs_rc=1
 	L2_NETDEV_OPTS=
-	echo "$_cs_all" >"$_cs_file" || _cs_rc=1
 	return $_cs_rc
 }
 
@@ -1119,13 +1130,7 @@ migrate_case() {
 case_svqmigrate() {
 	_sm_rc=0
 	svq_refused || _sm_rc=1
-	_sm_all=$(cat "$MDEV/$mvnet_uuid/device_features") || return 1
-	_sm_svq=$(printf '0x%016x' $((_sm_all & ~(1 << CTRL_RX_BIT))))
-	echo "$_sm_svq" >"$MDEV/$mvnet_uuid/device_features" || return 1
-	MIG_DST_FEATURES=$_sm_svq
-	migrate_case x-svq=on || _sm_rc=1
-	MIG_DST_FEATURES=
-	echo "$_sm_all" >"$MDEV/$mvnet_uuid/device_features" || _sm_rc=1
+	with_features $((1 << CTRL_RX_BIT)) migrate_case x-svq=on || _sm_rc=1
 	return $_sm_rc
 }
 
@@ -1138,15 +1143,6 @@ case_svqmigrate() {
 case_logmigrate() {
 	_lm_rc=0
 	_lm_param=/sys/module/vhost_mdev/parameters/cdev_dirty_log
-	_lm_feat=$MDEV/$mvnet_uuid/device_features
-	_lm_all=$(cat "$_lm_feat") || return 1
-	# No control queue (nor what needs it: CTRL_RX, MQ, CTRL_MAC_ADDR):
-	# QEMU 7.2 reads the queue pairs' state before it stops a device
-	# that has one, and does not restore its settings on the destination.
-	_lm_nocvq=$(printf '0x%016x' $((_lm_all & ~((1 << 17) | (1 << 18) |
-		(1 << 22) | (1 << 23)))))
-	echo "$_lm_nocvq" >"$_lm_feat" || return 1
-	MIG_DST_FEATURES=$_lm_nocvq
 	_lm_t=/sys/kernel/tracing
 	[ -e "$_lm_t/trace" ] || mount -t tracefs nodev "$_lm_t" || return 1
 	echo 0 >"$_lm_t/tracing_on"
@@ -1156,10 +1152,12 @@ case_logmigrate() {
 	: >"$_lm_t/trace"
 	echo 1 >"$_lm_t/tracing_on"
 	echo 1 >"$_lm_param" || return 1
-	migrate_case "" || _lm_rc=1
+	# No control queue (nor what needs it: CTRL_RX, MQ, CTRL_MAC_ADDR):
+	# QEMU 7.2 reads the queue pairs' state before it stops a device
+	# that has one, and does not restore its settings on the destination.
+	with_features $(((1 << 17) | (1 << 18) | (1 << 22) | (1 << 23))) \
+		migrate_case "" || _lm_rc=1
 	echo 0 >"$_lm_param"
-	MIG_DST_FEATURES=
-	echo "$_lm_all" >"$_lm_feat" || _lm_rc=1
 	echo 0 >"$_lm_t/tracing_on"
 	_lm_base=$(grep -c 'vhost_mdev_log_set_base' "$_lm_t/trace")
 	_lm_writes=$(grep -c 'vhost_mdev_log_write' "$_lm_t/trace")
