@@ -71,7 +71,7 @@ vm_result() {
 	local out=$BUILD/vm/$tag-output.log log=$BUILD/vm/$tag-guest.log
 	stage "VM (debug kernel): $name"
 	read -r rc secs <"$BUILD/vm/$tag.rc" || { rc=1 secs=0; }
-	grep -v '^vm: kernel ' "$BUILD/vm/$tag-run.log" | head -n 30 || true
+	grep -v '^vm: kernel ' "$BUILD/vm/$tag-run.log" | head -n 120 || true
 	# What the guest printed about leaks, and the splats, are in the logs;
 	# show the kmemleak reports here, they are the point of this lane.
 	sed -n '/^vm: kmemleak:/,$p' "$out" | head -n 60
