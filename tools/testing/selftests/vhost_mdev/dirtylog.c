@@ -11,6 +11,8 @@
  * the pages whose bits were set. After the device is suspended and a last
  * round, the copy must equal the memory: a page that changed without its
  * bit is a difference. Every frame must arrive once, in order, intact.
+ * Its second form moves the guest, half-way, to a second device: the
+ * stream goes on there from the ring state the first one stopped at.
  *
  * The character device offers the log only when vhost_mdev's cdev_dirty_log
  * parameter says so (QEMU's x-svq refuses the bit): the cdev variant turns
@@ -62,6 +64,9 @@ struct dlog_state {
 	uint8_t *rxbufs;
 	uint8_t *txbufs;
 	struct region regions[3];
+	/* the destination of a move: a second device, its handle */
+	char uuid2[UUID_BUF];
+	struct vmdev *dev2;
 	/* the streamer's results */
 	unsigned int received;
 	unsigned int bad;
@@ -244,7 +249,9 @@ static int recv_frames(struct dlog_state *self, unsigned int want)
 			    vmdev_check_frame(buf + HDR, len - HDR, &seq) != -1 ||
 			    seq != self->received)
 				self->bad++;
-			self->received++;
+			/* read by the migration's thread as it goes */
+			__atomic_store_n(&self->received, self->received + 1,
+					 __ATOMIC_RELEASE);
 			want--;
 			ret = post_rx(self->rx, self->rxbufs,
 				      (uintptr_t)token - 1);
@@ -358,7 +365,10 @@ FIXTURE_TEARDOWN(dlog)
 	unsigned int i;
 
 	vmdev_close(st->dev);
+	vmdev_close(st->dev2);
 	mdev_cleanup(st->uuid);
+	if (st->uuid2[0])
+		mdev_cleanup(st->uuid2);
 	write_str(CDEV_LOG_PARAM, "N");
 	munmap(st->log, LOG_BYTES);
 	for (i = 0; i < ARRAY_SIZE(st->regions); i++)
@@ -447,6 +457,157 @@ TEST_F(dlog, migration_rounds_log_every_changed_page)
 	EXPECT_EQ(0, st->bad);
 	EXPECT_EQ(0, stale_pages(_metadata, st));
 	EXPECT_LT(0, copied);
+}
+
+/*
+ * The pages of both rings (the arena's start, where vmdev_vq_setup() put
+ * them), mapped into @dst at their IOVAs: the guest's memory as the
+ * destination has it.
+ */
+static int map_rings(struct vmdev *dst, struct dlog_state *st)
+{
+	const struct vmdev_vq *vqs[] = { st->rx, st->tx };
+	uint64_t lo = UINT64_MAX, hi = 0;
+	const uint8_t *base = NULL;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(vqs); i++) {
+		if (vqs[i]->desc_iova < lo) {
+			lo = vqs[i]->desc_iova;
+			base = (const uint8_t *)vqs[i]->desc;
+		}
+		if (vqs[i]->used_iova + USED_LEN > hi)
+			hi = vqs[i]->used_iova + USED_LEN;
+	}
+	base -= lo % LOG_PAGE;
+	lo -= lo % LOG_PAGE;
+	hi = (hi + LOG_PAGE - 1) / LOG_PAGE * LOG_PAGE;
+	return vmdev_map(dst, (void *)base, lo, hi - lo, VMDEV_MAP_RW);
+}
+
+/*
+ * Program @dst's ring @vq->index as the destination's QEMU does: the
+ * source's size, addresses and eventfds, from avail index @base.
+ */
+static int move_ring(struct vmdev *dst, const struct vmdev_vq *vq,
+		     unsigned int base)
+{
+	struct vhost_vring_state num = { .index = vq->index, .num = vq->num };
+	struct vhost_vring_state b = { .index = vq->index, .num = base };
+	struct vhost_vring_state on = { .index = vq->index, .num = 1 };
+	struct vhost_vring_file kick = { .index = vq->index,
+					 .fd = vq->kick_fd };
+	struct vhost_vring_file call = { .index = vq->index,
+					 .fd = vq->call_fd };
+	struct vhost_vring_addr a = {
+		.index = vq->index,
+		.desc_user_addr = vq->desc_iova,
+		.avail_user_addr = vq->avail_iova,
+		.used_user_addr = vq->used_iova,
+	};
+	int ret;
+
+	ret = vmdev_ioctl(dst, VHOST_SET_VRING_NUM, &num);
+	if (!ret)
+		ret = vmdev_ioctl(dst, VHOST_SET_VRING_BASE, &b);
+	if (!ret)
+		ret = vmdev_ioctl(dst, VHOST_SET_VRING_ADDR, &a);
+	if (!ret)
+		ret = vmdev_ioctl(dst, VHOST_SET_VRING_KICK, &kick);
+	if (!ret)
+		ret = vmdev_ioctl(dst, VHOST_SET_VRING_CALL, &call);
+	if (!ret)
+		ret = vmdev_ioctl(dst, VHOST_VDPA_SET_VRING_ENABLE, &on);
+	return ret;
+}
+
+static int vring_base(struct vmdev_vq *vq, unsigned int *base)
+{
+	struct vhost_vring_state s = { .index = vq->index };
+	int ret;
+
+	ret = vmdev_ioctl(vq->dev, VHOST_GET_VRING_BASE, &s);
+	*base = s.num;
+	return ret;
+}
+
+/*
+ * A live migration in one process: the guest streams through the first
+ * device while its memory is copied in rounds; half-way the first device
+ * is suspended and the last round copied (every page that changed must
+ * have been logged), its ring state read, and the second device, created
+ * with the first one's MAC and already holding the guest's memory, takes
+ * over the rings from that state; the first one is reset. The guest never
+ * stops: frames it sent to the first device that were not yet taken come
+ * out of the second, and every frame must arrive once, in order.
+ */
+TEST_F(dlog, moves_to_a_second_device)
+{
+	struct dlog_state *st = &self->s;
+	struct vmdev_net_config cfg;
+	unsigned int rx_base, tx_base, moved_at;
+	uint8_t status = 0;
+	char mac[VAL_BUF];
+	pthread_t thread;
+	uint64_t f;
+
+	ASSERT_EQ(0, start(st));
+	ASSERT_EQ(0, set_log_base(st->dev, st->log));
+	ASSERT_EQ(0, log_all(st->dev, true));
+	ASSERT_EQ(0, set_vring_log(st->rx, F_LOG, st->rx->used_iova));
+	ASSERT_EQ(0, set_vring_log(st->tx, F_LOG, st->tx->used_iova));
+	sync_round(st, true);
+
+	/* The destination, before the switch-over: its config, the memory. */
+	mac_str(mac, st->mac);
+	ASSERT_EQ(0, vhost_create(st->uuid2, 0, mac));
+	ASSERT_EQ(0, vhost_open(&st->dev2, st->uuid2, variant->open_flags));
+	/* Negotiated first: a reset may map the arena again. */
+	f = vmdev_driver_features(st->dev) & ~BIT64(VHOST_F_LOG_ALL);
+	ASSERT_EQ(0, vmdev_negotiate(st->dev2, f));
+	ASSERT_EQ(f, vmdev_driver_features(st->dev2));
+	ASSERT_EQ(0, vmdev_arena_unmap(st->dev2));
+	ASSERT_EQ(0, map_rings(st->dev2, st));
+	ASSERT_EQ(0, vmdev_map(st->dev2, st->rxbufs, RX_IOVA,
+			       RING_NUM * RX_BUF, VMDEV_MAP_RW));
+	ASSERT_EQ(0, vmdev_map(st->dev2, st->txbufs, TX_IOVA,
+			       RING_NUM * TX_BUF, VMDEV_MAP_RW));
+
+	ASSERT_EQ(0, pthread_create(&thread, NULL, streamer, st));
+	while (__atomic_load_n(&st->received, __ATOMIC_ACQUIRE) < FRAMES / 2 &&
+	       !__atomic_load_n(&st->done, __ATOMIC_ACQUIRE)) {
+		sync_round(st, false);
+		usleep(500);
+	}
+
+	/* Stop and copy: the guest keeps going, its frames wait. */
+	ASSERT_EQ(0, vmdev_suspend(st->dev));
+	sync_round(st, false);
+	EXPECT_EQ(0, stale_pages(_metadata, st));
+	ASSERT_EQ(0, vring_base(st->rx, &rx_base));
+	ASSERT_EQ(0, vring_base(st->tx, &tx_base));
+	moved_at = __atomic_load_n(&st->received, __ATOMIC_ACQUIRE);
+
+	/* The destination takes over; the source is reset. */
+	ASSERT_EQ(0, move_ring(st->dev2, st->rx, rx_base));
+	ASSERT_EQ(0, move_ring(st->dev2, st->tx, tx_base));
+	ASSERT_EQ(0, vmdev_driver_ok(st->dev2));
+	ASSERT_EQ(0, vmdev_ioctl(st->dev, VHOST_VDPA_SET_STATUS, &status));
+	/* Kicks the source took while it was stopped: what QEMU replays. */
+	ASSERT_EQ(0, vmdev_vq_kick(st->rx));
+	ASSERT_EQ(0, vmdev_vq_kick(st->tx));
+
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	TH_LOG("moved after %u of %u frames, at avail %u (RX) and %u (TX)",
+	       moved_at, FRAMES, rx_base, tx_base);
+	EXPECT_EQ(0, st->err);
+	EXPECT_EQ(FRAMES, st->received);
+	EXPECT_EQ(0, st->bad);
+	EXPECT_LT(0, moved_at);
+	EXPECT_GT(FRAMES, moved_at);
+	/* The config came along: what the guest reads is the same. */
+	ASSERT_EQ(0, vmdev_net_get_config(st->dev2, &cfg));
+	EXPECT_EQ(0, memcmp(cfg.mac, st->mac, sizeof(cfg.mac)));
 }
 
 TEST_F(dlog, used_ring_logged_at_log_guest_addr)
