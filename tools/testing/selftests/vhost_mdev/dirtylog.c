@@ -537,9 +537,10 @@ static int vring_base(struct vmdev_vq *vq, unsigned int *base)
  * is suspended and the last round copied (every page that changed must
  * have been logged), its ring state read, and the second device, created
  * with the first one's MAC and already holding the guest's memory, takes
- * over the rings from that state; the first one is reset. The guest never
- * stops: frames it sent to the first device that were not yet taken come
- * out of the second, and every frame must arrive once, in order.
+ * over the rings from that state through the other front end; the first
+ * one is reset. The guest never stops: frames it sent to the first device
+ * that were not yet taken come out of the second, and every frame must
+ * arrive once, in order.
  */
 TEST_F(dlog, moves_to_a_second_device)
 {
@@ -561,7 +562,9 @@ TEST_F(dlog, moves_to_a_second_device)
 	/* The destination, before the switch-over: its config, the memory. */
 	mac_str(mac, st->mac);
 	ASSERT_EQ(0, vhost_create(st->uuid2, 0, mac));
-	ASSERT_EQ(0, vhost_open(&st->dev2, st->uuid2, variant->open_flags));
+	/* Through the other front end: both serve as source and destination. */
+	ASSERT_EQ(0, vhost_open(&st->dev2, st->uuid2,
+				variant->open_flags ^ VMDEV_OPEN_CDEV));
 	/* Negotiated first: a reset may map the arena again. */
 	f = vmdev_driver_features(st->dev) & ~BIT64(VHOST_F_LOG_ALL);
 	ASSERT_EQ(0, vmdev_negotiate(st->dev2, f));
