@@ -146,6 +146,80 @@ static void each_allocation(struct __test_metadata *_metadata,
 	       what, faults, refused);
 }
 
+/*
+ * Create a device: the mdev, the vmdev device and the vhost personality
+ * with its front ends (the VFIO device and its group, the character
+ * device), all in this thread's write of a new UUID to the type's
+ * "create" file.
+ */
+static int op_create(struct nth_ctx *c, unsigned int flags)
+{
+	return mdev_create_new(MVNET_VHOST, c->uuid);
+}
+
+/* The personality attached: its last front end, the node, is there. */
+static bool vhost_attached(const char *uuid)
+{
+	char path[PATH_BUF];
+
+	snprintf(path, sizeof(path), "/sys/class/vhost-mdev/%s", uuid);
+	return path_exists(path);
+}
+
+/*
+ * The front end's node in /dev: /dev/vhost-mdev/<uuid>, or the VFIO
+ * group's /dev/vfio/<group>. devtmpfs makes it for the device being added,
+ * and the driver core does not fail the device when it cannot (the node's
+ * name is an allocation too): such a device has no node.
+ */
+static bool node_exists(const char *uuid, unsigned int flags)
+{
+	char path[PATH_BUF], link[PATH_BUF / 2];
+	const char *group;
+	ssize_t len;
+
+	if (flags & VMDEV_OPEN_CDEV) {
+		snprintf(path, sizeof(path), VMDEV_CDEV_DIR "/%s", uuid);
+		return path_exists(path);
+	}
+	dev_path(path, uuid, "iommu_group");
+	len = readlink(path, link, sizeof(link) - 1);
+	if (len <= 0)
+		return false;
+	link[len] = '\0';
+	group = strrchr(link, '/');
+	snprintf(path, sizeof(path), "/dev/vfio/%s", group ? group + 1 : link);
+	return path_exists(path);
+}
+
+/*
+ * Whatever the fault did, the device is either not there, or there with
+ * its personality attached, or there without one ("vhost personality
+ * failed to attach": no front end). The front end opens the device when
+ * the personality attached (unless the fault took the node: ENODEV), and
+ * finds none otherwise; then the device goes.
+ */
+static int undo_create(struct nth_ctx *c, unsigned int flags)
+{
+	bool attached;
+	int ret;
+
+	if (!mdev_exists(c->uuid))
+		return 0;
+	attached = vhost_attached(c->uuid);
+	ret = vhost_open(&c->dev, c->uuid, flags);
+	if (!ret) {
+		vmdev_close(c->dev);
+		c->dev = NULL;
+	}
+	if (!attached && !ret)
+		return -EEXIST;
+	if (attached && ret &&
+	    (ret != -ENODEV || node_exists(c->uuid, flags)))
+		return ret;
+	return mdev_remove(c->uuid);
+}
+
 /* Open the device (VFIO group, container and device fd, or the node). */
 static int op_open(struct nth_ctx *c, unsigned int flags)
 {
@@ -209,6 +283,24 @@ static int undo_eventfds(struct nth_ctx *c, unsigned int flags)
 	if (!ret)
 		ret = xioctl(fd, VHOST_VDPA_SET_CONFIG_CALL, &unbind);
 	return ret;
+}
+
+/*
+ * First: a failed creation once left a VFIO device registered without its
+ * device set, which crashed the kernel at the first open (see
+ * vhost_mdev_vfio_create()).
+ */
+TEST_F_TIMEOUT(nth, create, NTH_TIMEOUT)
+{
+	/* This test's device is the one it creates. */
+	ASSERT_EQ(0, mdev_remove(self->c.uuid));
+	each_allocation(_metadata, &self->c, variant->open_flags, op_create,
+			undo_create, "create");
+	ASSERT_TRUE(vhost_attached(self->c.uuid));
+	ASSERT_EQ(0, dev_mac(self->c.uuid, self->c.mac));
+	ASSERT_EQ(0, op_open(&self->c, variant->open_flags));
+	ASSERT_EQ(0, vmdev_net_start(self->c.dev, NULL));
+	EXPECT_EQ(0, loops_back(&self->c));
 }
 
 TEST_F_TIMEOUT(nth, open, NTH_TIMEOUT)
