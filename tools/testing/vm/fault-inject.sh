@@ -587,7 +587,7 @@ pass_fail_nth() {
 		echo 11 >$PA/min-order
 	fi
 	echo "### test fault-inject/fail_nth"
-	(cd "$(dirname "$t")" && timeout 900 "./$(basename "$t")") 2>&1
+	(cd "$(dirname "$t")" && timeout 1200 "./$(basename "$t")") 2>&1
 	rc=$?
 	echo "### end fault-inject/fail_nth exit $rc"
 	echo "### test fault-inject/fail_nth-after"
