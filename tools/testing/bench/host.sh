@@ -101,7 +101,9 @@ main() {
 			log "unknown group $g (groups: $GROUPS_ALL)"; exit 2 ;;
 		esac
 	done
-	EXTRA_KO=$("$REPO/scripts/upstream-vdpa.sh" ko | tr '\n' ' ')
+	# The peer, and vp_vdpa and virtio_vdpa for the hw group (carried by
+	# every group: nothing loads them unless asked, upstream-vdpa.sh).
+	EXTRA_KO=$("$REPO/scripts/upstream-vdpa.sh" ko hw | tr '\n' ' ')
 	# One round of netns is too noisy for a report.
 	export BENCH_NET_REPEAT=${BENCH_NET_REPEAT:-3}
 	mapfile -t knobs < <(env | grep '^BENCH_[A-Z_]*=' | grep -v '^BENCH_GROUPS=' || true)
