@@ -12,7 +12,7 @@
 #   map       dma_map               the largest BENCH_MAP_SIZES + 1.5 GiB
 #   kernel    netns                 1 GiB
 #   scale     dev_scale dev_trace   2 GiB
-#   hw        hw_pmd                2 GiB, the clients' archive
+#   hw        hw_pmd hw_netns       2 GiB, the clients' archive
 #
 # Each VM runs tools/testing/bench/run.sh with BENCH_ONLY set to its
 # benchmarks, tools/testing/bench as /extra/bench, build/bench/bin as
@@ -48,7 +48,7 @@ BENCH_latency=vq_latency
 BENCH_map=dma_map
 BENCH_kernel=netns
 BENCH_scale="dev_scale dev_trace"
-BENCH_hw=hw_pmd
+BENCH_hw="hw_pmd hw_netns"
 
 log() { echo "bench: $*" >&2; }
 

@@ -44,7 +44,12 @@
 # as failed with the reason (its log's last lines in the output): its
 # ratios are left out, not made up.
 #
-# Environment: BENCH_HW_REPEAT (3), BENCH_HW_SIZES ("64,1500"),
+# Also here, bench_hw_netns: the kernel personality on the same two
+# functions, netns.sh's iperf3 cases (BENCH_NET_* as there) over
+# vmdev_vf-virtio (netns.sh's vf) against virtio_vdpa over vp_vdpa
+# (netns.sh's vdpa), each brought up and torn down in each round.
+#
+# Environment: BENCH_HW_REPEAT (5), BENCH_HW_SIZES ("64,1500"),
 # BENCH_HW_SECONDS (5), BENCH_HW_WARMUP_S (2), BENCH_HW_STACKS ("vmdev_vf
 # vp_vdpa vfio-pci"), BENCH_VF_LIB (as in netns.sh).
 #
@@ -375,7 +380,7 @@ hw_json() {
 # status.)
 bench_hw_pmd() {
 	_hb_json=$1
-	HW_REPEAT=${BENCH_HW_REPEAT:-3}
+	HW_REPEAT=${BENCH_HW_REPEAT:-5}
 	HW_SIZES=$(echo "${BENCH_HW_SIZES:-64,1500}" | tr , ' ')
 	HW_SECONDS=${BENCH_HW_SECONDS:-5}
 	HW_WARMUP=${BENCH_HW_WARMUP_S:-2}
@@ -428,4 +433,23 @@ bench_hw_pmd() {
 	hw_json >"$_hb_json" || _hb_rc=1
 	echo 0 >/proc/sys/vm/nr_hugepages
 	return $_hb_rc
+}
+
+# The kernel personality on the functions: vmdev_vf-virtio against
+# virtio_vdpa over vp_vdpa (netns.sh's targets vf and vdpa), netns.sh's
+# cases, as benchmark hw_netns.  After hw_pmd: vhost_vdpa, which would
+# take vdpa devices as well as virtio_vdpa, is unloaded by then.
+bench_hw_netns() {
+	if ! modprobe virtio_net || ! modprobe virtio_mdev; then
+		echo "hw_netns: no virtio_net or virtio_mdev" >&2
+		return 1
+	fi
+	_hn_targets=$NET_TARGETS
+	_hn_base=$NET_BASE_vf
+	NET_TARGETS="vf vdpa" NET_BASE_vf=vdpa NET_BENCHMARK=hw_netns
+	_hn_rc=0
+	net_run "$1" || _hn_rc=1
+	NET_TARGETS=$_hn_targets NET_BASE_vf=$_hn_base NET_BENCHMARK=netns
+	teardown
+	return $_hn_rc
 }

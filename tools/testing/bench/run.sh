@@ -23,6 +23,8 @@
 #                   (txonly to rxonly): ours (vmdev_vf, character device)
 #                   against upstream vp_vdpa + vhost_vdpa and against
 #                   vfio-pci passthrough (DPDK's own virtio PMD)
+#   hw_netns        the kernel personality on the same functions:
+#                   vmdev_vf-virtio against virtio_vdpa over vp_vdpa
 #
 # Adding a benchmark: a bench_<name> function, below or in a <name>.sh
 # sourced here, that runs it and writes its JSON object to the file given as
@@ -39,7 +41,7 @@ set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 BIN=${BENCH_BIN:-$HERE/../bin}
-ALL="vhost_loopback vq_latency dma_map netns dev_scale dev_trace hw_pmd"
+ALL="vhost_loopback vq_latency dma_map netns dev_scale dev_trace hw_pmd hw_netns"
 BENCHES=${BENCH_ONLY:-$ALL}
 TYPES=/sys/class/mdev_bus/mvnet/mdev_supported_types
 DEVS=/sys/bus/mdev/devices
@@ -88,7 +90,7 @@ trap cleanup EXIT
 . "$HERE/dma_map.sh"
 # bench_dev_trace
 . "$HERE/dev_trace.sh"
-# bench_hw_pmd
+# bench_hw_pmd, bench_hw_netns
 . "$HERE/hw_pmd.sh"
 
 # The three loopback devices of vhost_loopback and vq_latency: two
