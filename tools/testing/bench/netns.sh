@@ -172,22 +172,16 @@ net_down_pci() {
 	net_nic_release
 }
 
-# The interface virtio_net gave vdpa device $1 (through virtio_vdpa).
-net_vdpa_iface() {
-	iface_under "/sys/bus/vdpa/devices/$1"
-}
-
 # vp_vdpa's PCI driver is "vp-vdpa", with no ID table: only
-# driver_override binds it.  vhost_vdpa must not be loaded: it would take
+# driver_override binds it.  virtio_vdpa hangs its virtio device off the
+# vdpa device's DMA device, the function, as virtio_pci does.  vhost_vdpa must not be loaded: it would take
 # the vdpa devices as well as virtio_vdpa (hw_pmd.sh unloads it).
 net_up_vdpa() {
 	net_functions && modprobe vp_vdpa && modprobe virtio_vdpa &&
 	vf_bind "$NET_F1" vp-vdpa && vf_bind "$NET_F2" vp-vdpa &&
 	vdpa dev add name bench_k0 mgmtdev "pci/$NET_F1" &&
 	vdpa dev add name bench_k1 mgmtdev "pci/$NET_F2" &&
-	ifa=$(wait_for 30 net_vdpa_iface bench_k0) &&
-	ifb=$(wait_for 30 net_vdpa_iface bench_k1) &&
-	net_pair vdpa "$ifa" "$ifb"
+	net_nic_pair vdpa
 }
 
 net_down_vdpa() {
