@@ -145,10 +145,11 @@ grep -q '^vhost_mdev ' /proc/modules || modprobe vhost_mdev
 ulimit -l unlimited
 
 rc=0
-for b in $BENCHES; do
-	echo "== $b"
-	if ! "bench_$b" "$TMP/$b.json"; then
-		echo "bench: $b failed" >&2
+# (bench, not b: netns.sh's functions use b as they go.)
+for bench in $BENCHES; do
+	echo "== $bench"
+	if ! "bench_$bench" "$TMP/$bench.json"; then
+		echo "bench: $bench failed" >&2
 		rc=1
 	fi
 	teardown
