@@ -518,8 +518,14 @@ class Report:
                 'through the kick eventfd (DPDK 22.11\'s virtio_user cannot '
                 'map a vhost-vdpa doorbell page: the kernel writes the '
                 'doorbell), passthrough writes the doorbell in the BAR '
-                'itself; all three poll, without interrupts. Ratio: ours / '
-                'each (above 1: ours faster).\n\n'
+                'itself; all three poll, without interrupts. Under TCG, '
+                'QEMU\'s virtio-net model and hub cost far more per frame '
+                'than any of the three stacks (frames/s hardly differ '
+                'between 64 and 1500 bytes), and a turn moves by tens of '
+                'percent with the host\'s load (every run is listed below): '
+                'what the ratios can show is a stack costing more than that '
+                'noise, not a few percent. Ratio: ours / each (above 1: '
+                'ours faster).\n\n'
                 % (b['ring'], b['repeat'], b['warmup_s'], b['seconds']))
         for t in b['targets']:
             text += '- `%s`: %s' % (t['name'], t['what'])
@@ -553,7 +559,7 @@ class Report:
                 'by tens of percent between runs.\n\n'
                 % (d['date'], d['commit'], self.kernel_release(),
                    d['qemu'], d['host_cpus']))
-        head += ('Reproduce: `make bench` (about 10 minutes); one group: '
+        head += ('Reproduce: `make bench` (about 20 minutes); one group: '
                  '`BENCH_GROUPS=latency make bench`. Results: '
                  '`results.json` beside this file.\n\n')
         head += table(['VM run', 'benchmarks', 'memory', 'seconds',
