@@ -15,10 +15,10 @@
 #
 # Stages: deps (scripts/deps.sh --interop: DPDK, ~1.5 min cold), our
 # modules, upstream vDPA (scripts/upstream-vdpa.sh: linux-source unpacked
-# and five modules built, ~1 min cold), the clients' archive
-# (tools/testing/interop/bundle.sh, ~30 s cold), then the VM (~4.5 min, of
-# which ~3 min is the nested guest's boot per target).  Each stage's time
-# is printed.
+# and seven modules built, the peer's five carried, ~1 min cold), the
+# clients' archive (tools/testing/interop/bundle.sh, ~30 s cold), then the
+# VM (~4.5 min, of which ~3 min is the nested guest's boot per target).
+# Each stage's time is printed.
 #
 # When the cases include vfio, vfioping, vfiotcp, vfiokill or qtest (the
 # default: all), the QEMU of tools/qemu/'s vhost-vfio series is a stage

@@ -1,18 +1,32 @@
 #!/bin/bash
 # Upstream Linux vDPA, the peer our devices are tested and measured against:
-# vringh, vdpa, vhost_vdpa, vdpa_sim and vdpa_sim_net, built out of tree
-# from Debian's linux-source-6.1 (scripts/kernel.sh source) against the
-# headers of the kernel the test VM boots, into the kernel cache.  Nothing
-# of it enters the repository.
+# vringh, vdpa, vhost_vdpa, vdpa_sim and vdpa_sim_net, and for hardware
+# functions vp_vdpa (upstream's vDPA driver for virtio-pci functions) and
+# virtio_vdpa (its virtio bus driver, the kernel personality's peer), built
+# out of tree from Debian's linux-source-6.1 (scripts/kernel.sh source)
+# against the headers of the kernel the test VM boots, into the kernel
+# cache.  Nothing of it enters the repository.
 #
 #   scripts/upstream-vdpa.sh build   build if needed; print the directory
 #   scripts/upstream-vdpa.sh path    the same
-#   scripts/upstream-vdpa.sh ko      the .ko files, one a line, in load order
+#   scripts/upstream-vdpa.sh ko      the peer's five .ko files, one a line,
+#                                    in load order
+#   scripts/upstream-vdpa.sh ko hw   the same, then vp_vdpa and virtio_vdpa
+#                                    (what make bench carries)
+#
+# vp_vdpa has no ID table (dynamic IDs only): it never matches a function
+# by itself, only one whose driver_override names it ("vp-vdpa"), and it
+# has no alias by which anything could load it; virtio_vdpa would take
+# every new vdpa device that has no driver_override if it were loaded, and
+# nothing loads it either.  make check-interop carries the five alone all
+# the same: its VM is what it always was.
 #
 # Why this works on Debian's 6.1, which ships none of it (CONFIG_VDPA and
-# CONFIG_VHOST_RING unset): the five modules need only what Debian does
-# build as modules and export, vhost (vhost_dev_init, vhost_chr_*, ...),
-# vhost_iotlb and irqbypass, plus vmlinux (alloc_iova, genetlink, ...).
+# CONFIG_VHOST_RING unset): the modules need only what Debian does build
+# as modules and export, vhost (vhost_dev_init, vhost_chr_*, ...),
+# vhost_iotlb and irqbypass, virtio_pci_modern_dev (vp_modern_*: Debian
+# sets CONFIG_VIRTIO_PCI_LIB=m) and virtio and virtio_ring (CONFIG_VIRTIO=m),
+# plus vmlinux (alloc_iova, genetlink, ...).
 # drivers/vhost/vhost.h, private and absent from the headers package, comes
 # from the source of the very same Debian version, so the struct layouts it
 # declares are those Debian's vhost.ko was compiled with.  Debian enables
@@ -38,18 +52,24 @@ KERNEL_SH=$REPO/scripts/kernel.sh
 RECIPE_REV=1
 # Module, then the source files (from the linux-source tree) it is built
 # from; the first .c is the object, everything else is copied beside it.
-# Load order: dependencies first.
-MODULES=(
+# Load order: dependencies first.  PEER_MODULES are the peer ("ko"),
+# HW_MODULES the hardware functions' drivers ("ko hw" adds them).
+PEER_MODULES=(
 	"vringh drivers/vhost/vringh.c"
 	"vdpa drivers/vdpa/vdpa.c"
 	"vhost_vdpa drivers/vhost/vdpa.c drivers/vhost/vhost.h"
 	"vdpa_sim drivers/vdpa/vdpa_sim/vdpa_sim.c drivers/vdpa/vdpa_sim/vdpa_sim.h"
 	"vdpa_sim_net drivers/vdpa/vdpa_sim/vdpa_sim_net.c"
 )
+HW_MODULES=(
+	"vp_vdpa drivers/vdpa/virtio_pci/vp_vdpa.c"
+	"virtio_vdpa drivers/virtio/virtio_vdpa.c"
+)
+MODULES=("${PEER_MODULES[@]}" "${HW_MODULES[@]}")
 # The Kconfig symbols Debian leaves unset, as modules.  Nothing in these
 # sources or in include/ tests them with IS_ENABLED(); the command line
 # sets them for kbuild's sake and to say what is being built.
-CONFIGS="VHOST_RING VDPA VHOST_VDPA VDPA_SIM VDPA_SIM_NET"
+CONFIGS="VHOST_RING VDPA VHOST_VDPA VDPA_SIM VDPA_SIM_NET VP_VDPA VIRTIO_VDPA"
 
 log() { echo "upstream-vdpa.sh: $*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -196,8 +216,13 @@ main() {
 	case "${1:-}" in
 	build|path) ensure_built; echo "$DEST" ;;
 	ko)
+		case "${2:-}" in
+		"") set -- "${PEER_MODULES[@]}" ;;
+		hw) set -- "${MODULES[@]}" ;;
+		*) usage ;;
+		esac
 		ensure_built
-		for entry in "${MODULES[@]}"; do
+		for entry; do
 			echo "$DEST/${entry%% *}.ko"
 		done
 		;;

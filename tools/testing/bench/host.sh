@@ -12,11 +12,14 @@
 #   map       dma_map               the largest BENCH_MAP_SIZES + 1.5 GiB
 #   kernel    netns                 1 GiB
 #   scale     dev_scale dev_trace   2 GiB
+#   hw        hw_pmd hw_netns       2 GiB, the clients' archive
 #
 # Each VM runs tools/testing/bench/run.sh with BENCH_ONLY set to its
 # benchmarks, tools/testing/bench as /extra/bench, build/bench/bin as
 # /extra/bin, the selftests' helpers (ktap.sh, virtio_mdev, vmdev_vf)
-# beside them, and the upstream vDPA modules carried (VM_EXTRA_KO).  Its output is
+# beside them, and the upstream vDPA modules carried (VM_EXTRA_KO); the
+# hw group also gets the interop lane's clients' archive
+# (tools/testing/interop/bundle.sh: Debian's dpdk-testpmd).  Its output is
 # build/bench/<group>.log (the kernel's: <group>-guest.log); the JSON it
 # prints between its markers, build/bench/<group>.json.  Then
 # build/bench/results.json merges the groups (with the host's load before
@@ -39,12 +42,13 @@ export VM_TIMEOUT=${VM_TIMEOUT:-1800}
 # Debian's, which scripts/deps.sh --bench installs.
 PYTHON=${PYTHON:-/usr/bin/python3}
 
-GROUPS_ALL="datapath latency map kernel scale"
+GROUPS_ALL="datapath latency map kernel scale hw"
 BENCH_datapath=vhost_loopback
 BENCH_latency=vq_latency
 BENCH_map=dma_map
 BENCH_kernel=netns
 BENCH_scale="dev_scale dev_trace"
+BENCH_hw="hw_pmd hw_netns"
 
 log() { echo "bench: $*" >&2; }
 
@@ -59,6 +63,8 @@ vm_mem() {
 		echo "$((max + 1536))M"
 		;;
 	scale) echo 2G ;;
+	# The clients' archive unpacked, two testpmds' huge pages.
+	hw) echo 2G ;;
 	*) echo 1G ;;
 	esac
 }
@@ -67,8 +73,9 @@ load() { cut -d' ' -f1 /proc/loadavg; }
 
 # run_group NAME: one VM; its JSON into $OUT/NAME.json.
 run_group() {
-	local g=$1 rc=0 benches start l0
+	local g=$1 rc=0 benches start l0 cpio=()
 	benches=$(eval "echo \$BENCH_$g")
+	[ "$g" != hw ] || cpio=(--cpio "$("$REPO/tools/testing/interop/bundle.sh")")
 	l0=$(load)
 	start=$(date +%s)
 	log "$g: $benches (host load $l0)"
@@ -76,6 +83,7 @@ run_group() {
 	(cd "$REPO" && VM_MEM=${VM_MEM:-$(vm_mem "$g")} \
 		VM_OUTPUT="$OUT/$g.log" VM_LOG="$OUT/$g-guest.log" \
 		VM_EXTRA_KO="$EXTRA_KO" tools/testing/vm/run \
+		${cpio[@]+"${cpio[@]}"} \
 		--file tools/testing/bench --file "$OUT/bin" \
 		--file tools/testing/selftests/ktap.sh \
 		--file tools/testing/selftests/virtio_mdev \
@@ -101,7 +109,9 @@ main() {
 			log "unknown group $g (groups: $GROUPS_ALL)"; exit 2 ;;
 		esac
 	done
-	EXTRA_KO=$("$REPO/scripts/upstream-vdpa.sh" ko | tr '\n' ' ')
+	# The peer, and vp_vdpa and virtio_vdpa for the hw group (carried by
+	# every group: nothing loads them unless asked, upstream-vdpa.sh).
+	EXTRA_KO=$("$REPO/scripts/upstream-vdpa.sh" ko hw | tr '\n' ' ')
 	# One round of netns is too noisy for a report.
 	export BENCH_NET_REPEAT=${BENCH_NET_REPEAT:-3}
 	mapfile -t knobs < <(env | grep '^BENCH_[A-Z_]*=' | grep -v '^BENCH_GROUPS=' || true)

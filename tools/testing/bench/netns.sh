@@ -18,6 +18,10 @@
 #          virtio_net through virtio_mdev on real (emulated) hardware
 #   pci    vf's baseline: the same two functions on Debian's virtio_pci,
 #          virtio_net bound the stock way
+#   vdpa   upstream vDPA's way to the same place: the two functions on
+#          vp_vdpa, a vdpa device each, virtio_net through virtio_vdpa
+#          (scripts/upstream-vdpa.sh ko hw); vf's baseline in the hw
+#          group's hw_netns (BENCH_NET_VF_BASE=vdpa, hw_pmd.sh)
 #
 #   tcp    TCP throughput, one stream, as the receiver counted it (bits/s)
 #   udp64  UDP datagrams of BENCH_NET_UDP_LEN (18) bytes, 60-byte frames
@@ -59,10 +63,16 @@ NET_WHAT_veth="mvnet-virtio's baseline: a veth pair"
 NET_BASE_veth=
 NET_NAME_vf=vmdev_vf-virtio
 NET_WHAT_vf="the two NICs on vmdev_vf, a vmdev_vf-virtio device each"
-NET_BASE_vf=pci
+NET_BASE_vf=${BENCH_NET_VF_BASE:-pci}
 NET_NAME_pci=virtio_pci
 NET_WHAT_pci="vmdev_vf-virtio's baseline: the two NICs on virtio_pci"
 NET_BASE_pci=
+NET_NAME_vdpa=virtio_vdpa
+NET_WHAT_vdpa="upstream: the two NICs on vp_vdpa, a vdpa device each, virtio_net on virtio_vdpa"
+NET_BASE_vdpa=
+# What net_write_json calls the benchmark (hw_pmd.sh's hw_netns runs it
+# again under its own name).
+NET_BENCHMARK=netns
 NET_CASES=${BENCH_NET_CASES:-tcp udp64}
 NET_UNIT_tcp=bits/s
 NET_WHAT_tcp="TCP throughput, one stream"
@@ -160,6 +170,26 @@ net_up_pci() {
 net_down_pci() {
 	net_unpair pci
 	net_nic_release
+}
+
+# vp_vdpa's PCI driver is "vp-vdpa", with no ID table: only
+# driver_override binds it.  virtio_vdpa hangs its virtio device off the
+# vdpa device's DMA device, the function, as virtio_pci does.  vhost_vdpa must not be loaded: it would take
+# the vdpa devices as well as virtio_vdpa (hw_pmd.sh unloads it).
+net_up_vdpa() {
+	net_functions && modprobe vp_vdpa && modprobe virtio_vdpa &&
+	vf_bind "$NET_F1" vp-vdpa && vf_bind "$NET_F2" vp-vdpa &&
+	vdpa dev add name bench_k0 mgmtdev "pci/$NET_F1" &&
+	vdpa dev add name bench_k1 mgmtdev "pci/$NET_F2" &&
+	net_nic_pair vdpa
+}
+
+net_down_vdpa() {
+	net_unpair vdpa
+	vdpa dev del bench_k0 2>/dev/null
+	vdpa dev del bench_k1 2>/dev/null
+	net_nic_release
+	rmmod virtio_vdpa vp_vdpa
 }
 
 # Whether target $1 is brought up and down around its own measurements.
@@ -278,7 +308,8 @@ net_list() {
 }
 
 net_write_json() {
-	printf '{\n  "benchmark": "netns",\n  "kernel": "%s",\n' "$(uname -r)"
+	printf '{\n  "benchmark": "%s",\n  "kernel": "%s",\n' \
+		"$NET_BENCHMARK" "$(uname -r)"
 	printf '  "cpus": %s,\n  "duration_s": %s,\n' "$(nproc)" "$NET_SECONDS"
 	printf '  "repeat": %s,\n  "targets": [\n' "$NET_REPEAT"
 	sep=""

@@ -19,6 +19,12 @@
 #                   memory per device: mvnet-vhost against vdpa_sim_net
 #   dev_trace       where dev_scale's time goes: the stages of a create and
 #                   a remove, from the function-graph tracer, the same two
+#   hw_pmd          the test VM's two virtio-net functions under testpmd
+#                   (txonly to rxonly): ours (vmdev_vf, character device)
+#                   against upstream vp_vdpa + vhost_vdpa and against
+#                   vfio-pci passthrough (DPDK's own virtio PMD)
+#   hw_netns        the kernel personality on the same functions:
+#                   vmdev_vf-virtio against virtio_vdpa over vp_vdpa
 #
 # Adding a benchmark: a bench_<name> function, below or in a <name>.sh
 # sourced here, that runs it and writes its JSON object to the file given as
@@ -35,7 +41,7 @@ set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 BIN=${BENCH_BIN:-$HERE/../bin}
-ALL="vhost_loopback vq_latency dma_map netns dev_scale dev_trace"
+ALL="vhost_loopback vq_latency dma_map netns dev_scale dev_trace hw_pmd hw_netns"
 BENCHES=${BENCH_ONLY:-$ALL}
 TYPES=/sys/class/mdev_bus/mvnet/mdev_supported_types
 DEVS=/sys/bus/mdev/devices
@@ -84,6 +90,8 @@ trap cleanup EXIT
 . "$HERE/dma_map.sh"
 # bench_dev_trace
 . "$HERE/dev_trace.sh"
+# bench_hw_pmd, bench_hw_netns
+. "$HERE/hw_pmd.sh"
 
 # The three loopback devices of vhost_loopback and vq_latency: two
 # mvnet-vhost devices (LOOP_VFIO, LOOP_CDEV) and a vdpa_sim_net (LOOP_PEER,
@@ -137,10 +145,11 @@ grep -q '^vhost_mdev ' /proc/modules || modprobe vhost_mdev
 ulimit -l unlimited
 
 rc=0
-for b in $BENCHES; do
-	echo "== $b"
-	if ! "bench_$b" "$TMP/$b.json"; then
-		echo "bench: $b failed" >&2
+# (bench, not b: netns.sh's functions use b as they go.)
+for bench in $BENCHES; do
+	echo "== $bench"
+	if ! "bench_$bench" "$TMP/$bench.json"; then
+		echo "bench: $bench failed" >&2
 		rc=1
 	fi
 	teardown
