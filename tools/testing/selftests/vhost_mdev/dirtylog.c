@@ -521,14 +521,36 @@ static int move_ring(struct vmdev *dst, const struct vmdev_vq *vq,
 	return ret;
 }
 
-static int vring_base(struct vmdev_vq *vq, unsigned int *base)
+/* VHOST_GET_VRING_BASE of @dev's ring @index: where it stopped taking. */
+static int vring_base(struct vmdev *dev, unsigned int index,
+		      unsigned int *base)
 {
-	struct vhost_vring_state s = { .index = vq->index };
+	struct vhost_vring_state s = { .index = index };
 	int ret;
 
-	ret = vmdev_ioctl(vq->dev, VHOST_GET_VRING_BASE, &s);
+	ret = vmdev_ioctl(dev, VHOST_GET_VRING_BASE, &s);
 	*base = s.num;
 	return ret;
+}
+
+/*
+ * Wait until the guest has published more than @base buffers on @vq: the
+ * streamer queues its next frames whatever device serves it. False after
+ * WAIT_MS: the guest waits for frames the stopped device took and never
+ * delivered.
+ */
+static bool guest_queued_past(const struct vmdev_vq *vq, unsigned int base)
+{
+	uint16_t idx;
+	unsigned int i;
+
+	for (i = 0; i < WAIT_MS; i++) {
+		idx = __atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE);
+		if (le16toh(idx) != (uint16_t)base)
+			return true;
+		usleep(1000);
+	}
+	return false;
 }
 
 /*
@@ -546,7 +568,7 @@ TEST_F(dlog, moves_to_a_second_device)
 {
 	struct dlog_state *st = &self->s;
 	struct vmdev_net_config cfg;
-	unsigned int rx_base, tx_base, moved_at;
+	unsigned int rx_base, tx_base, moved_at, base;
 	uint8_t status = 0;
 	char mac[VAL_BUF];
 	pthread_t thread;
@@ -587,8 +609,18 @@ TEST_F(dlog, moves_to_a_second_device)
 	ASSERT_EQ(0, vmdev_suspend(st->dev));
 	sync_round(st, false);
 	EXPECT_EQ(0, stale_pages(_metadata, st));
-	ASSERT_EQ(0, vring_base(st->rx, &rx_base));
-	ASSERT_EQ(0, vring_base(st->tx, &tx_base));
+	ASSERT_EQ(0, vring_base(st->dev, RXQ, &rx_base));
+	ASSERT_EQ(0, vring_base(st->dev, TXQ, &tx_base));
+	/*
+	 * Frames queued (and kicked) while the source is stopped, every time:
+	 * the source must take none of them, the destination all.
+	 */
+	ASSERT_TRUE(guest_queued_past(st->tx, tx_base));
+	usleep(20000);
+	ASSERT_EQ(0, vring_base(st->dev, TXQ, &base));
+	EXPECT_EQ(tx_base, base);
+	ASSERT_EQ(0, vring_base(st->dev, RXQ, &base));
+	EXPECT_EQ(rx_base, base);
 	moved_at = __atomic_load_n(&st->received, __ATOMIC_ACQUIRE);
 
 	/* The destination takes over; the source is reset. */
@@ -596,7 +628,11 @@ TEST_F(dlog, moves_to_a_second_device)
 	ASSERT_EQ(0, move_ring(st->dev2, st->tx, tx_base));
 	ASSERT_EQ(0, vmdev_driver_ok(st->dev2));
 	ASSERT_EQ(0, vmdev_ioctl(st->dev, VHOST_VDPA_SET_STATUS, &status));
-	/* Kicks the source took while it was stopped: what QEMU replays. */
+	/*
+	 * The kicks the stopped source consumed from the eventfds (shared
+	 * here; a real destination has its own, which QEMU sets once as it
+	 * starts them): replayed.
+	 */
 	ASSERT_EQ(0, vmdev_vq_kick(st->rx));
 	ASSERT_EQ(0, vmdev_vq_kick(st->tx));
 
@@ -608,6 +644,12 @@ TEST_F(dlog, moves_to_a_second_device)
 	EXPECT_EQ(0, st->bad);
 	EXPECT_LT(0, moved_at);
 	EXPECT_GT(FRAMES, moved_at);
+	/* The destination took every frame and buffer from the move on. */
+	ASSERT_EQ(0, vmdev_suspend(st->dev2));
+	ASSERT_EQ(0, vring_base(st->dev2, TXQ, &base));
+	EXPECT_EQ(FRAMES, base);
+	ASSERT_EQ(0, vring_base(st->dev2, RXQ, &base));
+	EXPECT_EQ(FRAMES, base);
 	/* The config came along: what the guest reads is the same. */
 	ASSERT_EQ(0, vmdev_net_get_config(st->dev2, &cfg));
 	EXPECT_EQ(0, memcmp(cfg.mac, st->mac, sizeof(cfg.mac)));
