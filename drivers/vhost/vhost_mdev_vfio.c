@@ -273,12 +273,12 @@ struct vhost_mdev_vfio *vhost_mdev_vfio_create(struct vhost_mdev *vm)
 
 	/*
 	 * A set of its own, as registration would give it: stock 6.1's
-	 * __vfio_register_dev() ignores vfio_assign_device_set() failing for
-	 * memory and registers the device without a set, whose first open
-	 * then dereferences it (mutex_lock(&device->dev_set->lock) in
-	 * vfio_device_open(): a NULL pointer). Assigned here, a failure
-	 * fails the creation instead; registration keeps the set, and the
-	 * device's release leaves it.
+	 * __vfio_register_dev() ignores vfio_assign_device_set() failing (an
+	 * allocation, or the xarray's store) and registers the device
+	 * without a set, whose first open then dereferences it
+	 * (mutex_lock(&device->dev_set->lock) in vfio_device_open(): a NULL
+	 * pointer). Assigned here, a failure fails the creation instead;
+	 * registration keeps the set, and the device's release leaves it.
 	 */
 	ret = vfio_assign_device_set(&mv->vfio, &mv->vfio);
 	if (ret)
