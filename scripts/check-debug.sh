@@ -100,7 +100,10 @@ run_vms() {
 	# The SR-IOV boot (~2 min) after the fault pass (~13 min), which
 	# ends before the suite (~16-22 min): no longer a lane.
 	{
-		vm_boot fault-inject \
+		# The random pass (a minute or two a module) and fail_nth (up
+		# to 1200 s of its own): more than the runner's 1800 s default
+		# under load.  A hang still ends the boot.
+		VM_TIMEOUT=${VM_FAULT_TIMEOUT:-2700} vm_boot fault-inject \
 			--file "$BUILD/selftests" --file tools/testing/vm/fault-inject.sh \
 			--file "$BUILD/tools/vmdevctl" \
 			-- env $SLOW_KNOBS sh ./fault-inject.sh selftests "${FI_ITERATIONS:-20}" \
