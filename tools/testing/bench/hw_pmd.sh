@@ -78,9 +78,25 @@ HW_WHAT_vfio_pci="passthrough: the functions on vfio-pci, testpmd's net_virtio P
 # EAL options for its port) or says why not on stdout and fails;
 # hw_down_<id> undoes it.
 
-# DPDK takes a node for vhost-vdpa when its major is that of the first
-# /proc/devices entry named vhost-vdpa*: only one provider loaded at a
-# time (vhost_vdpa is unloaded after its turn).
+# DPDK 22.11's virtio_user takes a character device for a vhost-vdpa
+# backend only if its major is that of the first /proc/devices entry whose
+# name starts with "vhost-vdpa" (ours is "vhost-vdpa-mdev"); any other
+# node it drives as vhost-kernel, which fails.  vhost_mdev stays loaded in
+# the vp_vdpa turn, so both are listed then, and vhost_vdpa's node passes
+# only because vhost_vdpa, loaded later, got the lower dynamic major and
+# is listed first.  That is allocation order, not a rule: hw_dpdk_node
+# checks the node each turn hands to testpmd and fails the turn with the
+# reason.  vhost_vdpa is unloaded after its turn, so the vmdev_vf turn
+# sees ours alone.
+hw_dpdk_node() {
+	_hd_maj=$(($(printf '0x%s' "$(stat -L -c %t "$1")")))
+	_hd_first=$(awk '$2 ~ /^vhost-vdpa/ { print $1, $2; exit }' /proc/devices)
+	[ "${_hd_first%% *}" = "$_hd_maj" ] && return 0
+	echo "DPDK would not take $1 (major $_hd_maj) for vhost-vdpa: the first" \
+		"vhost-vdpa* in /proc/devices is ${_hd_first:-none}"
+	return 1
+}
+
 hw_node() {
 	for _ in $(seq 50); do
 		[ -c "$1" ] && return 0
@@ -100,6 +116,8 @@ hw_up_vmdev_vf() {
 		vf_create "$HW_F2" vhost "$HW_UUID2" || return 1
 	hw_node "/dev/vhost-mdev/$HW_UUID1" &&
 		hw_node "/dev/vhost-mdev/$HW_UUID2" || return 1
+	hw_dpdk_node "/dev/vhost-mdev/$HW_UUID1" &&
+		hw_dpdk_node "/dev/vhost-mdev/$HW_UUID2" || return 1
 	HW_ARGS1=$(hw_virtio_user "/dev/vhost-mdev/$HW_UUID1")
 	HW_ARGS2=$(hw_virtio_user "/dev/vhost-mdev/$HW_UUID2")
 }
@@ -112,7 +130,8 @@ hw_down_vmdev_vf() {
 	vf_release "$HW_F2"
 }
 
-# vhost_vdpa's node for vdpa device $1.
+# vhost_vdpa's node for vdpa device $1, found through the device's own
+# sysfs directory (vhost-vdpa-N is its vhost_vdpa child), not by major.
 hw_vdpa_node() {
 	for _ in $(seq 50); do
 		for _d in /sys/bus/vdpa/devices/"$1"/vhost-vdpa-*; do
@@ -138,6 +157,7 @@ hw_up_vp_vdpa() {
 		vdpa dev add name hw0 mgmtdev "pci/$HW_F1" &&
 		vdpa dev add name hw1 mgmtdev "pci/$HW_F2" || return 1
 	_n1=$(hw_vdpa_node hw0) && _n2=$(hw_vdpa_node hw1) || return 1
+	hw_dpdk_node "$_n1" && hw_dpdk_node "$_n2" || return 1
 	HW_ARGS1=$(hw_virtio_user "$_n1")
 	HW_ARGS2=$(hw_virtio_user "$_n2")
 }
