@@ -464,8 +464,8 @@ bench_hw_pmd() {
 
 # The kernel personality on the functions: vmdev_vf-virtio against
 # virtio_vdpa over vp_vdpa (netns.sh's targets vf and vdpa), netns.sh's
-# cases, as benchmark hw_netns.  After hw_pmd: vhost_vdpa, which would
-# take vdpa devices as well as virtio_vdpa, is unloaded by then.
+# cases, as benchmark hw_netns.  vhost_vdpa, which could take the vdpa
+# devices before virtio_vdpa, is unloaded by netns.sh's net_up_vdpa.
 bench_hw_netns() {
 	if ! modprobe virtio_net || ! modprobe virtio_mdev; then
 		echo "hw_netns: no virtio_net or virtio_mdev" >&2

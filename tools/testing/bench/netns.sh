@@ -174,13 +174,35 @@ net_down_pci() {
 
 # vp_vdpa's PCI driver is "vp-vdpa", with no ID table: only
 # driver_override binds it.  virtio_vdpa hangs its virtio device off the
-# vdpa device's DMA device, the function, as virtio_pci does.  vhost_vdpa must not be loaded: it would take
-# the vdpa devices as well as virtio_vdpa (hw_pmd.sh unloads it).
+# vdpa device's DMA device, the function, as virtio_pci does.
+#
+# A new vdpa device goes to the first vdpa driver that probes it, so
+# vhost_vdpa, if loaded, could take it before virtio_vdpa: it is unloaded
+# first (hw_pmd.sh's vp_vdpa turn loads it), and net_vdpa_bound checks
+# that virtio_vdpa has each device.
+net_no_vhost_vdpa() {
+	[ -d /sys/module/vhost_vdpa ] || return 0
+	rmmod vhost_vdpa && return 0
+	echo "netns: vdpa: vhost_vdpa is loaded and cannot be unloaded; it" \
+		"would take the vdpa devices from virtio_vdpa" >&2
+	return 1
+}
+
+# net_vdpa_bound DEV: vdpa device DEV is virtio_vdpa's.
+net_vdpa_bound() {
+	d=$(readlink "/sys/bus/vdpa/devices/$1/driver") || d=none
+	[ "${d##*/}" = virtio_vdpa ] && return 0
+	echo "netns: vdpa: $1 is bound to ${d##*/}, not virtio_vdpa" >&2
+	return 1
+}
+
 net_up_vdpa() {
-	net_functions && modprobe vp_vdpa && modprobe virtio_vdpa &&
+	net_functions && net_no_vhost_vdpa &&
+	modprobe vp_vdpa && modprobe virtio_vdpa &&
 	vf_bind "$NET_F1" vp-vdpa && vf_bind "$NET_F2" vp-vdpa &&
 	vdpa dev add name bench_k0 mgmtdev "pci/$NET_F1" &&
 	vdpa dev add name bench_k1 mgmtdev "pci/$NET_F2" &&
+	net_vdpa_bound bench_k0 && net_vdpa_bound bench_k1 &&
 	net_nic_pair vdpa
 }
 
