@@ -389,6 +389,14 @@ net_measure() {
 		"$(net_get UNIT "$2") $(cat "$TMP/net.err")"
 }
 
+# net_fail_down ID: after exclusive target ID failed to come up or to be
+# measured, undo what it made (its vdpa devices, the functions' bindings
+# and overrides), which teardown does not know about.
+net_fail_down() {
+	"net_down_$1" >/dev/null 2>&1 ||
+		echo "netns: $1: teardown after the failure failed too" >&2
+}
+
 # The pairs of every target, measured in turns case by case (the
 # exclusive ones each on its own); the table on stdout, the JSON into file
 # $1.
@@ -423,9 +431,10 @@ net_run() {
 			done
 		done
 		for t in $exclusive; do
-			net_start "$t" || return 1
+			net_start "$t" || { net_fail_down "$t"; return 1; }
 			for c in $NET_CASES; do
-				net_measure $r "$c" "$t" || return 1
+				net_measure $r "$c" "$t" ||
+					{ net_fail_down "$t"; return 1; }
 			done
 			"net_down_$t" ||
 				{ echo "netns: $t: teardown failed" >&2; return 1; }
