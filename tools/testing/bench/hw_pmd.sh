@@ -54,7 +54,8 @@
 # Also here, bench_hw_netns: the kernel personality on the same two
 # functions, netns.sh's iperf3 cases (BENCH_NET_* as there) over
 # vmdev_vf-virtio (netns.sh's vf) against virtio_vdpa over vp_vdpa
-# (netns.sh's vdpa), each brought up and torn down in each round.
+# (netns.sh's vdpa), each brought up and torn down in each round, each
+# round starting with the next.
 #
 # Environment: BENCH_HW_REPEAT (5), BENCH_HW_SIZES ("64,1500"),
 # BENCH_HW_SECONDS (5), BENCH_HW_WARMUP_S (2), BENCH_HW_STACKS ("vmdev_vf

@@ -8,7 +8,7 @@
 # once stay up for the whole run and take turns case by case; a target
 # with a net_down_<id> needs what another one uses (the test VM's two
 # NICs), so it is brought up, measured on every case and torn down in each
-# round, after the others.
+# round, after the others; each round starts with the next such target.
 #
 #   mvnet  two mvnet-virtio devices linked as peers, virtio_net bound
 #          through virtio_mdev: the kernel personality
@@ -398,8 +398,8 @@ net_fail_down() {
 }
 
 # The pairs of every target, measured in turns case by case (the
-# exclusive ones each on its own); the table on stdout, the JSON into file
-# $1.
+# exclusive ones each on its own, starting each round with the next one);
+# the table on stdout, the JSON into file $1.
 net_run() {
 	shared="" exclusive=""
 	for t in $NET_TARGETS; do
@@ -418,10 +418,12 @@ net_run() {
 	echo "  <target>/<baseline>: the target's median over its baseline's" \
 		"(above 1: faster)"
 	[ -z "$exclusive" ] || echo "  brought up and torn down in each" \
-		"round, one after the other:$exclusive"
+		"round, one after the other, each round starting with the" \
+		"next:$exclusive"
 	for t in $shared; do
 		net_start "$t" || return 1
 	done
+	order=$exclusive
 	r=0
 	while [ $r -lt "$NET_REPEAT" ]; do
 		r=$((r + 1))
@@ -430,7 +432,7 @@ net_run() {
 				net_measure $r "$c" "$t" || return 1
 			done
 		done
-		for t in $exclusive; do
+		for t in $order; do
 			net_start "$t" || { net_fail_down "$t"; return 1; }
 			for c in $NET_CASES; do
 				net_measure $r "$c" "$t" ||
@@ -439,6 +441,10 @@ net_run() {
 			"net_down_$t" ||
 				{ echo "netns: $t: teardown failed" >&2; return 1; }
 		done
+		# Each round starts with the next exclusive target: none is
+		# always measured first.
+		# shellcheck disable=SC2086 # one target a word
+		order=$(echo $order | awk '{ for (i = 2; i <= NF; i++) printf "%s ", $i; print $1 }')
 	done
 	net_table
 	net_write_json >"$1"
