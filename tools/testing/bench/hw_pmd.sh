@@ -428,10 +428,16 @@ bench_hw_pmd() {
 	mkdir -p "$HW_DIR"
 	: >"$HW_DIR/runs"
 	: >"$HW_DIR/fail"
-	# Two testpmds of 128 MiB each, and room.
+	# Two testpmds of 128 MiB each, and room: the mount first, so that
+	# nothing is left to undo if it fails; both undone at the end in
+	# the reverse order.
+	_hb_mnt=""
 	mkdir -p /dev/hugepages
-	grep -q ' /dev/hugepages ' /proc/mounts ||
+	if ! grep -q ' /dev/hugepages ' /proc/mounts; then
 		mount -t hugetlbfs nodev /dev/hugepages || return 1
+		_hb_mnt=1
+	fi
+	_hb_pages=$(cat /proc/sys/vm/nr_hugepages)
 	echo 160 >/proc/sys/vm/nr_hugepages
 	# EAL's runtime directory is /var/run/dpdk: the VM has /run only.
 	[ -e /var/run ] || { mkdir -p /var && ln -s /run /var/run; }
@@ -459,7 +465,8 @@ bench_hw_pmd() {
 	done
 	sort -u "$HW_DIR/fail" | sed 's/^/hw_pmd: failed: /'
 	hw_json >"$_hb_json" || _hb_rc=1
-	echo 0 >/proc/sys/vm/nr_hugepages
+	echo "$_hb_pages" >/proc/sys/vm/nr_hugepages
+	[ -z "$_hb_mnt" ] || umount /dev/hugepages || _hb_rc=1
 	return $_hb_rc
 }
 
