@@ -54,7 +54,8 @@
 # Also here, bench_hw_netns: the kernel personality on the same two
 # functions, netns.sh's iperf3 cases (BENCH_NET_* as there) over
 # vmdev_vf-virtio (netns.sh's vf) against virtio_vdpa over vp_vdpa
-# (netns.sh's vdpa), each brought up and torn down in each round.
+# (netns.sh's vdpa), each brought up and torn down in each round, each
+# round starting with the next.
 #
 # Environment: BENCH_HW_REPEAT (5), BENCH_HW_SIZES ("64,1500"),
 # BENCH_HW_SECONDS (5), BENCH_HW_WARMUP_S (2), BENCH_HW_STACKS ("vmdev_vf
@@ -78,9 +79,25 @@ HW_WHAT_vfio_pci="passthrough: the functions on vfio-pci, testpmd's net_virtio P
 # EAL options for its port) or says why not on stdout and fails;
 # hw_down_<id> undoes it.
 
-# DPDK takes a node for vhost-vdpa when its major is that of the first
-# /proc/devices entry named vhost-vdpa*: only one provider loaded at a
-# time (vhost_vdpa is unloaded after its turn).
+# DPDK 22.11's virtio_user takes a character device for a vhost-vdpa
+# backend only if its major is that of the first /proc/devices entry whose
+# name starts with "vhost-vdpa" (ours is "vhost-vdpa-mdev"); any other
+# node it drives as vhost-kernel, which fails.  vhost_mdev stays loaded in
+# the vp_vdpa turn, so both are listed then, and vhost_vdpa's node passes
+# only because vhost_vdpa, loaded later, got the lower dynamic major and
+# is listed first.  That is allocation order, not a rule: hw_dpdk_node
+# checks the node each turn hands to testpmd and fails the turn with the
+# reason.  vhost_vdpa is unloaded after its turn, so the vmdev_vf turn
+# sees ours alone.
+hw_dpdk_node() {
+	_hd_maj=$(($(printf '0x%s' "$(stat -L -c %t "$1")")))
+	_hd_first=$(awk '$2 ~ /^vhost-vdpa/ { print $1, $2; exit }' /proc/devices)
+	[ "${_hd_first%% *}" = "$_hd_maj" ] && return 0
+	echo "DPDK would not take $1 (major $_hd_maj) for vhost-vdpa: the first" \
+		"vhost-vdpa* in /proc/devices is ${_hd_first:-none}"
+	return 1
+}
+
 hw_node() {
 	for _ in $(seq 50); do
 		[ -c "$1" ] && return 0
@@ -100,6 +117,8 @@ hw_up_vmdev_vf() {
 		vf_create "$HW_F2" vhost "$HW_UUID2" || return 1
 	hw_node "/dev/vhost-mdev/$HW_UUID1" &&
 		hw_node "/dev/vhost-mdev/$HW_UUID2" || return 1
+	hw_dpdk_node "/dev/vhost-mdev/$HW_UUID1" &&
+		hw_dpdk_node "/dev/vhost-mdev/$HW_UUID2" || return 1
 	HW_ARGS1=$(hw_virtio_user "/dev/vhost-mdev/$HW_UUID1")
 	HW_ARGS2=$(hw_virtio_user "/dev/vhost-mdev/$HW_UUID2")
 }
@@ -112,7 +131,8 @@ hw_down_vmdev_vf() {
 	vf_release "$HW_F2"
 }
 
-# vhost_vdpa's node for vdpa device $1.
+# vhost_vdpa's node for vdpa device $1, found through the device's own
+# sysfs directory (vhost-vdpa-N is its vhost_vdpa child), not by major.
 hw_vdpa_node() {
 	for _ in $(seq 50); do
 		for _d in /sys/bus/vdpa/devices/"$1"/vhost-vdpa-*; do
@@ -138,6 +158,7 @@ hw_up_vp_vdpa() {
 		vdpa dev add name hw0 mgmtdev "pci/$HW_F1" &&
 		vdpa dev add name hw1 mgmtdev "pci/$HW_F2" || return 1
 	_n1=$(hw_vdpa_node hw0) && _n2=$(hw_vdpa_node hw1) || return 1
+	hw_dpdk_node "$_n1" && hw_dpdk_node "$_n2" || return 1
 	HW_ARGS1=$(hw_virtio_user "$_n1")
 	HW_ARGS2=$(hw_virtio_user "$_n2")
 }
@@ -407,10 +428,16 @@ bench_hw_pmd() {
 	mkdir -p "$HW_DIR"
 	: >"$HW_DIR/runs"
 	: >"$HW_DIR/fail"
-	# Two testpmds of 128 MiB each, and room.
+	# Two testpmds of 128 MiB each, and room: the mount first, so that
+	# nothing is left to undo if it fails; both undone at the end in
+	# the reverse order.
+	_hb_mnt=""
 	mkdir -p /dev/hugepages
-	grep -q ' /dev/hugepages ' /proc/mounts ||
+	if ! grep -q ' /dev/hugepages ' /proc/mounts; then
 		mount -t hugetlbfs nodev /dev/hugepages || return 1
+		_hb_mnt=1
+	fi
+	_hb_pages=$(cat /proc/sys/vm/nr_hugepages)
 	echo 160 >/proc/sys/vm/nr_hugepages
 	# EAL's runtime directory is /var/run/dpdk: the VM has /run only.
 	[ -e /var/run ] || { mkdir -p /var && ln -s /run /var/run; }
@@ -438,14 +465,15 @@ bench_hw_pmd() {
 	done
 	sort -u "$HW_DIR/fail" | sed 's/^/hw_pmd: failed: /'
 	hw_json >"$_hb_json" || _hb_rc=1
-	echo 0 >/proc/sys/vm/nr_hugepages
+	echo "$_hb_pages" >/proc/sys/vm/nr_hugepages
+	[ -z "$_hb_mnt" ] || umount /dev/hugepages || _hb_rc=1
 	return $_hb_rc
 }
 
 # The kernel personality on the functions: vmdev_vf-virtio against
 # virtio_vdpa over vp_vdpa (netns.sh's targets vf and vdpa), netns.sh's
-# cases, as benchmark hw_netns.  After hw_pmd: vhost_vdpa, which would
-# take vdpa devices as well as virtio_vdpa, is unloaded by then.
+# cases, as benchmark hw_netns.  vhost_vdpa, which could take the vdpa
+# devices before virtio_vdpa, is unloaded by netns.sh's net_up_vdpa.
 bench_hw_netns() {
 	if ! modprobe virtio_net || ! modprobe virtio_mdev; then
 		echo "hw_netns: no virtio_net or virtio_mdev" >&2

@@ -8,7 +8,7 @@
 # once stay up for the whole run and take turns case by case; a target
 # with a net_down_<id> needs what another one uses (the test VM's two
 # NICs), so it is brought up, measured on every case and torn down in each
-# round, after the others.
+# round, after the others; each round starts with the next such target.
 #
 #   mvnet  two mvnet-virtio devices linked as peers, virtio_net bound
 #          through virtio_mdev: the kernel personality
@@ -174,13 +174,35 @@ net_down_pci() {
 
 # vp_vdpa's PCI driver is "vp-vdpa", with no ID table: only
 # driver_override binds it.  virtio_vdpa hangs its virtio device off the
-# vdpa device's DMA device, the function, as virtio_pci does.  vhost_vdpa must not be loaded: it would take
-# the vdpa devices as well as virtio_vdpa (hw_pmd.sh unloads it).
+# vdpa device's DMA device, the function, as virtio_pci does.
+#
+# A new vdpa device goes to the first vdpa driver that probes it, so
+# vhost_vdpa, if loaded, could take it before virtio_vdpa: it is unloaded
+# first (hw_pmd.sh's vp_vdpa turn loads it), and net_vdpa_bound checks
+# that virtio_vdpa has each device.
+net_no_vhost_vdpa() {
+	[ -d /sys/module/vhost_vdpa ] || return 0
+	rmmod vhost_vdpa && return 0
+	echo "netns: vdpa: vhost_vdpa is loaded and cannot be unloaded; it" \
+		"would take the vdpa devices from virtio_vdpa" >&2
+	return 1
+}
+
+# net_vdpa_bound DEV: vdpa device DEV is virtio_vdpa's.
+net_vdpa_bound() {
+	d=$(readlink "/sys/bus/vdpa/devices/$1/driver") || d=none
+	[ "${d##*/}" = virtio_vdpa ] && return 0
+	echo "netns: vdpa: $1 is bound to ${d##*/}, not virtio_vdpa" >&2
+	return 1
+}
+
 net_up_vdpa() {
-	net_functions && modprobe vp_vdpa && modprobe virtio_vdpa &&
+	net_functions && net_no_vhost_vdpa &&
+	modprobe vp_vdpa && modprobe virtio_vdpa &&
 	vf_bind "$NET_F1" vp-vdpa && vf_bind "$NET_F2" vp-vdpa &&
 	vdpa dev add name bench_k0 mgmtdev "pci/$NET_F1" &&
 	vdpa dev add name bench_k1 mgmtdev "pci/$NET_F2" &&
+	net_vdpa_bound bench_k0 && net_vdpa_bound bench_k1 &&
 	net_nic_pair vdpa
 }
 
@@ -367,9 +389,17 @@ net_measure() {
 		"$(net_get UNIT "$2") $(cat "$TMP/net.err")"
 }
 
+# net_fail_down ID: after exclusive target ID failed to come up or to be
+# measured, undo what it made (its vdpa devices, the functions' bindings
+# and overrides), which teardown does not know about.
+net_fail_down() {
+	"net_down_$1" >/dev/null 2>&1 ||
+		echo "netns: $1: teardown after the failure failed too" >&2
+}
+
 # The pairs of every target, measured in turns case by case (the
-# exclusive ones each on its own); the table on stdout, the JSON into file
-# $1.
+# exclusive ones each on its own, starting each round with the next one);
+# the table on stdout, the JSON into file $1.
 net_run() {
 	shared="" exclusive=""
 	for t in $NET_TARGETS; do
@@ -388,10 +418,12 @@ net_run() {
 	echo "  <target>/<baseline>: the target's median over its baseline's" \
 		"(above 1: faster)"
 	[ -z "$exclusive" ] || echo "  brought up and torn down in each" \
-		"round, one after the other:$exclusive"
+		"round, one after the other, each round starting with the" \
+		"next:$exclusive"
 	for t in $shared; do
 		net_start "$t" || return 1
 	done
+	order=$exclusive
 	r=0
 	while [ $r -lt "$NET_REPEAT" ]; do
 		r=$((r + 1))
@@ -400,14 +432,19 @@ net_run() {
 				net_measure $r "$c" "$t" || return 1
 			done
 		done
-		for t in $exclusive; do
-			net_start "$t" || return 1
+		for t in $order; do
+			net_start "$t" || { net_fail_down "$t"; return 1; }
 			for c in $NET_CASES; do
-				net_measure $r "$c" "$t" || return 1
+				net_measure $r "$c" "$t" ||
+					{ net_fail_down "$t"; return 1; }
 			done
 			"net_down_$t" ||
 				{ echo "netns: $t: teardown failed" >&2; return 1; }
 		done
+		# Each round starts with the next exclusive target: none is
+		# always measured first.
+		# shellcheck disable=SC2086 # one target a word
+		order=$(echo $order | awk '{ for (i = 2; i <= NF; i++) printf "%s ", $i; print $1 }')
 	done
 	net_table
 	net_write_json >"$1"
