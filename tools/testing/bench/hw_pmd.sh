@@ -59,7 +59,8 @@
 #
 # Environment: BENCH_HW_REPEAT (5), BENCH_HW_SIZES ("64,1500"),
 # BENCH_HW_SECONDS (5), BENCH_HW_WARMUP_S (2), BENCH_HW_STACKS ("vmdev_vf
-# vp_vdpa vfio-pci"), BENCH_VF_LIB (as in netns.sh).
+# vp_vdpa vfio-pci"), BENCH_VF_LIB (as in netns.sh).  Uses peer.sh's
+# vdpa_node, which run.sh sources first.
 #
 # shellcheck disable=SC2317 # the hw_up_* and hw_down_* are called by name
 # shellcheck disable=SC2034 # HW_WHAT_<id> are read through eval
@@ -131,21 +132,6 @@ hw_down_vmdev_vf() {
 	vf_release "$HW_F2"
 }
 
-# vhost_vdpa's node for vdpa device $1, found through the device's own
-# sysfs directory (vhost-vdpa-N is its vhost_vdpa child), not by major.
-hw_vdpa_node() {
-	for _ in $(seq 50); do
-		for _d in /sys/bus/vdpa/devices/"$1"/vhost-vdpa-*; do
-			if [ -e "$_d" ] && [ -c "/dev/${_d##*/}" ]; then
-				echo "/dev/${_d##*/}"
-				return 0
-			fi
-		done
-		sleep 0.1
-	done
-	echo "vdpa device $1 has no vhost-vdpa node" >&2
-	return 1
-}
 
 hw_up_vp_vdpa() {
 	if ! modprobe vp_vdpa || ! modprobe vhost_vdpa; then
@@ -157,7 +143,7 @@ hw_up_vp_vdpa() {
 	vf_bind "$HW_F1" vp-vdpa && vf_bind "$HW_F2" vp-vdpa &&
 		vdpa dev add name hw0 mgmtdev "pci/$HW_F1" &&
 		vdpa dev add name hw1 mgmtdev "pci/$HW_F2" || return 1
-	_n1=$(hw_vdpa_node hw0) && _n2=$(hw_vdpa_node hw1) || return 1
+	_n1=$(vdpa_node hw0) && _n2=$(vdpa_node hw1) || return 1
 	hw_dpdk_node "$_n1" && hw_dpdk_node "$_n2" || return 1
 	HW_ARGS1=$(hw_virtio_user "$_n1")
 	HW_ARGS2=$(hw_virtio_user "$_n2")

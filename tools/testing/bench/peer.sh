@@ -34,10 +34,11 @@ peer_unload() {
 	rmmod $PEER_MODULES 2>/dev/null || true
 }
 
-# peer_add NAME MAC: a vdpa_sim_net device NAME with MAC; its node on
-# stdout once devtmpfs has it.
-peer_add() {
-	vdpa dev add name "$1" mgmtdev $PEER_MGMTDEV mac "$2" || return 1
+# vdpa_node NAME: the vhost_vdpa node of vdpa device NAME on stdout, once
+# devtmpfs has it: found through the device's sysfs directory (its
+# vhost-vdpa-N child), not by major (another vhost-vdpa* driver may be
+# loaded: ours).  5 s at most.
+vdpa_node() {
 	i=0
 	while [ $i -lt 50 ]; do
 		for d in /sys/bus/vdpa/devices/"$1"/vhost-vdpa-*; do
@@ -49,8 +50,15 @@ peer_add() {
 		sleep 0.1
 		i=$((i + 1))
 	done
-	echo "peer: $1 has no vhost-vdpa node" >&2
+	echo "vdpa device $1 has no vhost-vdpa node" >&2
 	return 1
+}
+
+# peer_add NAME MAC: a vdpa_sim_net device NAME with MAC; its node on
+# stdout once devtmpfs has it.
+peer_add() {
+	vdpa dev add name "$1" mgmtdev $PEER_MGMTDEV mac "$2" || return 1
+	vdpa_node "$1"
 }
 
 peer_del() {
