@@ -102,9 +102,12 @@ static int set_log_fd(struct vmdev *dev, int fd)
 	return vmdev_ioctl(dev, VHOST_SET_LOG_FD, &fd);
 }
 
-/* VHOST_SET_VRING_ADDR with the ring's own addresses and @flags. */
-static int set_vring_log(struct vmdev_vq *vq, unsigned int flags,
-			 uint64_t log_addr)
+/*
+ * VHOST_SET_VRING_ADDR on @dev (the ring's own device, or the destination
+ * of a move) with @vq's addresses and @flags.
+ */
+static int set_vring_addr(struct vmdev *dev, const struct vmdev_vq *vq,
+			  unsigned int flags, uint64_t log_addr)
 {
 	struct vhost_vring_addr a = {
 		.index = vq->index,
@@ -115,7 +118,13 @@ static int set_vring_log(struct vmdev_vq *vq, unsigned int flags,
 		.log_guest_addr = log_addr,
 	};
 
-	return vmdev_ioctl(vq->dev, VHOST_SET_VRING_ADDR, &a);
+	return vmdev_ioctl(dev, VHOST_SET_VRING_ADDR, &a);
+}
+
+static int set_vring_log(struct vmdev_vq *vq, unsigned int flags,
+			 uint64_t log_addr)
+{
+	return set_vring_addr(vq->dev, vq, flags, log_addr);
 }
 
 static int log_all(struct vmdev *dev, bool on)
@@ -499,19 +508,13 @@ static int move_ring(struct vmdev *dst, const struct vmdev_vq *vq,
 					 .fd = vq->kick_fd };
 	struct vhost_vring_file call = { .index = vq->index,
 					 .fd = vq->call_fd };
-	struct vhost_vring_addr a = {
-		.index = vq->index,
-		.desc_user_addr = vq->desc_iova,
-		.avail_user_addr = vq->avail_iova,
-		.used_user_addr = vq->used_iova,
-	};
 	int ret;
 
 	ret = vmdev_ioctl(dst, VHOST_SET_VRING_NUM, &num);
 	if (!ret)
 		ret = vmdev_ioctl(dst, VHOST_SET_VRING_BASE, &b);
 	if (!ret)
-		ret = vmdev_ioctl(dst, VHOST_SET_VRING_ADDR, &a);
+		ret = set_vring_addr(dst, vq, 0, 0);
 	if (!ret)
 		ret = vmdev_ioctl(dst, VHOST_SET_VRING_KICK, &kick);
 	if (!ret)
