@@ -20,8 +20,8 @@
 # VM (~4.5 min, of which ~3 min is the nested guest's boot per target).
 # Each stage's time is printed.
 #
-# When the cases include vfio, vfioping, vfiotcp, vfiokill or qtest (the
-# default: all), the QEMU of tools/qemu/'s vhost-vfio series is a stage
+# When the cases include one over vhost-vfio (vfio*, qtest; the default:
+# all), the QEMU of tools/qemu/'s vhost-vfio series is a stage
 # too (scripts/qemu.sh: its build dependencies, then the build, cached;
 # cold 4-15 minutes, warm nothing), and the guest gets its binary and the
 # series' qtest program (qos-test), stripped, beside run.sh.
@@ -58,6 +58,7 @@ want_qemu() {
 	case " ${INTEROP_CASES:-vfio} " in
 	*" vfio "* | *" vfioping "* | *" vfiotcp "* | *" vfiokill "*) return 0 ;;
 	*" qtest "* | *" vfioerrors "* | *" vfiofd "*) return 0 ;;
+	*" vfiomigrate "* | *" vfiounmigratable "*) return 0 ;;
 	esac
 	return 1
 }

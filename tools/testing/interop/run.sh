@@ -109,6 +109,15 @@
 #                    migration go, gives the device a log and reads it;
 #                    the same checks, and ftrace saw VHOST_SET_LOG_BASE
 #                    and logged writes
+#   vfiomigrate    the same migration over vhost-vfio (the project's
+#                    QEMU, L2_QEMU): the VFIO device fd of an mvnet device
+#                    offers VHOST_F_LOG_ALL, and on devices without a
+#                    control queue the series migrates through vhost's
+#                    dirty log; the same checks, ftrace's included
+#   vfiounmigratable  on a function (vf): its VFIO device fd offers no
+#                    VHOST_F_LOG_ALL (the kernel does not see its DMA), so
+#                    QEMU with -only-migratable refuses to start, saying
+#                    the device does not log its writes
 #   vfio           qemu L2 over vhost-vfio: "qemu", with the device's
 #                    mdev as the NIC's -netdev vhost-vfio backend (its
 #                    VFIO device fd, guest RAM mapped through the VFIO
@@ -150,7 +159,7 @@
 #                    containerfd= without fd=, one fd as both, a
 #                    containerfd= that is no VFIO container, the same
 #                    device twice, -only-migratable (migration is
-#                    blocked), queues= above the device's pairs, a
+#                    blocked: the device has a control queue), queues= above the device's pairs, a
 #                    *-virtio device, the device open through its
 #                    character device or held by another QEMU; afterwards nothing is pinned, the
 #                    module's refcnt is what it was, and the device opens
@@ -161,13 +170,19 @@
 #                    guest reads is the device's, a frame goes round
 #                    byte for byte with an interrupt, the device's link
 #                    going down and up reaches the guest as configuration
-#                    interrupts, migration is refused; then, the device
+#                    interrupts, migration is refused (the device has a
+#                    control queue); then, the device
 #                    opened as a management layer does (group, container
 #                    with a type1 IOMMU, device fd) and its fds inherited
 #                    by QEMU as fd= and containerfd=, the frame goes round
 #                    again, and bad fds are refused with their reason (no
 #                    container, no IOMMU set, no VFIO device, one fd
-#                    without the other); all 6 pass, none skipped
+#                    without the other); then two more devices without a
+#                    control queue: the guest migrates from one to the
+#                    other while the device receives a frame into display
+#                    memory already sent, which must reach the
+#                    destination, where the rings go on; all 7 pass, none
+#                    skipped
 #   icmpecho       testpmd in icmpecho forwarding on the node, pinged by
 #                    the peer's kernel interface: 3 of 3 answered, and
 #                    testpmd received and sent at least the 3 echoes and
@@ -185,7 +200,8 @@
 # Environment: INTEROP_TARGETS (default "upstream mvnet vf"),
 # INTEROP_CASES (the case groups run where a target has them; default
 # "dpdk killed qemu ping svqping svqmigrate logmigrate icmpecho vfio
-# vfioping vfiotcp vfiokill qtest vfioerrors vfiofd"),
+# vfioping vfiotcp vfiokill qtest vfioerrors vfiofd vfiomigrate
+# vfiounmigratable"),
 # INTEROP_SECONDS (each timed run, default 5), L2_TIMEOUT (clients.sh),
 # L2_QEMU (the vhost-vfio QEMU: default ./qemu-system-x86_64 beside this
 # directory, as make check-interop puts it), QOS_TEST (its qos-test,
@@ -194,7 +210,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/clients.sh"
 
 TARGETS=${INTEROP_TARGETS:-upstream mvnet vf}
-CASES=${INTEROP_CASES:-dpdk killed qemu ping svqping svqmigrate logmigrate icmpecho vfio vfioping vfiotcp vfiokill qtest vfioerrors vfiofd}
+CASES=${INTEROP_CASES:-dpdk killed qemu ping svqping svqmigrate logmigrate icmpecho vfio vfioping vfiotcp vfiokill qtest vfioerrors vfiofd vfiomigrate vfiounmigratable}
 L2_QEMU=${L2_QEMU:-$HERE/../qemu-system-x86_64}
 QOS_TEST=${QOS_TEST:-$HERE/../qos-test}
 L2_VFIO_FDS=${L2_VFIO_FDS:-$HERE/../vfio-fds}
@@ -247,7 +263,7 @@ upstream_down() {
 # device.
 mvnet_traits() {
 	cases="dpdk killed qemu ping svqping svqmigrate logmigrate icmpecho vfio
-		vfioping vfiotcp vfiokill qtest vfioerrors vfiofd"
+		vfioping vfiotcp vfiokill qtest vfioerrors vfiofd vfiomigrate"
 	link=down foreign=deliver mq=2
 	module=vhost_mdev traffic=io
 }
@@ -283,7 +299,8 @@ mvnet_peer_down() {
 # until its driver says otherwise.  What goes out is on the wire, nothing
 # comes back but what the other function sends.
 vf_traits() {
-	cases="icmpecho killed ping vfioping vfiotcp vfiofd" link=down foreign=drop mq=
+	cases="icmpecho killed ping vfioping vfiotcp vfiofd vfiounmigratable"
+	link=down foreign=drop mq=
 	module=vhost_mdev
 	traffic=txonly
 	# shellcheck disable=SC2046 # BDFs
@@ -662,9 +679,11 @@ case_vfioerrors() {
 	vfio_refused "$_ve_dev is already attached" \
 		-netdev "vhost-vfio,id=n0,sysfsdev=$_ve_dev" \
 		-netdev "vhost-vfio,id=n1,sysfsdev=$_ve_dev" || _ve_rc=1
-	# Migration is blocked: with -only-migratable, QEMU does not start.
-	vfio_refused "vhost-vfio: migration is not supported" -only-migratable \
-		-netdev "vhost-vfio,id=n0,sysfsdev=$_ve_dev" || _ve_rc=1
+	# Migration is blocked for a device with a control queue (as this
+	# one has): with -only-migratable, QEMU does not start.
+	vfio_refused "cannot be migrated: it has a control queue" \
+		-only-migratable -netdev "vhost-vfio,id=n0,sysfsdev=$_ve_dev" ||
+		_ve_rc=1
 	vfio_refused "queues=$((_ve_pairs + 1)) but the device has $_ve_pairs" \
 		-netdev "vhost-vfio,id=n0,sysfsdev=$_ve_dev,queues=$((_ve_pairs + 1))" ||
 		_ve_rc=1
@@ -753,18 +772,35 @@ case_vfiokill() {
 # qos-test registers them only when QTEST_VHOST_VFIO_SYSFSDEV is set: all
 # four must run and pass (a missing one is a failure, and so is a skip:
 # the link test skips on a device without a link attribute).
+# The qtest's migration: two more devices, provisioned alike, that log
+# (software devices do on the VFIO fd) and have no control queue.
+qtest_mig_uuids="7e3c1d40-5a2b-4f6e-9c1d-0000000000a5 7e3c1d40-5a2b-4f6e-9c1d-0000000000a6"
+
 case_qtest() {
 	vfio_qemu || return 1
 	[ -x "$QOS_TEST" ] || { echo "# no qos-test at $QOS_TEST"; return 1; }
+	_cq_rc=0
+	_cq_mig=
+	for _cq_u in $qtest_mig_uuids; do
+		echo "$_cq_u" >"$MVNET_TYPES/mvnet-vhost/create" || _cq_rc=1
+		_cq_f=$(cat "$MDEV/$_cq_u/device_features") &&
+			printf '0x%016x\n' $((_cq_f & ~CTRL_VQ_FEATURES)) \
+			>"$MDEV/$_cq_u/device_features" || _cq_rc=1
+		_cq_mig=${_cq_mig:+$_cq_mig,}$MDEV/$_cq_u
+	done
 	_cq_out=$(QTEST_QEMU_BINARY=$L2_QEMU \
 		QTEST_VHOST_VFIO_SYSFSDEV=/sys/bus/mdev/devices/$(basename "$node") \
+		QTEST_VHOST_VFIO_MIGRATION=$_cq_mig \
 		timeout 300 "$QOS_TEST" --tap -m quick \
 		-p /x86_64/pc/i440FX-pcihost/pci-bus-pc/pci-bus/virtio-net-pci/virtio-net/virtio-net-tests/vhost-vfio \
-		-p /x86_64/vhost-vfio 2>&1)
-	_cq_rc=$?
+		-p /x86_64/vhost-vfio 2>&1) || _cq_rc=1
 	echo "$_cq_out" | grep -E '^(ok|not ok|Bail out|ERROR)|\*\*' | sed 's/^/# qtest: /'
+	for _cq_u in $qtest_mig_uuids; do
+		[ ! -e "$MDEV/$_cq_u" ] || echo 1 >"$MDEV/$_cq_u/remove" || _cq_rc=1
+	done
 	[ "$_cq_rc" = 0 ] &&
-		[ "$(echo "$_cq_out" | grep -c '^ok .*/vhost-vfio/')" = 6 ] &&
+		[ "$(echo "$_cq_out" | grep -c '^ok .*/vhost-vfio/')" = 7 ] &&
+		echo "$_cq_out" | grep -q '^ok .*/vhost-vfio/migration$' &&
 		! echo "$_cq_out" | grep -qE '^not ok|# SKIP'
 }
 
@@ -895,6 +931,10 @@ case_ping() {
 # VIRTIO_NET_F_CTRL_RX: QEMU 7.2's shadow virtqueue refuses a device
 # offering it.
 CTRL_RX_BIT=18
+# VIRTIO_NET_F_CTRL_VQ and what needs it (CTRL_RX, MQ, CTRL_MAC_ADDR):
+# left out of the devices a guest migrates between through the kernel's
+# dirty log, since QEMU would not carry the control queue's settings.
+CTRL_VQ_FEATURES=$(((1 << 17) | (1 << 18) | (1 << 22) | (1 << 23)))
 
 # With the device's every feature, QEMU refuses x-svq=on at once, naming
 # CTRL_RX.
@@ -1134,37 +1174,65 @@ case_svqmigrate() {
 	return $_sm_rc
 }
 
+# with_log_trace CMD...: CMD, with ftrace counting the kernel's dirty log
+# calls meanwhile: it fails unless CMD succeeds and the log was set
+# (VHOST_SET_LOG_BASE) and written.
+with_log_trace() {
+	_wl_rc=0
+	_wl_t=/sys/kernel/tracing
+	[ -e "$_wl_t/trace" ] || mount -t tracefs nodev "$_wl_t" || return 1
+	echo 0 >"$_wl_t/tracing_on"
+	printf '%s\n' vhost_mdev_log_set_base vhost_mdev_log_write \
+		>"$_wl_t/set_ftrace_filter" || return 1
+	echo function >"$_wl_t/current_tracer"
+	: >"$_wl_t/trace"
+	echo 1 >"$_wl_t/tracing_on"
+	"$@" || _wl_rc=1
+	echo 0 >"$_wl_t/tracing_on"
+	_wl_base=$(grep -c 'vhost_mdev_log_set_base' "$_wl_t/trace")
+	_wl_writes=$(grep -c 'vhost_mdev_log_write' "$_wl_t/trace")
+	echo "# kernel log: $_wl_base VHOST_SET_LOG_BASE, $_wl_writes logged writes (at least; the trace buffer may have wrapped)"
+	echo nop >"$_wl_t/current_tracer"
+	: >"$_wl_t/set_ftrace_filter"
+	[ "$_wl_rc" = 0 ] && [ "$_wl_base" -ge 1 ] && [ "$_wl_writes" -ge 1 ]
+}
+
 # With the kernel's dirty log: Debian's QEMU 7.2, -netdev vhost-vdpa
 # without x-svq, on character devices that offer VHOST_F_LOG_ALL
 # (vhost_mdev's cdev_dirty_log): QEMU then neither blocks the migration
 # nor relays the rings, it gives the device its log (VHOST_SET_LOG_BASE)
-# and reads it.  That the device logged is seen in ftrace: its log calls
-# during the run.
+# and reads it.  No control queue (nor what needs it): QEMU 7.2 reads the
+# queue pairs' state before it stops a device that has one, and does not
+# restore its settings on the destination.
 case_logmigrate() {
 	_lm_rc=0
 	_lm_param=/sys/module/vhost_mdev/parameters/cdev_dirty_log
-	_lm_t=/sys/kernel/tracing
-	[ -e "$_lm_t/trace" ] || mount -t tracefs nodev "$_lm_t" || return 1
-	echo 0 >"$_lm_t/tracing_on"
-	printf '%s\n' vhost_mdev_log_set_base vhost_mdev_log_write \
-		>"$_lm_t/set_ftrace_filter" || return 1
-	echo function >"$_lm_t/current_tracer"
-	: >"$_lm_t/trace"
-	echo 1 >"$_lm_t/tracing_on"
 	echo 1 >"$_lm_param" || return 1
-	# No control queue (nor what needs it: CTRL_RX, MQ, CTRL_MAC_ADDR):
-	# QEMU 7.2 reads the queue pairs' state before it stops a device
-	# that has one, and does not restore its settings on the destination.
-	with_features $(((1 << 17) | (1 << 18) | (1 << 22) | (1 << 23))) \
-		migrate_case "" || _lm_rc=1
-	echo 0 >"$_lm_param"
-	echo 0 >"$_lm_t/tracing_on"
-	_lm_base=$(grep -c 'vhost_mdev_log_set_base' "$_lm_t/trace")
-	_lm_writes=$(grep -c 'vhost_mdev_log_write' "$_lm_t/trace")
-	echo "# kernel log: $_lm_base VHOST_SET_LOG_BASE, $_lm_writes logged writes (at least; the trace buffer may have wrapped)"
-	echo nop >"$_lm_t/current_tracer"
-	: >"$_lm_t/set_ftrace_filter"
-	[ "$_lm_rc" = 0 ] && [ "$_lm_base" -ge 1 ] && [ "$_lm_writes" -ge 1 ]
+	with_log_trace with_features "$CTRL_VQ_FEATURES" migrate_case "" ||
+		_lm_rc=1
+	echo 0 >"$_lm_param" || _lm_rc=1
+	return $_lm_rc
+}
+
+# The same migration over vhost-vfio (the series' QEMU): the VFIO device
+# fd of a software device always offers VHOST_F_LOG_ALL, and without a
+# control queue the series lets the guest migrate through vhost's log.
+case_vfiomigrate() {
+	vfio_qemu || return 1
+	L2_BACKEND=vhost-vfio
+	_vm_rc=0
+	with_log_trace with_features "$CTRL_VQ_FEATURES" migrate_case "" ||
+		_vm_rc=1
+	L2_BACKEND=vhost-vdpa
+	return $_vm_rc
+}
+
+# A function's DMA is not logged: its VFIO device fd offers no
+# VHOST_F_LOG_ALL, and QEMU blocks the guest's migration, saying why.
+case_vfiounmigratable() {
+	vfio_qemu || return 1
+	vfio_refused "cannot be migrated: it does not log its writes" \
+		-only-migratable -netdev "vhost-vfio,id=n0,sysfsdev=$MDEV/$(basename "$node")"
 }
 
 case_icmpecho() {
@@ -1244,6 +1312,10 @@ run_target() {
 			case_svqmigrate ;;
 		logmigrate) result "$target: qemu L2 migrated, kernel dirty log" \
 			case_logmigrate ;;
+		vfiomigrate) result "$target: qemu L2 migrated over vhost-vfio, kernel dirty log" \
+			case_vfiomigrate ;;
+		vfiounmigratable) result "$target: vhost-vfio migration blocked, no dirty log" \
+			case_vfiounmigratable ;;
 		vfio) result "$target: qemu L2 over vhost-vfio" over_vfio case_qemu ;;
 		vfioping) result "$target: qemu L2 ping over vhost-vfio" \
 			over_vfio case_ping ;;
