@@ -793,6 +793,7 @@ case_qtest() {
 		QTEST_VHOST_VFIO_MIGRATION=$_cq_mig \
 		timeout 300 "$QOS_TEST" --tap -m quick \
 		-p /x86_64/pc/i440FX-pcihost/pci-bus-pc/pci-bus/virtio-net-pci/virtio-net/virtio-net-tests/vhost-vfio \
+		-p /x86_64/pc/i440FX-pcihost/pci-bus-pc/pci-bus/virtio-net-pci/virtio-net-pci-tests/vhost-vfio \
 		-p /x86_64/vhost-vfio 2>&1) || _cq_rc=1
 	echo "$_cq_out" | grep -E '^(ok|not ok|Bail out|ERROR)|\*\*' | sed 's/^/# qtest: /'
 	for _cq_u in $qtest_mig_uuids; do
