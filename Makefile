@@ -129,7 +129,7 @@ vm-run: vm-modules
 # (host.sh builds the peer's modules), results in build/bench/results.json
 # and the report in build/bench/report/.
 bench: vm-modules
-	@scripts/deps.sh --bench --interop
+	@scripts/deps.sh --bench --interop --qemu
 	@$(MAKE) -s -C tools/testing/bench OUTPUT=$(REPO)/build/bench
 	@tools/testing/bench/host.sh
 

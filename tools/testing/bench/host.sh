@@ -13,6 +13,8 @@
 #   kernel    netns                 1 GiB
 #   scale     dev_scale dev_trace   2 GiB
 #   hw        hw_pmd hw_netns       2 GiB, the clients' archive
+#   migrate   migrate               2 GiB, the clients' archive, the
+#                                   interop lane, the project's QEMU
 #
 # Each VM runs tools/testing/bench/run.sh with BENCH_ONLY set to its
 # benchmarks, tools/testing/bench as /extra/bench, build/bench/bin as
@@ -42,13 +44,14 @@ export VM_TIMEOUT=${VM_TIMEOUT:-1800}
 # Debian's, which scripts/deps.sh --bench installs.
 PYTHON=${PYTHON:-/usr/bin/python3}
 
-GROUPS_ALL="datapath latency map kernel scale hw"
+GROUPS_ALL="datapath latency map kernel scale hw migrate"
 BENCH_datapath=vhost_loopback
 BENCH_latency=vq_latency
 BENCH_map=dma_map
 BENCH_kernel=netns
 BENCH_scale="dev_scale dev_trace"
 BENCH_hw="hw_pmd hw_netns"
+BENCH_migrate=migrate
 
 log() { echo "bench: $*" >&2; }
 
@@ -63,8 +66,9 @@ vm_mem() {
 		echo "$((max + 1536))M"
 		;;
 	scale) echo 2G ;;
-	# The clients' archive unpacked, two testpmds' huge pages.
-	hw) echo 2G ;;
+	# The clients' archive unpacked, two testpmds' huge pages; or two
+	# nested guests of 256 MiB.
+	hw | migrate) echo 2G ;;
 	*) echo 1G ;;
 	esac
 }
@@ -73,17 +77,28 @@ load() { cut -d' ' -f1 /proc/loadavg; }
 
 # run_group NAME: one VM; its JSON into $OUT/NAME.json.
 run_group() {
-	local g=$1 rc=0 benches start l0 cpio=()
+	local g=$1 rc=0 benches start l0 cpio=() extra=() modules=${VM_MODULES:-}
 	benches=$(eval "echo \$BENCH_$g")
-	[ "$g" != hw ] || cpio=(--cpio "$("$REPO/tools/testing/interop/bundle.sh")")
+	case $g in
+	hw | migrate)
+		cpio=(--cpio "$("$REPO/tools/testing/interop/bundle.sh")") ;;
+	esac
+	if [ "$g" = migrate ]; then
+		# The interop lane's migration cases, as that lane lays them out.
+		extra=(--file tools/testing/interop
+			--file "$OUT/qemu/qemu-system-x86_64"
+			--file tools/testing/selftests/virtio_mdev/virtio_mdev.sh
+			--file tools/testing/selftests/vmdev_vf/vmdev_vf.sh)
+		modules="$modules bridge"
+	fi
 	l0=$(load)
 	start=$(date +%s)
 	log "$g: $benches (host load $l0)"
 	: >"$OUT/$g.log"
 	(cd "$REPO" && VM_MEM=${VM_MEM:-$(vm_mem "$g")} \
 		VM_OUTPUT="$OUT/$g.log" VM_LOG="$OUT/$g-guest.log" \
-		VM_EXTRA_KO="$EXTRA_KO" tools/testing/vm/run \
-		${cpio[@]+"${cpio[@]}"} \
+		VM_EXTRA_KO="$EXTRA_KO" VM_MODULES="$modules" tools/testing/vm/run \
+		${cpio[@]+"${cpio[@]}"} ${extra[@]+"${extra[@]}"} \
 		--file tools/testing/bench --file "$OUT/bin" \
 		--file tools/testing/selftests/ktap.sh \
 		--file tools/testing/selftests/virtio_mdev \
@@ -117,6 +132,13 @@ main() {
 	mapfile -t knobs < <(env | grep '^BENCH_[A-Z_]*=' | grep -v '^BENCH_GROUPS=' || true)
 	mkdir -p "$OUT"
 	rm -f "$OUT/results.json" "$OUT"/*.json "$OUT"/*.meta
+	case " $groups " in *" migrate "*)
+		# The project's QEMU (tools/qemu/), built and cached as the
+		# interop lane's (make bench installed its build dependencies).
+		mkdir -p "$OUT/qemu"
+		strip -o "$OUT/qemu/qemu-system-x86_64" "$("$REPO/scripts/qemu.sh" path)"
+		;;
+	esac
 	for g in $groups; do
 		run_group "$g" || rc=1
 	done

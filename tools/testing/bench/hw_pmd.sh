@@ -324,24 +324,10 @@ hw_round() {
 	return $_hr_rc
 }
 
-# median of the numbers on stdin
-hw_median() {
-	sort -n | awk '{ v[NR] = $1 } END {
-		if (NR == 0) print "null"
-		else if (NR % 2) print v[(NR + 1) / 2]
-		else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
 # hw_value STACK SIZE FIELD(3: rx, 4: tx): the median, or null.
 hw_value() {
 	awk -v t="$1" -v s="$2" -v f="$3" '$1 == t && $2 == s { print $f }' \
-		"$HW_DIR/runs" | hw_median
-}
-
-hw_ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN {
-		if (a == "null" || b == "null" || b == 0) print "null"
-		else printf "%.4f\n", a / b }'
+		"$HW_DIR/runs" | median
 }
 
 hw_json() {
@@ -380,7 +366,7 @@ hw_json() {
 					printf ', "%s_pps": %s, "ratio_%s": %s' \
 						"$(echo "$_hj_b" | tr - _)" "$_hj_bv" \
 						"$(echo "$_hj_b" | tr - _)" \
-						"$(hw_ratio "$_hj_rx" "$_hj_bv")"
+						"$(ratio "$_hj_rx" "$_hj_bv")"
 				done
 			fi
 			printf '}'
@@ -446,8 +432,8 @@ bench_hw_pmd() {
 		_hb_u=$(hw_value vp_vdpa "$_hb_s" 3)
 		_hb_p=$(hw_value vfio-pci "$_hb_s" 3)
 		echo "  $_hb_s B: vmdev_vf $_hb_o, vp_vdpa $_hb_u, vfio-pci $_hb_p;" \
-			"ours/vp_vdpa $(hw_ratio "$_hb_o" "$_hb_u")," \
-			"ours/vfio-pci $(hw_ratio "$_hb_o" "$_hb_p")"
+			"ours/vp_vdpa $(ratio "$_hb_o" "$_hb_u")," \
+			"ours/vfio-pci $(ratio "$_hb_o" "$_hb_p")"
 	done
 	sort -u "$HW_DIR/fail" | sed 's/^/hw_pmd: failed: /'
 	hw_json >"$_hb_json" || _hb_rc=1

@@ -27,6 +27,8 @@ GOAL_MAP = 1.0          # map and unmap time, ours / vhost_vdpa, at most
 GOAL_NIC = 0.97         # vmdev_vf-virtio / virtio_pci, at least
 GOAL_HW = 0.97          # testpmd on a function: ours / vp_vdpa and
                         # ours / vfio-pci passthrough, at least
+GOAL_MIG = 1.0          # migration total and downtime, vhost-vfio with
+                        # the kernel's log / x-svq, at most
 
 
 def merge(out, repo, metas):
@@ -139,6 +141,11 @@ def met(ok):
     return 'met' if ok else '**not met**'
 
 
+def target_list(b):
+    return ''.join('- `%s`: %s\n' % (t['name'], t['what'])
+                   for t in b['targets'])
+
+
 def bench(doc, name):
     for b in doc['benchmarks']:
         if b['benchmark'] == name:
@@ -194,8 +201,7 @@ class Report:
                 'driver (libvmdev), median of %d runs of %d ms; ratio: '
                 'ours / vdpa_sim_net (above 1: ours faster).\n\n'
                 % (b['repeat'], b['duration_ms']))
-        text += ''.join('- `%s`: %s\n' % (t['name'], t['what'])
-                        for t in b['targets'])
+        text += target_list(b)
         text += '\n' + table(['bytes', 'batch'] + names +
                              ['%s / peer' % n for n in ours], rows)
         text += '\n![datapath](%s)\n' % png
@@ -297,8 +303,7 @@ class Report:
                 'time / vhost_vdpa\'s (below 1: faster). Every target pins '
                 'the whole range (pinned: what the process was charged).'
                 '\n\n' % b['repeat'])
-        text += ''.join('- `%s`: %s\n' % (t['name'], t['what'])
-                        for t in b['targets'])
+        text += target_list(b)
         text += '\n' + table(['pages', 'MiB', 'target', 'map s', 'unmap s',
                               'map / peer', 'unmap / peer', 'pinned MiB'],
                              rows)
@@ -347,8 +352,7 @@ class Report:
                 'faster). tcp: one stream, bits/s; udp64: 18-byte datagrams '
                 '(64-byte frames) received per second.\n\n'
                 % (b['duration_s'], b['repeat']))
-        text += ''.join('- `%s`: %s\n' % (t['name'], t['what'])
-                        for t in b['targets'])
+        text += target_list(b)
         text += '\n' + table(['case', 'unit', 'target', 'median', 'baseline',
                               'baseline median', 'ratio'], rows)
         text += '\n![%s](%s)\n' % (name, png)
@@ -392,8 +396,7 @@ class Report:
                 'total, slab, percpu and vmalloc its parts); ratio: '
                 'ours / vdpa_sim_net (below 1: faster, smaller).\n\n'
                 % b['repeat'])
-        text += ''.join('- `%s`: %s\n' % (t['name'], t['what'])
-                        for t in b['targets'])
+        text += target_list(b)
         text += '\n' + table(['count', 'target', 'create s', 'remove s',
                               'create ms/dev', 'remove ms/dev',
                               'create / peer', 'remove / peer',
@@ -545,10 +548,55 @@ class Report:
         text += '\n![hw](%s)\n' % png
         self.section('7. Hardware functions under DPDK', text)
 
+    def migrate(self):
+        b = bench(self.doc, 'migrate')
+        if not b:
+            self.goal('live migration over vhost-vfio (kernel dirty log) '
+                      'no slower than QEMU\'s shadow virtqueue', '-', None)
+            return
+        res = {r['target']: r for r in b['results']}
+        log = res.get('vfio-log', {})
+        rt, rd = log.get('ratio_total'), log.get('ratio_downtime')
+        self.goal('live migration over vhost-vfio (kernel dirty log): total '
+                  'time and downtime <= %gx QEMU\'s shadow virtqueue\'s'
+                  % GOAL_MIG,
+                  'total %s, downtime %s' % (fmt(rt), fmt(rd)),
+                  None if rt is None or rd is None
+                  else rt <= GOAL_MIG and rd <= GOAL_MIG)
+        rows, labels, prow = [], [], []
+        for t in b['targets']:
+            r = res.get(t['name'], {})
+            rows.append([t['name'], fmt(r.get('median_total_ms')),
+                         fmt(r.get('median_downtime_ms')),
+                         ', '.join(str(v) for v in r.get('total_ms', [])),
+                         ', '.join(str(v) for v in r.get('downtime_ms', []))])
+            labels.append(t['name'])
+            prow.append([r.get('median_total_ms') or 0,
+                         r.get('median_downtime_ms') or 0])
+        png = histogram(self.dir, 'migrate', 'One live migration', 'ms',
+                        labels, ['total', 'downtime'], prow)
+        text = ('One live migration of a nested guest (256 MiB, -nodefaults) '
+                'between two mvnet devices on one wire, while it pings the '
+                'peer and sends it %d MiB over TCP (the interop lane\'s '
+                'svqmigrate and vfiomigrate cases: the bytes must arrive '
+                'whole); QEMU\'s own "info migrate" total time and downtime, '
+                'ms; median of %d rounds (a failed migration gives no '
+                'sample); ratio: vfio-log / svq (below 1: cheaper).\n\n'
+                % (b['mib'], b['rounds']))
+        text += target_list(b)
+        text += '\n' + table(['target', 'total ms', 'downtime ms',
+                              'total, each round', 'downtime, each round'],
+                             rows)
+        text += '\nratio vfio-log / svq: total %s, downtime %s\n' % (
+            fmt(rt), fmt(rd))
+        text += '\n![migrate](%s)\n' % png
+        self.section('9. Live migration', text)
+
     def write(self):
         d = self.doc
         for case in (self.datapath, self.latency, self.mapping, self.kernel,
-                     self.scale, self.trace, self.hw, self.hw_kernel):
+                     self.scale, self.trace, self.hw, self.hw_kernel,
+                     self.migrate):
             case()
         head = ('# vhost-mdev against upstream vDPA\n\n'
                 'Generated by `make bench` (tools/testing/bench/) on %s from '
@@ -559,7 +607,7 @@ class Report:
                 'by tens of percent between runs.\n\n'
                 % (d['date'], d['commit'], self.kernel_release(),
                    d['qemu'], d['host_cpus']))
-        head += ('Reproduce: `make bench` (about 20 minutes); one group: '
+        head += ('Reproduce: `make bench` (about 45 minutes); one group: '
                  '`BENCH_GROUPS=latency make bench`. Results: '
                  '`results.json` beside this file.\n\n')
         head += table(['VM run', 'benchmarks', 'memory', 'seconds',

@@ -25,6 +25,9 @@
 #                   vfio-pci passthrough (DPDK's own virtio PMD)
 #   hw_netns        the kernel personality on the same functions:
 #                   vmdev_vf-virtio against virtio_vdpa over vp_vdpa
+#   migrate         one live migration of a nested guest between two mvnet
+#                   devices: over vhost-vfio with the kernel's dirty log
+#                   against QEMU's shadow virtqueue on the character device
 #
 # Adding a benchmark: a bench_<name> function, below or in a <name>.sh
 # sourced here, that runs it and writes its JSON object to the file given as
@@ -41,7 +44,7 @@ set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 BIN=${BENCH_BIN:-$HERE/../bin}
-ALL="vhost_loopback vq_latency dma_map netns dev_scale dev_trace hw_pmd hw_netns"
+ALL="vhost_loopback vq_latency dma_map netns dev_scale dev_trace hw_pmd hw_netns migrate"
 BENCHES=${BENCH_ONLY:-$ALL}
 TYPES=/sys/class/mdev_bus/mvnet/mdev_supported_types
 DEVS=/sys/bus/mdev/devices
@@ -57,6 +60,21 @@ new_device() {
 	uuid=$(cat /proc/sys/kernel/random/uuid)
 	echo "$uuid" >"$TYPES/$1/create"
 	echo "$uuid"
+}
+
+# The median of the numbers on stdin, or null for none.
+median() {
+	sort -n | awk '{ v[NR] = $1 } END {
+		if (NR == 0) print "null"
+		else if (NR % 2) print v[(NR + 1) / 2]
+		else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# ratio A B: A / B, or null when either is null or B is 0.
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		if (a == "null" || b == "null" || b == 0) print "null"
+		else printf "%.4f\n", a / b }'
 }
 
 # Removes the namespaces in NETNS, the peer devices in PEERS, then the
@@ -92,6 +110,8 @@ trap cleanup EXIT
 . "$HERE/dev_trace.sh"
 # bench_hw_pmd, bench_hw_netns
 . "$HERE/hw_pmd.sh"
+# bench_migrate
+. "$HERE/migrate.sh"
 
 # The three loopback devices of vhost_loopback and vq_latency: two
 # mvnet-vhost devices (LOOP_VFIO, LOOP_CDEV) and a vdpa_sim_net (LOOP_PEER,
