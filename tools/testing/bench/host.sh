@@ -78,12 +78,25 @@ load() { cut -d' ' -f1 /proc/loadavg; }
 # run_group NAME: one VM; its JSON into $OUT/NAME.json.
 run_group() {
 	local g=$1 rc=0 benches start l0 cpio=() extra=() modules=${VM_MODULES:-}
+	local timeout=$VM_TIMEOUT qemu
 	benches=$(eval "echo \$BENCH_$g")
 	case $g in
 	hw | migrate)
 		cpio=(--cpio "$("$REPO/tools/testing/interop/bundle.sh")") ;;
 	esac
 	if [ "$g" = migrate ]; then
+		# The project's QEMU (tools/qemu/), built and cached as the
+		# interop lane's (make bench installed its build dependencies).
+		if ! qemu=$("$REPO/scripts/qemu.sh" path) ||
+		   ! mkdir -p "$OUT/qemu" ||
+		   ! strip -o "$OUT/qemu/qemu-system-x86_64" "$qemu"; then
+			log "$g: no vhost-vfio QEMU (scripts/qemu.sh path)"
+			rc=1
+		fi
+		# Two nested boots and two migrations a round, ~7 minutes, more
+		# on a busy host: the VM's time grows with the rounds.
+		timeout=$((600 + 900 * ${BENCH_MIG_ROUNDS:-3}))
+		[ "$timeout" -ge "$VM_TIMEOUT" ] || timeout=$VM_TIMEOUT
 		# The interop lane's migration cases, as that lane lays them out.
 		extra=(--file tools/testing/interop
 			--file "$OUT/qemu/qemu-system-x86_64"
@@ -95,9 +108,10 @@ run_group() {
 	start=$(date +%s)
 	log "$g: $benches (host load $l0)"
 	: >"$OUT/$g.log"
-	(cd "$REPO" && VM_MEM=${VM_MEM:-$(vm_mem "$g")} \
+	[ "$rc" -ne 0 ] || (cd "$REPO" && VM_MEM=${VM_MEM:-$(vm_mem "$g")} \
 		VM_OUTPUT="$OUT/$g.log" VM_LOG="$OUT/$g-guest.log" \
-		VM_EXTRA_KO="$EXTRA_KO" VM_MODULES="$modules" tools/testing/vm/run \
+		VM_EXTRA_KO="$EXTRA_KO" VM_MODULES="$modules" \
+		VM_TIMEOUT=$timeout tools/testing/vm/run \
 		${cpio[@]+"${cpio[@]}"} ${extra[@]+"${extra[@]}"} \
 		--file tools/testing/bench --file "$OUT/bin" \
 		--file tools/testing/selftests/ktap.sh \
@@ -132,13 +146,6 @@ main() {
 	mapfile -t knobs < <(env | grep '^BENCH_[A-Z_]*=' | grep -v '^BENCH_GROUPS=' || true)
 	mkdir -p "$OUT"
 	rm -f "$OUT/results.json" "$OUT"/*.json "$OUT"/*.meta
-	case " $groups " in *" migrate "*)
-		# The project's QEMU (tools/qemu/), built and cached as the
-		# interop lane's (make bench installed its build dependencies).
-		mkdir -p "$OUT/qemu"
-		strip -o "$OUT/qemu/qemu-system-x86_64" "$("$REPO/scripts/qemu.sh" path)"
-		;;
-	esac
 	for g in $groups; do
 		run_group "$g" || rc=1
 	done

@@ -25,14 +25,16 @@
 # looks for it) and the bridge module: host.sh gives the migrate group all
 # of them.
 #
-# Knobs: BENCH_MIG_ROUNDS (default 3), INTEROP_MIG_MIB (the transfer, 16).
+# Knobs: BENCH_MIG_ROUNDS (default 3), BENCH_MIG_MIB (the transfer, 16).
+# host.sh gives the VM time for the rounds.
 
 # mig_bench_samples LOG CASE: "total downtime" of CASE's migration in the
 # interop output LOG, if it completed and its case passed.
 mig_bench_samples() {
 	awk -v want="$2" '
 		/^# migration completed: total time / {
-			t = $6; d = $9; got = 1; next }
+			t = $6; d = $9
+			got = (t ~ /^[0-9]+$/ && d ~ /^[0-9]+$/); next }
 		/^(ok|not ok) [0-9]+ mvnet: / {
 			if ($0 ~ want && $1 == "ok" && got) print t, d
 			got = 0 }' "$1"
@@ -59,6 +61,7 @@ bench_migrate() {
 	for _bm_r in $(seq "$_bm_rounds"); do
 		echo "migrate: round $_bm_r of $_bm_rounds"
 		INTEROP_TARGETS=mvnet INTEROP_CASES="svqmigrate vfiomigrate" \
+			INTEROP_MIG_MIB=${BENCH_MIG_MIB:-16} \
 			sh "$_bm_interop" >"$TMP/migrate.out" 2>&1 || true
 		grep -E '^(ok|not ok) |^# migration ' "$TMP/migrate.out"
 		mig_bench_samples "$TMP/migrate.out" "x-svq=on" |
@@ -71,7 +74,7 @@ bench_migrate() {
 		printf '{"benchmark": "migrate", "kernel": "%s", "cpus": %s, ' \
 			"$(uname -r)" "$(nproc)"
 		printf '"rounds": %s, "mib": %s, "targets": [' "$_bm_rounds" \
-			"${INTEROP_MIG_MIB:-16}"
+			"${BENCH_MIG_MIB:-16}"
 		printf '{"name": "svq", "what": "Debian QEMU 7.2, our character device, -netdev vhost-vdpa,x-svq=on (QEMU relays the rings)"}, '
 		printf '{"name": "vfio-log", "what": "the project QEMU, -netdev vhost-vfio (the device runs the rings, the kernel logs its writes)"}'
 		printf '], "results": ['

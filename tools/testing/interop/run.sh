@@ -543,7 +543,7 @@ l2_run() {
 # The vhost-vfio QEMU, or why not (a diagnostic, and the case fails).
 vfio_qemu() {
 	[ -x "$L2_QEMU" ] && return 0
-	echo "# no vhost-vfio QEMU at $L2_QEMU (make check-interop builds one when INTEROP_CASES has vfio or vfioping)"
+	echo "# no vhost-vfio QEMU at $L2_QEMU (make check-interop builds one when INTEROP_CASES has a case over vhost-vfio)"
 	return 1
 }
 
@@ -573,7 +573,8 @@ over_vfio_fd() {
 # second mapping of the same IOVAs would fail, EEXIST), starts, quits;
 # then the node's device opens again.
 vfiofd_shared() {
-	_vs_second=7e3c1d40-5a2b-4f6e-9c1d-0000000000a3
+	# Not the migration's destination (a3): a leftover would fail it.
+	_vs_second=7e3c1d40-5a2b-4f6e-9c1d-0000000000a7
 	echo "$_vs_second" >"$MVNET_TYPES/mvnet-vhost/create" || return 1
 	echo quit | "$L2_VFIO_FDS" 5 "$MDEV/$(basename "$node")" 3 \
 		"$MDEV/$_vs_second" 4 -- "$L2_QEMU" -S -nodefaults \
@@ -769,11 +770,13 @@ case_vfiokill() {
 }
 
 # The vhost-vfio qtests of the series on the node's mdev, a loopback.
-# qos-test registers them only when QTEST_VHOST_VFIO_SYSFSDEV is set: all
-# four must run and pass (a missing one is a failure, and so is a skip:
-# the link test skips on a device without a link attribute).
-# The qtest's migration: two more devices, provisioned alike, that log
-# (software devices do on the VFIO fd) and have no control queue.
+# qos-test registers them only when QTEST_VHOST_VFIO_SYSFSDEV is set (the
+# migration test when QTEST_VHOST_VFIO_MIGRATION is): all seven must run
+# and pass (a missing one is a failure, and so is a skip: the link test
+# skips on a device without a link attribute).
+# The qtest's migration: two more devices, provisioned alike (features,
+# MAC), that log (software devices do on the VFIO fd) and have no control
+# queue.
 qtest_mig_uuids="7e3c1d40-5a2b-4f6e-9c1d-0000000000a5 7e3c1d40-5a2b-4f6e-9c1d-0000000000a6"
 
 case_qtest() {
@@ -786,6 +789,8 @@ case_qtest() {
 		_cq_f=$(cat "$MDEV/$_cq_u/device_features") &&
 			printf '0x%016x\n' $((_cq_f & ~CTRL_VQ_FEATURES)) \
 			>"$MDEV/$_cq_u/device_features" || _cq_rc=1
+		[ -z "$_cq_mig" ] || cat "${_cq_mig%%,*}/mac" >"$MDEV/$_cq_u/mac" ||
+			_cq_rc=1
 		_cq_mig=${_cq_mig:+$_cq_mig,}$MDEV/$_cq_u
 	done
 	_cq_out=$(QTEST_QEMU_BINARY=$L2_QEMU \
@@ -796,6 +801,13 @@ case_qtest() {
 		-p /x86_64/pc/i440FX-pcihost/pci-bus-pc/pci-bus/virtio-net-pci/virtio-net-pci-tests/vhost-vfio \
 		-p /x86_64/vhost-vfio 2>&1) || _cq_rc=1
 	echo "$_cq_out" | grep -E '^(ok|not ok|Bail out|ERROR)|\*\*' | sed 's/^/# qtest: /'
+	# A qos-test that timed out leaves its QEMUs, holding the devices:
+	# a removal would wait for them.
+	for _cq_p in /proc/[0-9]*; do
+		tr '\0' ' ' <"$_cq_p/cmdline" 2>/dev/null |
+			grep -q "sysfsdev=$MDEV/7e3c1d40-5a2b-4f6e-9c1d-0000000000a[56]" &&
+			kill -9 "${_cq_p#/proc/}" 2>/dev/null && sleep 1
+	done
 	for _cq_u in $qtest_mig_uuids; do
 		[ ! -e "$MDEV/$_cq_u" ] || echo 1 >"$MDEV/$_cq_u/remove" || _cq_rc=1
 	done
@@ -1182,6 +1194,7 @@ with_log_trace() {
 	_wl_rc=0
 	_wl_t=/sys/kernel/tracing
 	[ -e "$_wl_t/trace" ] || mount -t tracefs nodev "$_wl_t" || return 1
+	_wl_on=$(cat "$_wl_t/tracing_on")
 	echo 0 >"$_wl_t/tracing_on"
 	printf '%s\n' vhost_mdev_log_set_base vhost_mdev_log_write \
 		>"$_wl_t/set_ftrace_filter" || return 1
@@ -1195,6 +1208,7 @@ with_log_trace() {
 	echo "# kernel log: $_wl_base VHOST_SET_LOG_BASE, $_wl_writes logged writes (at least; the trace buffer may have wrapped)"
 	echo nop >"$_wl_t/current_tracer"
 	: >"$_wl_t/set_ftrace_filter"
+	echo "$_wl_on" >"$_wl_t/tracing_on"
 	[ "$_wl_rc" = 0 ] && [ "$_wl_base" -ge 1 ] && [ "$_wl_writes" -ge 1 ]
 }
 
