@@ -1064,6 +1064,16 @@ mig_started() {
 	return 1
 }
 
+# mig_first_report LOG WHO: the nested guest's first kernel report in
+# console LOG (WHO's), with what follows it: the tail of a log shows the
+# panic, not what led to it.
+mig_first_report() {
+	tr -d '\r' <"$1" | awk -v who="$2" '
+		!p && /BUG: |WARNING: |corruption|general protection|Oops|Kernel panic/ {
+			p = 1; print "# first report on the " who ":" }
+		p && n++ < 60 { print "#   " $0 }'
+}
+
 # mig_run ARG...: the nested guest boots on the node with the l2-init
 # ARGs and is migrated, while its long ping and TCP transfer run, to a
 # QEMU waiting on the destination device's node; the two QEMUs' consoles
@@ -1126,7 +1136,9 @@ mig_run() {
 	[ "$mig_status" = completed ] && [ "$_mr_dst_rc" = 0 ] &&
 		tr -d '\r' <"$_mr_dir/dst.log" | grep -q '^l2: done' ||
 		{ tail -n 40 "$_mr_dir/smon.log" "$_mr_dir/dmon.log" \
-			"$_mr_dir/dst.log" | sed 's/^/# /'; }
+			"$_mr_dir/dst.log" | sed 's/^/# /'
+		  mig_first_report "$_mr_dir/src.log" source
+		  mig_first_report "$_mr_dir/dst.log" destination; }
 	# shellcheck disable=SC2086 # a PID a word
 	kill $_mr_readers 2>/dev/null
 	rm -rf "$_mr_dir"
