@@ -803,12 +803,12 @@ case_qtest() {
 	echo "$_cq_out" | grep -E '^(ok|not ok|Bail out|ERROR)|\*\*' | sed 's/^/# qtest: /'
 	# A qos-test that timed out leaves its QEMUs, holding the devices:
 	# a removal would wait for them.
-	for _cq_p in /proc/[0-9]*; do
-		tr '\0' ' ' <"$_cq_p/cmdline" 2>/dev/null |
-			grep -q "sysfsdev=$MDEV/7e3c1d40-5a2b-4f6e-9c1d-0000000000a[56]" &&
-			kill -9 "${_cq_p#/proc/}" 2>/dev/null && sleep 1
-	done
 	for _cq_u in $qtest_mig_uuids; do
+		for _cq_p in /proc/[0-9]*; do
+			tr '\0' ' ' <"$_cq_p/cmdline" 2>/dev/null |
+				grep -q "sysfsdev=$MDEV/$_cq_u" &&
+				kill -9 "${_cq_p#/proc/}" 2>/dev/null && sleep 1
+		done
 		[ ! -e "$MDEV/$_cq_u" ] || echo 1 >"$MDEV/$_cq_u/remove" || _cq_rc=1
 	done
 	[ "$_cq_rc" = 0 ] &&
