@@ -180,9 +180,7 @@ static bool vhost_attached(const char *uuid)
  */
 static bool only_node_missing(const char *uuid, unsigned int flags)
 {
-	char path[PATH_BUF], link[PATH_BUF / 2];
-	const char *group;
-	ssize_t len;
+	char path[PATH_BUF], group[PATH_BUF / 2];
 
 	if (flags & VMDEV_OPEN_CDEV) {
 		snprintf(path, sizeof(path), VMDEV_CDEV_DIR "/%s", uuid);
@@ -192,12 +190,8 @@ static bool only_node_missing(const char *uuid, unsigned int flags)
 	if (!path_exists(path))
 		return false;
 	dev_path(path, uuid, "iommu_group");
-	len = readlink(path, link, sizeof(link) - 1);
-	if (len <= 0)
+	if (link_name(path, group, sizeof(group)))
 		return false;
-	link[len] = '\0';
-	group = strrchr(link, '/');
-	group = group ? group + 1 : link;
 	snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%s", group);
 	if (!path_exists(path))
 		return false;

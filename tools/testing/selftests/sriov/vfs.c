@@ -116,10 +116,10 @@ static int set_numvfs(const char *pf, unsigned int n)
 FIXTURE_SETUP(vfs)
 {
 	struct vfs *s = &self->s;
-	char fns[2][PCI_NAME_BUF], path[PATH_BUF], link[PATH_BUF], drv[VAL_BUF];
+	char fns[2][PCI_NAME_BUF], path[PATH_BUF], drv[VAL_BUF];
 	char attr[16];
 	unsigned int i;
-	ssize_t n;
+	int n;
 
 	vf_require(_metadata, fns, &s->vnet_loaded_here);
 	if (find_pf(s->pf))
@@ -130,10 +130,8 @@ FIXTURE_SETUP(vfs)
 	for (i = 0; i < NR_VFS; i++) {
 		snprintf(attr, sizeof(attr), "virtfn%u", i);
 		fn_path(path, s->pf, attr);
-		n = readlink(path, link, sizeof(link) - 1);
-		ASSERT_LT(0, n) TH_LOG("%s: %s", path, strerror(errno));
-		link[n] = '\0';
-		snprintf(s->vf[i], PCI_NAME_BUF, "%s", strrchr(link, '/') + 1);
+		n = link_name(path, s->vf[i], PCI_NAME_BUF);
+		ASSERT_EQ(0, n) TH_LOG("%s: %s", path, strerror(-n));
 		fn_driver(s->vf[i], drv, sizeof(drv));
 		ASSERT_STREQ(VF_DRIVER, drv) TH_LOG("VF %s", s->vf[i]);
 	}

@@ -109,6 +109,32 @@ static inline bool path_exists(const char *path)
 	return access(path, F_OK) == 0;
 }
 
+/*
+ * The last component of where symlink @path points (sysfs names a
+ * device's driver, IOMMU group or function by such a link): 0, or -errno
+ * with @name empty.
+ */
+static inline int link_name(const char *path, char *name, size_t size)
+{
+	char link[PATH_BUF];
+	const char *last;
+	ssize_t n;
+
+	name[0] = '\0';
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return -errno;
+	if (!n)
+		return -EINVAL;
+	link[n] = '\0';
+	last = strrchr(link, '/');
+	last = last ? last + 1 : link;
+	if (strlen(last) >= size)
+		return -ENAMETOOLONG;
+	memcpy(name, last, strlen(last) + 1);
+	return 0;
+}
+
 /* /sys/bus/mdev/devices/<uuid>/<attr> */
 static inline void dev_path(char *path, const char *uuid, const char *attr)
 {

@@ -65,16 +65,10 @@ static inline int find_functions(char fns[2][PCI_NAME_BUF])
 /* The name of the driver bound to @fn, or "" when none is. */
 static inline void fn_driver(const char *fn, char *name, size_t size)
 {
-	char path[PATH_BUF], link[PATH_BUF];
-	ssize_t n;
+	char path[PATH_BUF];
 
 	fn_path(path, fn, "driver");
-	n = readlink(path, link, sizeof(link) - 1);
-	name[0] = '\0';
-	if (n <= 0)
-		return;
-	link[n] = '\0';
-	snprintf(name, size, "%s", strrchr(link, '/') + 1);
+	link_name(path, name, size);
 }
 
 /* Unbind @fn from whatever drives it; 0 or -errno. */
