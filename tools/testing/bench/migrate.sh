@@ -40,10 +40,16 @@ mig_bench_samples() {
 			got = 0 }' "$1"
 }
 
-# mig_bench_field WAY FIELD(1: total, 2: downtime): the median, or null.
+# mig_bench_list WAY FIELD(1: total, 2: downtime): WAY's samples of
+# FIELD, comma-separated.
+mig_bench_list() {
+	awk -v w="$1" -v f="$2" '$1 == w { printf "%s%s", c, $(f + 1); c = ", " }' \
+		"$TMP/migrate.samples"
+}
+
+# mig_bench_field WAY FIELD: their median, or null.
 mig_bench_field() {
-	awk -v w="$1" -v f="$2" '$1 == w { print $(f + 1) }' \
-		"$TMP/migrate.samples" | median
+	mig_bench_list "$1" "$2" | tr ',' '\n' | median
 }
 
 # (Called as a condition: set -e does not apply inside, so say every
@@ -78,25 +84,25 @@ bench_migrate() {
 		printf '{"name": "svq", "what": "Debian QEMU 7.2, our character device, -netdev vhost-vdpa,x-svq=on (QEMU relays the rings)"}, '
 		printf '{"name": "vfio-log", "what": "the project QEMU, -netdev vhost-vfio (the device runs the rings, the kernel logs its writes)"}'
 		printf '], "results": ['
+		_bm_svq_t=$(mig_bench_field svq 1)
+		_bm_svq_d=$(mig_bench_field svq 2)
 		for _bm_w in svq vfio-log; do
 			_bm_t=$(mig_bench_field "$_bm_w" 1)
 			_bm_d=$(mig_bench_field "$_bm_w" 2)
 			[ "$_bm_t" != null ] || _bm_rc=1
 			printf '%s{"target": "%s", "total_ms": [%s], "downtime_ms": [%s], "median_total_ms": %s, "median_downtime_ms": %s' \
-				"$_bm_sep" "$_bm_w" \
-				"$(awk -v w="$_bm_w" '$1 == w { printf "%s%s", c, $2; c = ", " }' "$TMP/migrate.samples")" \
-				"$(awk -v w="$_bm_w" '$1 == w { printf "%s%s", c, $3; c = ", " }' "$TMP/migrate.samples")" \
-				"$_bm_t" "$_bm_d"
+				"$_bm_sep" "$_bm_w" "$(mig_bench_list "$_bm_w" 1)" \
+				"$(mig_bench_list "$_bm_w" 2)" "$_bm_t" "$_bm_d"
 			if [ "$_bm_w" = vfio-log ]; then
 				printf ', "ratio_total": %s, "ratio_downtime": %s' \
-					"$(ratio "$_bm_t" "$(mig_bench_field svq 1)")" \
-					"$(ratio "$_bm_d" "$(mig_bench_field svq 2)")"
+					"$(ratio "$_bm_t" "$_bm_svq_t")" \
+					"$(ratio "$_bm_d" "$_bm_svq_d")"
 			fi
 			printf '}'
 			_bm_sep=", "
 		done
 		printf ']}\n'
 	} >"$_bm_json"
-	echo "migrate: median total ms / downtime ms: svq $(mig_bench_field svq 1) / $(mig_bench_field svq 2), vfio-log $(mig_bench_field vfio-log 1) / $(mig_bench_field vfio-log 2)"
+	echo "migrate: median total ms / downtime ms: svq $_bm_svq_t / $_bm_svq_d, vfio-log $(mig_bench_field vfio-log 1) / $(mig_bench_field vfio-log 2)"
 	return $_bm_rc
 }
