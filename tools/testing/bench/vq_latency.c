@@ -12,10 +12,12 @@
  * same clock (tracefs, trace_clock mono):
  *
  *   t0  the driver is about to kick (its write() starts)
- *   tD  the device's datapath starts: the first workqueue_execute_start of
- *       the device's work function after t0 (mvnet_pair_work for mvnet,
+ *   tQ  the device's work is queued: the first workqueue_queue_work of the
+ *       device's work function after t0 (mvnet_pair_work for mvnet,
  *       vdpasim_net_work for vdpa_sim_net: both move frames in a work
  *       item)
+ *   tD  the device's datapath starts: the first workqueue_execute_start of
+ *       that function after tQ
  *   tC  the device calls: the first eventfd_signal() after tD (a kprobe;
  *       both signal the call eventfd straight from that work item)
  *   t3  poll() returned in the driver: the call woke it
@@ -30,6 +32,11 @@
  *   device_pass    = tC - tD  (informational) the device's own work up to
  *                             the call: take the chain, copy the frame
  *   kick_to_call   = t3 - t0  (informational) the whole round trip
+ *   kick_to_queue  = tQ - t0  (informational) kick_to_device's first part:
+ *                             the kick's way through the kernel until the
+ *                             device's work is queued
+ *   queue_to_device = tD - tQ (informational) and its second: the
+ *                             scheduler starting the queued work
  *
  * TX calls are suppressed (VRING_AVAIL_F_NO_INTERRUPT), so the call in a
  * sample is the RX one. A sample whose events are missing or out of
@@ -79,6 +86,8 @@ enum lat_metric {
 	LAT_DEVICE_TO_CALL,
 	LAT_DEVICE_PASS,
 	LAT_KICK_TO_CALL,
+	LAT_KICK_TO_QUEUE,
+	LAT_QUEUE_TO_DEVICE,
 	LAT_METRICS,
 };
 
@@ -87,6 +96,8 @@ static const char *const metric_names[LAT_METRICS] = {
 	[LAT_DEVICE_TO_CALL] = "device_to_call",
 	[LAT_DEVICE_PASS] = "device_pass",
 	[LAT_KICK_TO_CALL] = "kick_to_call",
+	[LAT_KICK_TO_QUEUE] = "kick_to_queue",
+	[LAT_QUEUE_TO_DEVICE] = "queue_to_device",
 };
 
 struct lat_opts {
@@ -181,6 +192,7 @@ static int trace_write(const char *file, const char *val, bool append)
 static void trace_stop(void)
 {
 	trace_write("tracing_on", "0", false);
+	trace_write("events/workqueue/workqueue_queue_work/enable", "0", false);
 	trace_write("events/workqueue/workqueue_execute_start/enable", "0",
 		    false);
 	trace_write("events/" KPROBE_GROUP "/enable", "0", false);
@@ -188,7 +200,7 @@ static void trace_stop(void)
 	trace_write("trace", "", false);
 }
 
-/* The two events, on the monotonic clock, into an empty buffer. */
+/* The three events, on the monotonic clock, into an empty buffer. */
 static int trace_start(void)
 {
 	int ret;
@@ -204,6 +216,9 @@ static int trace_start(void)
 		ret = trace_write("kprobe_events", "p:" KPROBE_GROUP "/"
 				  KPROBE_EVENT " " KPROBE_EVENT, true);
 	if (!ret)
+		ret = trace_write("events/workqueue/workqueue_queue_work/enable",
+				  "1", false);
+	if (!ret)
 		ret = trace_write("events/workqueue/workqueue_execute_start/enable",
 				  "1", false);
 	if (!ret)
@@ -217,18 +232,54 @@ static int trace_start(void)
 	return ret;
 }
 
-/*
- * struct trace_ev - one event of the block: when, and whether it is the
- * device's work starting (else an eventfd_signal())
- */
+/* What a traced event is: the device's work queued or started, or a call. */
+enum trace_kind {
+	EV_QUEUE,
+	EV_START,
+	EV_CALL,
+};
+
+/* struct trace_ev - one event of the block: when, and which */
 struct trace_ev {
 	double t;
-	bool work;
+	enum trace_kind kind;
 };
 
 /*
+ * Which event trace line @line is, for work function @fn: -1 for one of
+ * no interest. @ev is set to where the event's name begins.
+ */
+static int trace_kind(char *line, const char *fn, char **ev)
+{
+	static const struct {
+		const char *name;	/* as the line has it */
+		const char *fn_key;	/* what precedes the work function */
+		enum trace_kind kind;
+	} kinds[] = {
+		{ ": workqueue_queue_work: ", "function=", EV_QUEUE },
+		{ ": workqueue_execute_start: ", "function ", EV_START },
+		{ ": " KPROBE_EVENT ": ", NULL, EV_CALL },
+	};
+	const char *p;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(kinds); i++) {
+		*ev = strstr(line, kinds[i].name);
+		if (!*ev)
+			continue;
+		if (!kinds[i].fn_key)
+			return kinds[i].kind;
+		p = strstr(*ev, kinds[i].fn_key);
+		if (p && !strncmp(p + strlen(kinds[i].fn_key), fn, strlen(fn)))
+			return kinds[i].kind;
+		return -1;
+	}
+	return -1;
+}
+
+/*
  * The events of the last block, in order: the device's work function
- * starting and eventfd_signal(). A line reads
+ * queued and starting, and eventfd_signal(). A line reads
  *   <comm>-<pid> [<cpu>] <flags> <seconds>.<us>: <event>: <details>
  */
 static int trace_read(const struct lat_target *t, const char *log,
@@ -237,6 +288,7 @@ static int trace_read(const struct lat_target *t, const char *log,
 	unsigned int cap = 0;
 	char line[512], *p, *ev;
 	struct trace_ev e;
+	int kind;
 	FILE *f, *l = NULL;
 
 	*n = 0;
@@ -253,18 +305,10 @@ static int trace_read(const struct lat_target *t, const char *log,
 			continue;
 		if (l)
 			fputs(line, l);
-		ev = strstr(line, ": workqueue_execute_start: ");
-		if (ev) {
-			p = strstr(ev, "function ");
-			if (!p || strncmp(p + 9, t->work_fn, strlen(t->work_fn)))
-				continue;
-			e.work = true;
-		} else {
-			ev = strstr(line, ": " KPROBE_EVENT ": ");
-			if (!ev)
-				continue;
-			e.work = false;
-		}
+		kind = trace_kind(line, t->work_fn, &ev);
+		if (kind < 0)
+			continue;
+		e.kind = kind;
 		/* The timestamp ends where the event's name begins. */
 		*ev = '\0';
 		p = strrchr(line, ' ');
@@ -292,33 +336,38 @@ static int trace_read(const struct lat_target *t, const char *log,
 }
 
 /*
- * Sample @i of the block, from the events: the first work start after the
- * kick, the first eventfd_signal() after it, both before the wake-up. The
- * trace has microseconds: one of slack on either side.
+ * Sample @i of the block, from the events: the first queueing of the
+ * device's work after the kick, the first start of it after that, the
+ * first eventfd_signal() after that, all before the wake-up. The trace has
+ * microseconds: one of slack on either side.
  */
 static bool trace_match(const struct trace_ev *evs, unsigned int n,
 			unsigned int i, double *out)
 {
 	const double slack = 0.000001;	/* the trace has microseconds */
-	double t0 = t_kick[i], t3 = t_woken[i], td = 0, tc = 0;
+	double t0 = t_kick[i], t3 = t_woken[i], tq = 0, td = 0, tc = 0;
 	unsigned int k;
 
 	for (k = 0; k < n && evs[k].t <= t3 + slack; k++) {
 		if (evs[k].t < t0 - slack)
 			continue;
-		if (!td && evs[k].work) {
+		if (!tq && evs[k].kind == EV_QUEUE) {
+			tq = evs[k].t;
+		} else if (tq && !td && evs[k].kind == EV_START) {
 			td = evs[k].t;
-		} else if (td && !evs[k].work) {
+		} else if (td && evs[k].kind == EV_CALL) {
 			tc = evs[k].t;
 			break;
 		}
 	}
-	if (!td || !tc)
+	if (!tq || !td || !tc)
 		return false;
 	out[LAT_KICK_TO_DEVICE] = (td > t0 ? td - t0 : 0) * 1e6;
 	out[LAT_DEVICE_TO_CALL] = (t3 > tc ? t3 - tc : 0) * 1e6;
 	out[LAT_DEVICE_PASS] = (tc - td) * 1e6;
 	out[LAT_KICK_TO_CALL] = (t3 - t0) * 1e6;
+	out[LAT_KICK_TO_QUEUE] = (tq > t0 ? tq - t0 : 0) * 1e6;
+	out[LAT_QUEUE_TO_DEVICE] = (td - tq) * 1e6;
 	return true;
 }
 
