@@ -184,6 +184,9 @@ pair() {
 # L2_NIC_OPTS adds options to the NIC (mq=on,vectors=N), L2_NETDEV_OPTS
 # to the backend (x-svq=on), L2_QEMU_ARGS more QEMU arguments (words: a
 # monitor, -incoming).
+# The nested guest's RAM, KiB: all of it below 4 GiB, from address 0.
+L2_KIB=262144
+
 l2_boot() {
 	_lb_node=$1
 	shift
@@ -215,7 +218,7 @@ l2_boot() {
 	: >"$L2_LOG"
 	# shellcheck disable=SC2086 # _lb_wrap: a command and its words, or none
 	timeout "${L2_TIMEOUT:-900}" $_lb_wrap "$_lb_qemu" -accel tcg -cpu max \
-		-m 256M -smp 1 -machine q35 -nodefaults -no-user-config \
+		-m "${L2_KIB}K" -smp 1 -machine q35 -nodefaults -no-user-config \
 		-display none -no-reboot \
 		-kernel "$L2_DIR/vmlinux" -initrd "$L2_DIR/initrd" \
 		-append "console=ttyS0 loglevel=4 panic=-1 no_timer_check$_lb_args" \
