@@ -257,9 +257,9 @@ class Report:
                  'kick_to_call = t3 - t0 for reference. kick-to-device is '
                  'split at the queueing of the device\'s work (tQ, '
                  'workqueue_queue_work): kick_to_queue = tQ - t0, the '
-                 'kick\'s way through the kernel (ours queues the work from '
-                 'the eventfd\'s wake-up, upstream\'s from the vhost worker '
-                 'thread the wake-up starts), and queue_to_device = tD - tQ, '
+                 'kick\'s way through the kernel (both queue the work from '
+                 'the kick eventfd\'s wake-up: vhost_vdpa runs without a '
+                 'vhost worker), and queue_to_device = tD - tQ, '
                  'the scheduler starting the queued work. One vCPU, as every '
                  'other case.\n\n')
         text += table(['metric', 'target', 'median', 'p99', 'median / peer',

@@ -22,10 +22,10 @@
  *       both signal the call eventfd straight from that work item)
  *   t3  poll() returned in the driver: the call woke it
  *
- *   kick_to_device = tD - t0  the kick's way to the device: ours queues
- *                             the work from the eventfd's wake-up;
- *                             upstream's wakes the vhost worker thread,
- *                             which calls kick_vq, which queues the work
+ *   kick_to_device = tD - t0  the kick's way to the device: both queue
+ *                             the work from the kick eventfd's wake-up
+ *                             (vhost_vdpa runs without a vhost worker,
+ *                             so its wake-up calls kick_vq directly)
  *   device_to_call = t3 - tC  the call's way to the driver: eventfd
  *                             wake-up, the rest of the device's pass,
  *                             return to userspace
@@ -40,7 +40,9 @@
  *
  * TX calls are suppressed (VRING_AVAIL_F_NO_INTERRUPT), so the call in a
  * sample is the RX one. A sample whose events are missing or out of
- * order is not counted (the table says how many). The trace costs each
+ * order is not counted (the table says how many): one whose work was
+ * still queued from before the kick, for instance, which queue_work()
+ * does not queue (nor trace) again. The trace costs each
  * event a little, the same for both stacks; timestamps are microseconds.
  *
  * After each sample the driver takes the used chains back and reposts the

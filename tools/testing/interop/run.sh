@@ -115,11 +115,11 @@
 #                    control queue the series migrates through vhost's
 #                    dirty log; the same checks, ftrace's included, and
 #                    one more: the destination starts paused (-S, as
-#                    libvirt starts it), and runs only once the guest's
-#                    RAM on both sides (pmemsave) has been compared: every
-#                    byte must be equal, or the pages that differ are
-#                    listed (a page the device wrote whose bit the log
-#                    lost is one)
+#                    libvirt starts it), and runs once the guest's RAM on
+#                    both sides (pmemsave) has been compared: every byte
+#                    must be equal, or the case fails and the bytes that
+#                    differ are listed (a page the device wrote whose bit
+#                    the log lost is one)
 #   vfiounmigratable  on a function (vf): its VFIO device fd offers no
 #                    VHOST_F_LOG_ALL (the kernel does not see its DMA), so
 #                    QEMU with -only-migratable refuses to start, saying
@@ -1112,11 +1112,15 @@ mig_memcmp() {
 	_mm_cmp=$!
 	# Should a QEMU never open its FIFO, open it for it: the readers
 	# then see an empty file (and the count is short) instead of waiting.
+	# Killed when done, its sleep with it, and holding none of our fds
+	# (the VM's output would wait for it).
 	# shellcheck disable=SC2016 # the inner shell's $1
-	( sleep 300
+	( trap 'kill $! 2>/dev/null; exit 0' TERM
+	  sleep 300 &
+	  wait $!
 	  for _mm_f in src.ram dst.ram; do
 		timeout 5 sh -c ': >"$1"' sh "$1/$_mm_f"
-	  done ) &
+	  done ) </dev/null >/dev/null 2>&1 8>&- 9>&- &
 	_mm_dog=$!
 	# Quoted: unquoted, HMP would read the path's slashes as divisions.
 	echo "pmemsave 0 $((L2_KIB << 10)) \"$1/src.ram\"" >&8
@@ -1140,9 +1144,9 @@ mig_memcmp() {
 # (ms, as QEMU measures them: "info migrate").  Each QEMU has a monitor
 # on a pair of FIFOs (-chardev pipe).  With MIG_MEMCMP=1 the destination
 # stays paused once the guest is in (-S, as libvirt starts it) until the
-# guest's RAM on both sides has compared equal (mig_memcmp), and only then
-# runs: a page the source's device wrote and the log missed is a failure
-# here, whether or not the guest would have noticed.
+# guest's RAM on both sides has been compared (mig_memcmp), and then runs:
+# any difference (a page the source's device wrote and the log missed is
+# one) fails the case, whether or not the guest would have noticed.
 mig_run() {
 	# 8 KiB short of 256 MiB, on both sides.  QEMU 7.2 under TCG (both
 	# QEMUs here run the nested guest so) loses guest writes when it
@@ -1156,6 +1160,7 @@ mig_run() {
 	# free list.  A block of any other length is synced page by page,
 	# which resets the TLB; later QEMUs reset it on the fast path too.
 	# KVM, which a real host uses, tracks writes in the page tables.
+	_mr_kib=$L2_KIB
 	L2_KIB=262136
 	_mr_dir=$(mktemp -d)
 	mig_status=
@@ -1182,8 +1187,9 @@ mig_run() {
 		l2_boot "$node" "$@"
 	) &
 	_mr_src=$!
-	exec 8>"$_mr_dir/smon.in"
-	# Read-write: opening it does not wait for a destination that died.
+	# Read-write: opening them does not wait for a QEMU that never
+	# started, and a write after its QEMU exited does not kill us (SIGPIPE).
+	exec 8<>"$_mr_dir/smon.in"
 	exec 9<>"$_mr_dir/dmon.in"
 	if mig_saw "$_mr_dir/src.log" "l2: migrate-ready" &&
 	   wait_for 60 test -S "$_mr_dir/mig" &&
@@ -1200,16 +1206,24 @@ mig_run() {
 		mig_total=$(mig_info "$_mr_dir/smon.log" "total time")
 		mig_downtime=$(mig_info "$_mr_dir/smon.log" "downtime")
 		if [ "$mig_status" = completed ] && [ -n "$_mr_paused" ]; then
-			# Paused once the guest's state is all in.
+			# Plain "paused" once the guest's state is all in
+			# ("paused (inmigrate)" while it is still loading).
+			_mr_mem=1
 			for _ in $(seq 120); do
 				echo "info status" >&9
 				sleep 0.5
 				tr -d '\r' <"$_mr_dir/dmon.log" |
-					grep -q '^VM status: paused' && break
+					grep -q '^VM status: paused *$' &&
+					{ _mr_mem=0; break; }
 			done
-			mig_memcmp "$_mr_dir" || _mr_mem=1
-			# Either way: what the guest makes of it is news too.
-			echo cont >&9
+			if [ "$_mr_mem" = 0 ]; then
+				mig_memcmp "$_mr_dir" || _mr_mem=1
+				# Either way: what the guest makes of it is news too.
+				echo cont >&9
+			else
+				echo "# the destination never paused with the guest in"
+				echo quit >&9
+			fi
 		fi
 	else
 		echo "# the guest never got ready to migrate"
@@ -1234,7 +1248,7 @@ mig_run() {
 	# shellcheck disable=SC2086 # a PID a word
 	kill $_mr_readers 2>/dev/null
 	rm -rf "$_mr_dir"
-	L2_KIB=262144
+	L2_KIB=$_mr_kib
 	[ "$mig_status" = completed ] && [ "$_mr_dst_rc" = 0 ] &&
 		[ "$_mr_mem" = 0 ] && [ "$(l2_report driver)" = virtio_net ]
 }
