@@ -49,7 +49,8 @@ mig_bench_list() {
 
 # mig_bench_field WAY FIELD: their median, or null.
 mig_bench_field() {
-	mig_bench_list "$1" "$2" | tr ',' '\n' | median
+	awk -v w="$1" -v f="$2" '$1 == w { print $(f + 1) }' \
+		"$TMP/migrate.samples" | median
 }
 
 # (Called as a condition: set -e does not apply inside, so say every

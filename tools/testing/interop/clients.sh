@@ -170,6 +170,9 @@ pair() {
 	echo "$2" | tr ' ' '\n' | awk -v k="$1" 'f { print; exit } $0 == k { f = 1 }'
 }
 
+# The nested guest's RAM, KiB: all of it below 4 GiB, from address 0.
+L2_KIB=262144
+
 # Debian's vmlinux by PVH, one vCPU, q35 with a modern virtio-net-pci
 # whose backend is the node; console on a file.  With L2_BACKEND=vhost-vfio
 # the backend is the node's mdev through its VFIO device fd instead
@@ -183,10 +186,7 @@ pair() {
 # its container as fd 4: -netdev vhost-vfio,fd=3,containerfd=4.
 # L2_NIC_OPTS adds options to the NIC (mq=on,vectors=N), L2_NETDEV_OPTS
 # to the backend (x-svq=on), L2_QEMU_ARGS more QEMU arguments (words: a
-# monitor, -incoming).
-# The nested guest's RAM, KiB: all of it below 4 GiB, from address 0.
-L2_KIB=262144
-
+# monitor, -incoming); L2_KIB is its RAM.
 l2_boot() {
 	_lb_node=$1
 	shift
