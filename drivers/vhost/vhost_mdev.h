@@ -67,6 +67,10 @@ struct vhost_mdev_vfio;
  * @dirty_log: Optional. Whether the front end offers dirty logging
  *	(VHOST_F_LOG_ALL) to a software parent in the session being opened;
  *	without it, it does. Same context as @open.
+ * @relay: The front end keeps the top of a relayed function's IOVA space
+ *	(the relay's rings, vmdev_relay.c) out of what its user can map: it
+ *	maps into an IOMMU domain of its own, within @iova_range. Without
+ *	it, a relayed device cannot be opened through the front end.
  *
  * All optional as a whole: a hardware parent whose DMA goes through its
  * own IOMMU domain has no translator and no ops.
@@ -83,6 +87,7 @@ struct vhost_mdev_mem_ops {
 	void (*iova_range)(void *priv, struct vmdev_iova_range *range);
 	int (*iotlb_msg)(void *priv, const struct vhost_iotlb_msg *msg);
 	bool (*dirty_log)(void *priv);
+	bool relay;
 };
 
 /**
@@ -217,6 +222,16 @@ struct vhost_mdev {
 	bool can_log;
 	struct vhost_mdev_log log;
 };
+
+/*
+ * Whether the device's memory is reached through the front end's
+ * translator: a software device, or a hardware function behind the core's
+ * relay. Stable while the device is claimed (the session is open).
+ */
+static inline bool vhost_mdev_translated(struct vmdev_device *vdev)
+{
+	return !vdev->dma_dev || vmdev_relayed(vdev);
+}
 
 /* vhost_mdev_uapi.c: the session and its ioctls */
 void vhost_mdev_init(struct vhost_mdev *vm, struct vmdev_device *vdev);

@@ -25,8 +25,9 @@
  * resets, close), so there is one writer at a time and it may read the
  * tree without locks. The software datapath looks runs up under @lock, from
  * any context, and uses the memory it found until vmdev_as_unlock(), the
- * end of an SRCU read section. Removal therefore marks its runs dead under
- * @lock, waits for the SRCU readers, and only then unpins.
+ * end of an SRCU read section (so does a hardware function's relay, which
+ * copies ring entries through it). Removal therefore marks its runs dead
+ * under @lock, waits for the SRCU readers, and only then unpins.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -433,14 +434,14 @@ static unsigned long vhost_mdev_iotlb_remove(struct vhost_mdev_iotlb *t,
 		map->opaque = VHOST_MDEV_IOTLB_DEAD;
 	write_unlock_irqrestore(&t->lock, flags);
 
-	/* ...wait for the users of earlier ones, and for the device's DMA... */
-	if (t->domain) {
+	/* ...wait for the device's DMA, and for the users of earlier ones... */
+	if (t->domain)
 		for (map = vhost_iotlb_itree_first(&t->iotlb, first, last); map;
 		     map = vhost_iotlb_itree_next(map, first, last))
 			iommu_unmap(t->domain, map->start, map->size);
-	} else {
+	/* (a function's relay copies through them as a software device does) */
+	if (vhost_mdev_translated(t->vdev))
 		synchronize_srcu(&t->srcu);
-	}
 
 	/* ...and only then give the pages back. */
 	for (map = vhost_iotlb_itree_first(&t->iotlb, first, last); map;
@@ -724,11 +725,24 @@ static int vhost_mdev_iotlb_open(void *priv)
 {
 	struct vhost_mdev_iotlb *t = priv;
 
+	struct vmdev_iova_range r;
+	int ret;
+
 	lockdep_assert_held(&t->vm->mutex);
 	t->range = vmdev_get_iova_range(t->vdev);
 	if (!t->vdev->dma_dev)
 		return 0;
-	return vhost_mdev_iotlb_attach(t);
+	ret = vhost_mdev_iotlb_attach(t);
+	if (ret)
+		return ret;
+	/*
+	 * Asked again with our domain attached: a relayed function keeps the
+	 * top of its domain's space for the relay's rings (vmdev_relay.c).
+	 */
+	r = vmdev_get_iova_range(t->vdev);
+	t->range.first = max(t->range.first, r.first);
+	t->range.last = min(t->range.last, r.last);
+	return 0;
 }
 
 /*
@@ -763,6 +777,7 @@ const struct vhost_mdev_mem_ops vhost_mdev_iotlb_mem_ops = {
 	.iova_range = vhost_mdev_iotlb_iova_range,
 	.iotlb_msg = vhost_mdev_iotlb_apply,
 	.dirty_log = vhost_mdev_iotlb_dirty_log,
+	.relay = true,
 };
 
 /**

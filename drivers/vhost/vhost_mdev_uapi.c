@@ -15,8 +15,10 @@
  *
  * Dirty logging is vhost-net's (VHOST_F_LOG_ALL, VHOST_SET_LOG_BASE,
  * VHOST_SET_LOG_FD, VHOST_VRING_F_LOG), on both front ends, for software
- * parents, whose every write the core sees (vhost_mdev_log.c). It is not
- * offered for a hardware function, whose DMA nothing here sees.
+ * parents, whose every write the core sees (vhost_mdev_log.c), and for
+ * hardware functions behind the core's relay, which logs what they wrote
+ * (vmdev_relay.c). It is not offered for a function on its own, whose DMA
+ * nothing here sees.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -1261,6 +1263,14 @@ int vhost_mdev_open(struct vhost_mdev *vm,
 	ret = vmdev_claim(vm->vdev);
 	if (ret)
 		goto err_unlock;
+	/*
+	 * The relay maps its rings into the function's IOMMU domain: only a
+	 * front end that owns the domain keeps its user's mappings off them.
+	 */
+	if (vmdev_relayed(vm->vdev) && !(mem_ops && mem_ops->relay)) {
+		ret = -EOPNOTSUPP;
+		goto err_unclaim;
+	}
 	/* Stable from now on: the queue count follows the claimed attrs. */
 	nvqs = vmdev_get_vq_count(vm->vdev);
 	vqs = kcalloc(nvqs, sizeof(*vqs), GFP_KERNEL);
@@ -1292,12 +1302,13 @@ int vhost_mdev_open(struct vhost_mdev *vm,
 	vm->extra_backend_features = mem_ops ? mem_ops->backend_features : 0;
 	vm->backend_features = 0;
 	vm->driver_ok = false;
-	/* Only a device whose every write goes through the translator. */
-	vm->can_log = !vm->vdev->dma_dev && mem_ops && mem_ops->as_ops &&
+	/* Only a device whose every write the translator sees. */
+	vm->can_log = vhost_mdev_translated(vm->vdev) && mem_ops &&
+		      mem_ops->as_ops &&
 		      mem_ops->as_ops->log &&
 		      (!mem_ops->dirty_log || mem_ops->dirty_log(mem_priv));
 	/* The device is reset: no access can race with the change. */
-	if (!vm->vdev->dma_dev && mem_ops && mem_ops->as_ops)
+	if (vhost_mdev_translated(vm->vdev) && mem_ops && mem_ops->as_ops)
 		vmdev_set_as(vm->vdev, mem_ops->as_ops, mem_priv);
 	vmdev_set_config_cb(vm->vdev, &cb);
 	vm->open = true;
@@ -1344,7 +1355,8 @@ void vhost_mdev_close(struct vhost_mdev *vm)
 	vhost_mdev_unbind_all(vm);
 	vmdev_set_config_cb(vm->vdev, NULL);
 	vhost_mdev_drop_owner(vm);
-	if (!vm->vdev->dma_dev && vm->mem_ops && vm->mem_ops->as_ops)
+	if (vhost_mdev_translated(vm->vdev) && vm->mem_ops &&
+	    vm->mem_ops->as_ops)
 		vmdev_set_as(vm->vdev, NULL, NULL);
 	if (vm->mem_ops && vm->mem_ops->close)
 		vm->mem_ops->close(vm->mem_priv);

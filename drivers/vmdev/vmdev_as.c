@@ -230,6 +230,33 @@ int vmdev_as_write(struct vmdev_device *vdev, u64 addr, const void *buf,
 }
 EXPORT_SYMBOL_GPL(vmdev_as_write);
 
+/*
+ * Whether the device's writes are being logged: for one that writes on
+ * its own (vmdev_as_log_range()) and has work to do only then. Inside a
+ * vmdev_as_lock() section, which vmdev_as_set_logging() waits for.
+ */
+bool vmdev_as_log_active(struct vmdev_device *vdev)
+{
+	return vmdev_as_logging(vdev, READ_ONCE(vdev->as_ops));
+}
+
+/*
+ * Log [@addr, @addr + @len), which the device wrote on its own (a hardware
+ * function behind the relay), while logging is on. Inside a vmdev_as_lock()
+ * section. Returns 0 or the translator's error.
+ */
+int vmdev_as_log_range(struct vmdev_device *vdev, u64 addr, u64 len)
+{
+	const struct vmdev_as_ops *ops = vdev->as_ops;
+	int idx, ret = 0;
+
+	idx = srcu_read_lock(&vdev->as_log.srcu);
+	if (len && vmdev_as_logging(vdev, ops))
+		ret = ops->log(vdev->as_priv, addr, len);
+	srcu_read_unlock(&vdev->as_log.srcu, idx);
+	return ret;
+}
+
 /**
  * vmdev_as_map - get a kernel pointer to device memory
  * @vdev: the device

@@ -108,6 +108,7 @@ EXPORT_SYMBOL_GPL(__vmdev_alloc_device);
 static void vmdev_free_device(struct vmdev_device *vdev)
 {
 	kfree(vdev->mgmt_name);
+	vmdev_relay_free(vdev);
 	vmdev_as_log_destroy(vdev);
 	mutex_destroy(&vdev->lock);
 	mutex_destroy(&vdev->ops_lock);
@@ -223,6 +224,11 @@ static int vmdev_mdev_probe(struct mdev_device *mdev)
 	/* Vendors may look devices up by UUID from other contexts. */
 	WRITE_ONCE(vdev->mdev, mdev);
 	vdev->personality = id;
+	if (vmdev_relay_can(vdev)) {
+		ret = vmdev_relay_alloc(vdev);
+		if (ret)
+			goto err_destroy;
+	}
 	/* A device vmdev_mgmt_add() creates: its name and attributes. */
 	ret = vmdev_mgmt_probe(vdev);
 	if (ret)

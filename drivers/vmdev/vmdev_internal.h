@@ -18,6 +18,14 @@ void vmdev_load_personality(enum vmdev_personality_id id);
 /* vmdev_as.c */
 int vmdev_as_log_init(struct vmdev_device *vdev);
 void vmdev_as_log_destroy(struct vmdev_device *vdev);
+bool vmdev_as_log_active(struct vmdev_device *vdev);
+int vmdev_as_log_range(struct vmdev_device *vdev, u64 addr, u64 len);
+
+/* vmdev_relay.c */
+bool vmdev_relay_can(struct vmdev_device *vdev);
+int vmdev_relay_alloc(struct vmdev_device *vdev);
+int vmdev_relay_set(struct vmdev_device *vdev, bool on);
+void vmdev_relay_free(struct vmdev_device *vdev);
 
 /* vmdev_ops.c */
 int __vmdev_get_vq_stats(struct vmdev_device *vdev, u16 idx,

@@ -291,6 +291,30 @@ static ssize_t vdpa_name_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(vdpa_name);
 
+/* Whether the device runs through the relay (vmdev_relay.c). */
+static ssize_t relay_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%d\n", vmdev_relayed(vmdev_from_dev(dev)));
+}
+
+static ssize_t relay_store(struct device *dev, struct device_attribute *attr,
+			   const char *buf, size_t count)
+{
+	struct vmdev_device *vdev = vmdev_from_dev(dev);
+	bool on;
+	int ret;
+
+	ret = kstrtobool(buf, &on);
+	if (ret)
+		return ret;
+	mutex_lock(&vdev->lock);
+	ret = vdev->claimed ? -EBUSY : vmdev_relay_set(vdev, on);
+	mutex_unlock(&vdev->lock);
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_RW(relay);
+
 static struct attribute *vmdev_device_attrs[] = {
 	&dev_attr_mac.attr,
 	&dev_attr_mtu.attr,
@@ -298,11 +322,24 @@ static struct attribute *vmdev_device_attrs[] = {
 	&dev_attr_device_features.attr,
 	&dev_attr_personality.attr,
 	&dev_attr_vdpa_name.attr,
+	&dev_attr_relay.attr,
 	NULL,
 };
 
+/* The relay is for hardware functions handed to userspace only. */
+static umode_t vmdev_device_attr_visible(struct kobject *kobj,
+					 struct attribute *attr, int n)
+{
+	struct vmdev_device *vdev = vmdev_from_dev(kobj_to_dev(kobj));
+
+	if (attr == &dev_attr_relay.attr && !vdev->relay)
+		return 0;
+	return attr->mode;
+}
+
 static const struct attribute_group vmdev_device_group = {
 	.attrs = vmdev_device_attrs,
+	.is_visible = vmdev_device_attr_visible,
 };
 
 const struct attribute_group *vmdev_device_groups[] = {

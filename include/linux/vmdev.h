@@ -27,6 +27,7 @@
 
 struct vmdev_device;
 struct vmdev_parent;
+struct vmdev_relay;
 
 /**
  * enum vmdev_personality_id - how a device is consumed
@@ -423,6 +424,7 @@ struct vmdev_as_log {
  * @as_ops: private to the core; see vmdev_set_as()
  * @as_priv: private to the core
  * @as_log: private to the core; see vmdev_as_set_logging()
+ * @relay: private to the core; the relay (vmdev_relay.c), once made
  * @mgmt_name: private to the core; the name the device was given through
  *	the management interface (vmdev_vdpa), or NULL
  * @node: private to the core
@@ -447,6 +449,7 @@ struct vmdev_device {
 	const struct vmdev_as_ops *as_ops;
 	void *as_priv;
 	struct vmdev_as_log as_log;
+	struct vmdev_relay *relay;
 	char *mgmt_name;
 	struct list_head node;
 };
@@ -621,6 +624,7 @@ void vmdev_unclaim(struct vmdev_device *vdev);
 void vmdev_set_as(struct vmdev_device *vdev, const struct vmdev_as_ops *ops,
 		  void *priv);
 void vmdev_as_set_logging(struct vmdev_device *vdev, bool on);
+bool vmdev_relayed(struct vmdev_device *vdev);
 
 /*
  * Translator for physical addresses, for a kernel virtio driver that did
