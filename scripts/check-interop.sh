@@ -95,8 +95,9 @@ run_vm() {
 	stage "VM: the clients against each target"
 	# 2 GiB: the clients' archive unpacked (~130 MiB), DPDK's 128 MiB of
 	# huge pages, the nested guest's 256 MiB.
-	# bridge: the wire of the migration cases.
-	VM_MODULES="${VM_MODULES:-} bridge" \
+	# bridge: the wire of the migration cases; a third function: the
+	# destination of a function's.
+	VM_MODULES="${VM_MODULES:-} bridge" VM_FUNCTIONS=3 \
 	VM_MEM=${VM_MEM:-2G} VM_TIMEOUT=${VM_TIMEOUT:-2400} VM_EXTRA_KO=$ko \
 		VM_LOG=$log VM_OUTPUT=$out tools/testing/vm/run \
 		--cpio "$bundle" --file tools/testing/interop \

@@ -124,6 +124,22 @@
 #                    VHOST_F_LOG_ALL (the kernel does not see its DMA), so
 #                    QEMU with -only-migratable refuses to start, saying
 #                    the device does not log its writes
+#   relaymigrate   on a function (vf), through the core's relay (the
+#                    device's "relay" attribute on, its character device
+#                    offering VHOST_F_LOG_ALL with cdev_dirty_log=1):
+#                    logmigrate's migration (Debian's QEMU 7.2, the
+#                    kernel's log), with vfiomigrate's RAM comparison,
+#                    from the function to a relayed device on a third
+#                    function (make check-interop boots the VM with
+#                    three), the peer the second function's interface:
+#                    QEMU's hub is the wire, so the frames of the two
+#                    devices are not counted apart
+#   crossmigrate   the same across parents: from the relayed function to
+#                    an mvnet device, then (a new guest) from an mvnet
+#                    device to the relayed function; the mvnet device's
+#                    peer and the second function's interface are ports
+#                    of one bridge, and both devices offer the features
+#                    both can carry
 #   vfio           qemu L2 over vhost-vfio: "qemu", with the device's
 #                    mdev as the NIC's -netdev vhost-vfio backend (its
 #                    VFIO device fd, guest RAM mapped through the VFIO
@@ -207,7 +223,7 @@
 # INTEROP_CASES (the case groups run where a target has them; default
 # "dpdk killed qemu ping svqping svqmigrate logmigrate icmpecho vfio
 # vfioping vfiotcp vfiokill qtest vfioerrors vfiofd vfiomigrate
-# vfiounmigratable"),
+# vfiounmigratable relaymigrate crossmigrate"),
 # INTEROP_SECONDS (each timed run, default 5), INTEROP_MIG_MIB (the
 # migration cases' transfer, 16), INTEROP_MIG_MEMCMP (1: every migration
 # case compares the guest's RAM on both sides, as vfiomigrate always
@@ -219,7 +235,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/clients.sh"
 
 TARGETS=${INTEROP_TARGETS:-upstream mvnet vf}
-CASES=${INTEROP_CASES:-dpdk killed qemu ping svqping svqmigrate logmigrate icmpecho vfio vfioping vfiotcp vfiokill qtest vfioerrors vfiofd vfiomigrate vfiounmigratable}
+CASES=${INTEROP_CASES:-dpdk killed qemu ping svqping svqmigrate logmigrate icmpecho vfio vfioping vfiotcp vfiokill qtest vfioerrors vfiofd vfiomigrate vfiounmigratable relaymigrate crossmigrate}
 L2_QEMU=${L2_QEMU:-$HERE/../qemu-system-x86_64}
 QOS_TEST=${QOS_TEST:-$HERE/../qos-test}
 L2_VFIO_FDS=${L2_VFIO_FDS:-$HERE/../vfio-fds}
@@ -308,13 +324,13 @@ mvnet_peer_down() {
 # until its driver says otherwise.  What goes out is on the wire, nothing
 # comes back but what the other function sends.
 vf_traits() {
-	cases="icmpecho killed ping vfioping vfiotcp vfiofd vfiounmigratable"
+	cases="icmpecho killed ping vfioping vfiotcp vfiofd vfiounmigratable relaymigrate crossmigrate"
 	link=down foreign=drop mq=
 	module=vhost_mdev
 	traffic=txonly
 	# shellcheck disable=SC2046 # BDFs
 	set -- $(vf_functions)
-	vf1=${1:-} vf2=${2:-}
+	vf1=${1:-} vf2=${2:-} vf3=${3:-}
 }
 
 vf_up() {
@@ -1011,7 +1027,34 @@ mig_dst_peer_uuid=7e3c1d40-5a2b-4f6e-9c1d-0000000000a4
 # interfaces a bridge in PEER_NS joins, PEER_ADDR on the bridge.  The
 # destination gets the source's MAC, as a migration's destination is
 # provisioned.
+# mig_wire_up, mig_wire_down: the wire MIG_WIRE names (default mvnet).
+# Each sets _mw_a and _mw_b, the peer's interfaces that the source's and
+# the destination's frames come in through, or leaves them empty where
+# one interface takes both (QEMU's hub).
 mig_wire_up() {
+	"mig_${MIG_WIRE:-mvnet}_wire_up"
+}
+
+mig_wire_down() {
+	"mig_${MIG_WIRE:-mvnet}_wire_down"
+}
+
+# The interfaces _mw_a and _mw_b, ports of one bridge in the peer's
+# namespace, which has the peer's address.
+mig_bridge() {
+	ip netns add "$PEER_NS" &&
+		ip link set "$_mw_a" netns "$PEER_NS" &&
+		ip link set "$_mw_b" netns "$PEER_NS" &&
+		ip -n "$PEER_NS" link add br0 type bridge &&
+		ip -n "$PEER_NS" link set "$_mw_a" master br0 up &&
+		ip -n "$PEER_NS" link set "$_mw_b" master br0 up &&
+		ip -n "$PEER_NS" link set br0 up &&
+		ip -n "$PEER_NS" addr add "$PEER_ADDR/24" dev br0
+}
+
+# Two mvnet devices, each linked to an mvnet-virtio device whose
+# interface is a port of one bridge in the peer's namespace.
+mig_mvnet_wire_up() {
 	modprobe virtio_net && modprobe virtio_mdev && modprobe bridge &&
 		echo "$mig_dst_uuid" >"$MVNET_TYPES/mvnet-vhost/create" &&
 		cat "$MDEV/$mvnet_uuid/mac" >"$MDEV/$mig_dst_uuid/mac" &&
@@ -1024,24 +1067,106 @@ mig_wire_up() {
 		_mw_a=$(iface "$mig_src_peer_uuid") &&
 		_mw_b=$(iface "$mig_dst_peer_uuid") &&
 		wait_node "/dev/vhost-mdev/$mig_dst_uuid" >/dev/null &&
-		ip netns add "$PEER_NS" &&
-		ip link set "$_mw_a" netns "$PEER_NS" &&
-		ip link set "$_mw_b" netns "$PEER_NS" &&
-		ip -n "$PEER_NS" link add br0 type bridge &&
-		ip -n "$PEER_NS" link set "$_mw_a" master br0 up &&
-		ip -n "$PEER_NS" link set "$_mw_b" master br0 up &&
-		ip -n "$PEER_NS" link set br0 up &&
-		ip -n "$PEER_NS" addr add "$PEER_ADDR/24" dev br0
+		mig_bridge
 }
 
-mig_wire_down() {
+# The peer's namespace (its interfaces go back), then the mdevs named.
+mig_remove() {
 	_md_rc=0
 	ip netns del "$PEER_NS" 2>/dev/null
-	for _md_u in "$mig_src_peer_uuid" "$mig_dst_peer_uuid" "$mig_dst_uuid"; do
+	for _md_u in "$@"; do
 		[ ! -e "$MDEV/$_md_u" ] || echo 1 >"$MDEV/$_md_u/remove" ||
 			_md_rc=1
 	done
 	return $_md_rc
+}
+
+mig_mvnet_wire_down() {
+	mig_remove "$mig_src_peer_uuid" "$mig_dst_peer_uuid" "$mig_dst_uuid"
+}
+
+# A function to a function: the source's (the vf target's) and the
+# destination's, a vmdev_vf-vhost device on the third function, both
+# relayed; the peer is the second function's interface, in the peer's
+# namespace. QEMU's hub joins the three: one interface takes the frames
+# of both devices.
+mig_relay_wire_up() {
+	_mw_a= _mw_b=
+	[ -n "$vf3" ] || { echo "# needs a third virtio-net-pci function"; return 1; }
+	vf_bind "$vf3" && vf_create "$vf3" vhost "$mig_dst_uuid" &&
+		echo 1 >"$MDEV/$mig_dst_uuid/relay" &&
+		wait_node "/dev/vhost-mdev/$mig_dst_uuid" >/dev/null &&
+		vf_peer_up
+}
+
+mig_relay_wire_down() {
+	_rw_rc=0
+	mig_remove "$mig_dst_uuid" || _rw_rc=1
+	[ -z "$vf3" ] || vf_release "$vf3" || _rw_rc=1
+	return $_rw_rc
+}
+
+# What the relay does not carry (vmdev_relay.c), which a device that a
+# relayed function's guest moves to or from must not offer either:
+# CTRL_GUEST_OFFLOADS, the control queue and what needs it (17-23),
+# packed rings, NOTIFICATION_DATA, ring reset, NOTF_COAL, HASH_REPORT,
+# RSS.
+RELAY_DROPS=$(((1 << 2) | (0x7f << 17) | (1 << 34) | (1 << 38) | (1 << 40) |
+	(1 << 53) | (1 << 57) | (1 << 60)))
+
+# An mvnet device (mig_dst_uuid) beside the relayed function $1 (an mdev
+# UUID), on one wire: linked to an mvnet-virtio device whose interface and
+# the second function's are ports of one bridge in the peer's namespace.
+# Both devices get the function's MAC and the features both can offer.
+mig_mixed_wire_up() {
+	modprobe virtio_net && modprobe virtio_mdev && modprobe bridge &&
+		echo "$mig_dst_uuid" >"$MVNET_TYPES/mvnet-vhost/create" &&
+		cat "$MDEV/$1/mac" >"$MDEV/$mig_dst_uuid/mac" &&
+		_mx_f=$(printf '0x%016x' $(($(cat "$MDEV/$mig_dst_uuid/device_features") &
+			$(cat "$MDEV/$1/device_features") & ~RELAY_DROPS))) &&
+		echo "$_mx_f" >"$MDEV/$1/device_features" &&
+		echo "$_mx_f" >"$MDEV/$mig_dst_uuid/device_features" &&
+		echo "# both devices' device_features $_mx_f" &&
+		echo "$mig_dst_peer_uuid" >"$MVNET_TYPES/mvnet-virtio/create" &&
+		echo "$mig_dst_peer_uuid" >"$MDEV/$mig_dst_uuid/peer" &&
+		_mw_a=$(vf_iface "$vf2") &&
+		_mw_b=$(iface "$mig_dst_peer_uuid") &&
+		wait_node "/dev/vhost-mdev/$mig_dst_uuid" >/dev/null &&
+		mig_bridge
+}
+
+mig_mixed_wire_down() {
+	mig_remove "$mig_dst_peer_uuid" "$mig_dst_uuid"
+}
+
+# The function (the vf target's device) to the mvnet device.
+mig_tomvnet_wire_up() {
+	mig_mixed_wire_up "$vf_uuid"
+}
+
+mig_tomvnet_wire_down() {
+	mig_mixed_wire_down
+}
+
+# The mvnet device to the function: mig_run's source is $node, its
+# destination mig_dst_uuid, so the two swap for this wire.
+mig_fromvnet_wire_up() {
+	mig_mixed_wire_up "$vf_uuid" || return 1
+	_mx_node=$node _mx_dst=$mig_dst_uuid
+	node=/dev/vhost-mdev/$mig_dst_uuid
+	mig_dst_uuid=$vf_uuid
+	# The source's frames come in through the mvnet peer now.
+	_mx_a=$_mw_a
+	_mw_a=$_mw_b
+	_mw_b=$_mx_a
+}
+
+mig_fromvnet_wire_down() {
+	if [ -n "${_mx_node:-}" ]; then
+		node=$_mx_node mig_dst_uuid=$_mx_dst
+		_mx_node= _mx_dst=
+	fi
+	mig_mixed_wire_down
 }
 
 # mig_saw FILE TEXT: TEXT appears in FILE within L2_TIMEOUT seconds.
@@ -1272,10 +1397,15 @@ migrate_case() {
 	mig_run "addr=$LOCAL_ADDR/24" "ping=$PEER_ADDR" "mib=$_mc_mib" \
 		"send=$PEER_ADDR:5001" migrate=20 || _mc_rc=1
 	MIG_SINK=
-	# What reached the peer through each device.
-	_mc_src_rx=$(ip netns exec "$PEER_NS" cat "/sys/class/net/$_mw_a/statistics/rx_packets")
-	_mc_dst_rx=$(ip netns exec "$PEER_NS" cat "/sys/class/net/$_mw_b/statistics/rx_packets")
-	echo "# frames from the guest: $_mc_src_rx through the source device, $_mc_dst_rx through the destination"
+	# What reached the peer through each device, where the wire tells
+	# them apart (a hub does not: it passes both to one interface).
+	if [ -n "$_mw_a" ]; then
+		_mc_src_rx=$(ip netns exec "$PEER_NS" cat "/sys/class/net/$_mw_a/statistics/rx_packets")
+		_mc_dst_rx=$(ip netns exec "$PEER_NS" cat "/sys/class/net/$_mw_b/statistics/rx_packets")
+		echo "# frames from the guest: $_mc_src_rx through the source device, $_mc_dst_rx through the destination"
+	else
+		echo "# frames from the guest: one interface behind QEMU's hub takes both devices'"
+	fi
 	L2_NETDEV_OPTS=
 	kill "$_mc_sink" 2>/dev/null
 	wait "$_mc_sink" 2>/dev/null
@@ -1290,7 +1420,8 @@ migrate_case() {
 	set -- $(tr -d '\r' <"$L2_LOG" | sed -n 's/^l2: mping transmitted \([0-9]*\) received \([0-9]*\) last \([0-9]*\)$/\1 \2 \3/p')
 	echo "# long ping: transmitted ${1:-?} received ${2:-?}, last reply seq ${3:-?}"
 	[ "$_mc_rc" = 0 ] && [ "$_mc_ping" = "3 3" ] && [ $# = 3 ] &&
-		[ "${_mc_src_rx:-0}" -ge 100 ] && [ "${_mc_dst_rx:-0}" -ge 100 ] &&
+		{ [ -z "$_mw_a" ] || { [ "${_mc_src_rx:-0}" -ge 100 ] &&
+			[ "${_mc_dst_rx:-0}" -ge 100 ]; }; } &&
 		[ "$2" -ge $(($1 - 6)) ] && [ "$3" -ge $(($1 - 3)) ] &&
 		[ "$(l2_report sbytes) $(l2_report smd5)" = "$_mc_in" ] &&
 		[ "$(l2_report sbytes)" = $((_mc_mib * 1048576)) ]
@@ -1369,6 +1500,39 @@ case_vfiounmigratable() {
 	vfio_qemu || return 1
 	vfio_refused "cannot be migrated: it does not log its writes" \
 		-only-migratable -netdev "vhost-vfio,id=n0,sysfsdev=$MDEV/$(basename "$node")"
+}
+
+# The relay (vmdev_vf's devices with their "relay" attribute on): both
+# ends offer the dirty log on their character devices (the relay's only
+# front end), and Debian's QEMU migrates the guest through it as in
+# logmigrate, comparing its RAM at the switch as vfiomigrate does.  The
+# function's features are the relay's already (no control queue).
+relay_migrate() {
+	_rm_param=/sys/module/vhost_mdev/parameters/cdev_dirty_log
+	_rm_rc=0
+	echo 1 >"$_rm_param" || return 1
+	echo 1 >"$MDEV/$vf_uuid/relay" || { echo 0 >"$_rm_param"; return 1; }
+	MIG_MEMCMP=1 MIG_WIRE=$1
+	with_log_trace migrate_case "" || _rm_rc=1
+	MIG_MEMCMP= MIG_WIRE=
+	echo 0 >"$MDEV/$vf_uuid/relay" || _rm_rc=1
+	echo 0 >"$_rm_param" || _rm_rc=1
+	return $_rm_rc
+}
+
+case_relaymigrate() {
+	relay_migrate relay
+}
+
+# Across vendors' devices, as the design promises: the guest only sees
+# virtio.  The function's device_features are put back after.
+case_crossmigrate() {
+	_cm_rc=0
+	_cm_f=$(cat "$MDEV/$vf_uuid/device_features") || return 1
+	relay_migrate tomvnet || _cm_rc=1
+	relay_migrate fromvnet || _cm_rc=1
+	echo "$_cm_f" >"$MDEV/$vf_uuid/device_features" || _cm_rc=1
+	return $_cm_rc
 }
 
 case_icmpecho() {
@@ -1452,6 +1616,10 @@ run_target() {
 			case_vfiomigrate ;;
 		vfiounmigratable) result "$target: vhost-vfio migration blocked, no dirty log" \
 			case_vfiounmigratable ;;
+		relaymigrate) result "$target: qemu L2 migrated through the relay, kernel dirty log, function to function" \
+			case_relaymigrate ;;
+		crossmigrate) result "$target: qemu L2 migrated through the relay, kernel dirty log, function to mvnet and back" \
+			case_crossmigrate ;;
 		vfio) result "$target: qemu L2 over vhost-vfio" over_vfio case_qemu ;;
 		vfioping) result "$target: qemu L2 ping over vhost-vfio" \
 			over_vfio case_ping ;;
