@@ -109,8 +109,9 @@ struct vhost_mdev_mem_ops {
  * @stopped_base: where the ring stood when the device was last reset, as
  *	VHOST_GET_VRING_BASE words it; a reset forgets it, and clients
  *	(QEMU) ask for it after resetting the device
- * @stopped: @stopped_base is what VHOST_GET_VRING_BASE answers, until the
- *	ring is set up again (its base set, or enabled)
+ * @stopped: @stopped_base (or @stopped_err) is what VHOST_GET_VRING_BASE
+ *	answers, until the ring is set up again (its base set, or enabled)
+ * @stopped_err: the device could not give the state it stopped at
  * @doorbell: the queue's doorbell as the device reported it at open, for
  *	the mmap path, which runs under mmap_lock and so may not ask the
  *	device (the device's ops lock is held where user memory is touched)
@@ -138,6 +139,7 @@ struct vhost_mdev_vq {
 	struct eventfd_ctx *call_ctx;
 	struct eventfd_ctx *err_ctx;
 	u32 stopped_base;
+	int stopped_err;
 	bool stopped;
 	struct vmdev_notification_area doorbell;
 	bool addr_set;

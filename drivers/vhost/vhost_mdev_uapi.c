@@ -171,9 +171,17 @@ static bool vhost_mdev_save_vq_states(struct vhost_mdev *vm)
 		struct vhost_mdev_vq *vq = &vm->vqs[i];
 
 		memset(&state, 0, sizeof(state));
-		vq->stopped = held && !vmdev_get_vq_state(vm->vdev, i, &state);
-		if (vq->stopped)
-			vq->stopped_base = vhost_mdev_vring_base(&state, packed);
+		vq->stopped = held;
+		vq->stopped_err = 0;
+		if (!held)
+			continue;
+		/*
+		 * A state the device cannot give (a relayed function that used
+		 * buffers out of order) is the answer too: after the reset the
+		 * device would give a base of 0, which loses them.
+		 */
+		vq->stopped_err = vmdev_get_vq_state(vm->vdev, i, &state);
+		vq->stopped_base = vhost_mdev_vring_base(&state, packed);
 	}
 	return held;
 }
@@ -795,6 +803,8 @@ static long vhost_mdev_get_vring_base(struct vhost_mdev *vm,
 	int ret;
 
 	if (vq->stopped) {
+		if (vq->stopped_err)
+			return vq->stopped_err;
 		s.num = vq->stopped_base;
 	} else {
 		ret = vmdev_get_vq_state(vm->vdev, vq->idx, &state);

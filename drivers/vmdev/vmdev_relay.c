@@ -33,6 +33,8 @@
  * order, as virtio-net devices do (receive buffers it had not filled are
  * filled later instead, and transmit queues are drained first); for one
  * that did not, get_vq_state says so (-EIO) rather than lose a buffer.
+ * A resume on the same host has no such limit: it gives the function the
+ * very buffers it held, oldest first.
  *
  * The relay's rings sit at the top of the function's IOVA space, above
  * what get_iova_range then reports, so a consumer that keeps to the range
@@ -49,6 +51,7 @@
 #include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/iommu.h>
+#include <linux/sort.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_net.h>
 #include <linux/virtio_ring.h>
@@ -58,6 +61,9 @@
 
 /* VIRTIO_F_NOTIFICATION_DATA (virtio 1.1), which 6.1's headers lack. */
 #define VMDEV_RELAY_F_NOTIFICATION_DATA	38
+
+/* Most descriptors an indirect table may have, as vhost allows. */
+#define VMDEV_RELAY_INDIRECT_MAX	65536
 
 /* How long a suspend waits for the transmit queues to drain. */
 #define VMDEV_RELAY_DRAIN_MS	1000
@@ -95,14 +101,13 @@ struct vmdev_relay_used {
  * @ready: the queue is enabled; the pass uses it only then
  * @started: the pass read the driver's used index (@guest_used)
  * @broken: the driver's ring was malformed or unreachable: the queue stops
- * @unordered: the function used a buffer out of order: the entries it
- *	holds are no longer those just before @last_avail
  * @more: the last pass found entries made while it asked for the next kick
  * @savail: the function's available ring, or NULL
  * @sused: the function's used ring
  * @avail_bytes: bytes of @savail's allocation, and of its mapping
  * @used_bytes: likewise of @sused's
  * @held: heads the function holds (passed on, not used yet), by head
+ * @pos: by head, the driver's available index it was passed on from
  * @savail_iova: where the function sees @savail
  * @sused_iova: where it sees @sused
  * @domain: the IOMMU domain @savail and @sused are mapped in, or NULL
@@ -126,13 +131,13 @@ struct vmdev_relay_vq {
 	bool ready;
 	bool started;
 	bool broken;
-	bool unordered;
 	bool more;
 	struct vmdev_relay_avail *savail;
 	struct vmdev_relay_used *sused;
 	size_t avail_bytes;
 	size_t used_bytes;
 	unsigned long *held;
+	u16 *pos;
 	u64 savail_iova;
 	u64 sused_iova;
 	struct iommu_domain *domain;
@@ -282,9 +287,10 @@ static void vmdev_relay_call(struct vmdev_relay_vq *rvq,
 /*
  * Log what the function wrote into the chain at @head of @rvq: its
  * device-writable descriptors, up to @len bytes, as the used entry says.
- * A chain has at most the ring's size of descriptors, an indirect table's
- * included (virtio 1.x 2.7.5.3.1), so a looping or endless one ends
- * there. Inside a vmdev_as_lock() section. Returns 0 or -errno for a
+ * Each descriptor of a table is read once at most, so a looping chain
+ * ends: at the ring's size of descriptors, and at the size of an
+ * indirect table, which may have up to VMDEV_RELAY_INDIRECT_MAX (vhost's
+ * limit). Inside a vmdev_as_lock() section. Returns 0 or -errno for a
  * malformed chain.
  */
 static int vmdev_relay_log_chain(struct vmdev_relay_vq *rvq, u16 head,
@@ -302,8 +308,11 @@ static int vmdev_relay_log_chain(struct vmdev_relay_vq *rvq, u16 head,
 		u16 flags;
 		u32 dlen;
 
-		if (i >= max || ++seen > rvq->num)
+		if (i >= max || ++seen > max)
 			return -EINVAL;
+		/* A long indirect table is long work: let others run. */
+		if (!(seen % 256))
+			cond_resched();
 		ret = vmdev_as_read(vdev, table + (u64)i * sizeof(d), &d,
 				    sizeof(d));
 		if (ret)
@@ -312,11 +321,13 @@ static int vmdev_relay_log_chain(struct vmdev_relay_vq *rvq, u16 head,
 		dlen = le32_to_cpu((__force __le32)d.len);
 		if (flags & VRING_DESC_F_INDIRECT) {
 			if (indirect || !dlen || dlen % sizeof(d) ||
+			    dlen / sizeof(d) > VMDEV_RELAY_INDIRECT_MAX ||
 			    (flags & VRING_DESC_F_NEXT))
 				return -EINVAL;
 			table = le64_to_cpu((__force __le64)d.addr);
 			max = dlen / sizeof(d);
 			indirect = true;
+			seen = 0;
 			i = 0;
 			continue;
 		}
@@ -368,9 +379,6 @@ static int vmdev_relay_used_pass(struct vmdev_relay_vq *rvq)
 		id = le32_to_cpu(e.id);
 		if (id >= rvq->num || !test_bit(id, rvq->held))
 			return -EINVAL;
-		if (id != le16_to_cpu(rvq->savail->ring[rvq->last_used %
-							rvq->num]))
-			rvq->unordered = true;
 		/*
 		 * Off for the whole section (or an ioctl turning it on is
 		 * still waiting for the section's end) or on: a walk only
@@ -450,6 +458,7 @@ static int vmdev_relay_avail_pass(struct vmdev_relay_vq *rvq)
 		    test_bit(le16_to_cpu(v16), rvq->held))
 			return -EINVAL;
 		__set_bit(le16_to_cpu(v16), rvq->held);
+		rvq->pos[le16_to_cpu(v16)] = rvq->last_avail;
 		rvq->savail->ring[rvq->shadow_avail % rvq->num] = v16;
 		WRITE_ONCE(rvq->shadow_avail, rvq->shadow_avail + 1);
 		rvq->last_avail++;
@@ -538,7 +547,8 @@ static bool vmdev_relay_pass(struct vmdev_relay *relay)
 	u16 i;
 
 	lockdep_assert_held(&relay->lock);
-	if (!(relay->status & VIRTIO_CONFIG_S_DRIVER_OK))
+	/* Not started, or stopped by a suspend: the driver's rings hold. */
+	if (!(relay->status & VIRTIO_CONFIG_S_DRIVER_OK) || relay->stopped)
 		return false;
 	vmdev_as_lock(vdev, &s);
 	for (i = 0; i < vmdev_relay_count(relay); i++) {
@@ -549,7 +559,7 @@ static bool vmdev_relay_pass(struct vmdev_relay *relay)
 			continue;
 		if (!rvq->started)
 			ret = vmdev_relay_start(rvq);
-		if (!ret && !relay->stopped) {
+		if (!ret) {
 			ret = vmdev_relay_used_pass(rvq);
 			if (ret > 0)
 				vmdev_relay_call(rvq, &rvq->cb);
@@ -611,9 +621,11 @@ static void vmdev_relay_free_rings(struct vmdev_relay_vq *rvq)
 	if (rvq->sused)
 		free_pages_exact(rvq->sused, rvq->used_bytes);
 	bitmap_free(rvq->held);
+	kfree(rvq->pos);
 	rvq->savail = NULL;
 	rvq->sused = NULL;
 	rvq->held = NULL;
+	rvq->pos = NULL;
 }
 
 /* Whether [@iova, @iova + @size) is free in @domain. */
@@ -656,7 +668,8 @@ static int vmdev_relay_alloc_rings(struct vmdev_relay_vq *rvq)
 	rvq->sused = alloc_pages_exact(rvq->used_bytes,
 				       GFP_KERNEL | __GFP_ZERO);
 	rvq->held = bitmap_zalloc(rvq->num, GFP_KERNEL);
-	if (!rvq->savail || !rvq->sused || !rvq->held) {
+	rvq->pos = kcalloc(rvq->num, sizeof(*rvq->pos), GFP_KERNEL);
+	if (!rvq->savail || !rvq->sused || !rvq->held || !rvq->pos) {
 		ret = -ENOMEM;
 		goto err;
 	}
@@ -796,7 +809,6 @@ static int vmdev_relay_set_vq_ready(struct vmdev_device *vdev, u16 idx,
 	WRITE_ONCE(rvq->last_used, 0);
 	rvq->started = false;
 	WRITE_ONCE(rvq->broken, false);
-	rvq->unordered = false;
 	mutex_unlock(&relay->lock);
 	/* Unless stopped: resume hands the queue over with the others. */
 	if (!relay->stopped) {
@@ -826,10 +838,27 @@ static int vmdev_relay_set_vq_state(struct vmdev_device *vdev, u16 idx,
 }
 
 /*
+ * Whether the heads the function holds are the driver's last available
+ * entries, as a ring state counts them back: each came from one of the
+ * @held entries before @last_avail. Not so after the function used some
+ * out of order. Called with @lock held.
+ */
+static bool vmdev_relay_held_last(struct vmdev_relay_vq *rvq, u16 held)
+{
+	unsigned long h;
+
+	for_each_set_bit(h, rvq->held, rvq->num)
+		if ((u16)(rvq->last_avail - rvq->pos[h]) > held)
+			return false;
+	return true;
+}
+
+/*
  * Where the driver's ring stands: the next entry the function will be
  * given, the ones it still holds counted back, which the next start gives
  * it again. Final once suspended. One state cannot say which entries a
- * function that used some out of order still holds: -EIO then.
+ * function that used some out of order still holds, nor where a broken
+ * queue stopped: -EIO then.
  */
 static int vmdev_relay_get_vq_state(struct vmdev_device *vdev, u16 idx,
 				    struct vmdev_vq_state *state)
@@ -844,7 +873,7 @@ static int vmdev_relay_get_vq_state(struct vmdev_device *vdev, u16 idx,
 		state->split.avail_index = rvq->base;
 	} else {
 		held = rvq->shadow_avail - rvq->last_used;
-		if (held && rvq->unordered)
+		if (rvq->broken || !vmdev_relay_held_last(rvq, held))
 			ret = -EIO;
 		state->split.avail_index = rvq->last_avail - held;
 	}
@@ -1087,33 +1116,45 @@ static int vmdev_relay_suspend(struct vmdev_device *vdev)
 	return 0;
 }
 
+/* A held head and how long ago the driver made it available. */
+struct vmdev_relay_held {
+	u16 age;
+	u16 head;
+};
+
+static int vmdev_relay_older_first(const void *a, const void *b)
+{
+	const struct vmdev_relay_held *x = a, *y = b;
+
+	return (int)y->age - (int)x->age;
+}
+
 /*
  * Give queue @rvq's held buffers to the function again, first on its
- * fresh rings, in the order it had them. Called with @lock held, the
- * function reset.
+ * fresh rings, in the order the driver made them available. Called with
+ * @lock held, the function reset.
  */
 static int vmdev_relay_repost(struct vmdev_relay_vq *rvq)
 {
-	u16 *heads, n = 0, i;
+	struct vmdev_relay_held *held;
+	unsigned long h;
+	u16 n = 0, i;
 
-	heads = kcalloc(rvq->num, sizeof(*heads), GFP_KERNEL);
-	if (!heads)
+	held = kcalloc(rvq->num, sizeof(*held), GFP_KERNEL);
+	if (!held)
 		return -ENOMEM;
-	for (i = rvq->last_used; i != rvq->shadow_avail; i++) {
-		u16 head = le16_to_cpu(rvq->savail->ring[i % rvq->num]);
-
-		/* Used out of order meanwhile: not held any more. */
-		if (test_bit(head, rvq->held))
-			heads[n++] = head;
+	for_each_set_bit(h, rvq->held, rvq->num) {
+		held[n].age = rvq->last_avail - rvq->pos[h];
+		held[n++].head = h;
 	}
+	sort(held, n, sizeof(*held), vmdev_relay_older_first, NULL);
 	memset(rvq->savail, 0, rvq->avail_bytes);
 	memset(rvq->sused, 0, rvq->used_bytes);
 	for (i = 0; i < n; i++)
-		rvq->savail->ring[i] = cpu_to_le16(heads[i]);
-	kfree(heads);
+		rvq->savail->ring[i] = cpu_to_le16(held[i].head);
+	kfree(held);
 	WRITE_ONCE(rvq->shadow_avail, n);
 	WRITE_ONCE(rvq->last_used, 0);
-	rvq->unordered = false;
 	/* The entries before the index, before the function starts. */
 	dma_wmb();
 	WRITE_ONCE(rvq->savail->idx, cpu_to_le16(n));
@@ -1135,6 +1176,10 @@ static int vmdev_relay_resume(struct vmdev_device *vdev)
 
 	if (!relay->suspended)
 		return 0;
+	/* A queue broke (or an earlier resume failed): only a reset helps. */
+	for (i = 0; i < relay->nvqs; i++)
+		if (READ_ONCE(relay->vqs[i].broken))
+			return -EIO;
 	if (relay->stopped) {
 		v->set_status(vdev, setup & ~VIRTIO_CONFIG_S_FEATURES_OK);
 		ret = v->set_driver_features(vdev, relay->features);
@@ -1156,6 +1201,10 @@ static int vmdev_relay_resume(struct vmdev_device *vdev)
 		if (ret)
 			goto err;
 		v->set_status(vdev, relay->status);
+		/* The buffers it held are there already: ring for them. */
+		for (i = 0; i < relay->nvqs; i++)
+			if (relay->vqs[i].ready && relay->vqs[i].shadow_avail)
+				v->kick_vq(vdev, i);
 	}
 	mutex_lock(&relay->lock);
 	relay->suspended = false;
@@ -1318,7 +1367,10 @@ int vmdev_relay_set(struct vmdev_device *vdev, bool on)
 	lockdep_assert_held(&vdev->lock);
 	if (!relay)
 		return -EOPNOTSUPP;
+	/* Not in the middle of a management query's ops (they hold it). */
+	mutex_lock(&vdev->ops_lock);
 	WRITE_ONCE(vdev->config, on ? &vmdev_relay_ops : relay->vendor);
+	mutex_unlock(&vdev->ops_lock);
 	return 0;
 }
 
