@@ -98,7 +98,7 @@ run_vm() {
 	# bridge: the wire of the migration cases; a third function: the
 	# destination of a function's.
 	VM_MODULES="${VM_MODULES:-} bridge" VM_FUNCTIONS=3 \
-	VM_MEM=${VM_MEM:-2G} VM_TIMEOUT=${VM_TIMEOUT:-2400} VM_EXTRA_KO=$ko \
+	VM_MEM=${VM_MEM:-2G} VM_TIMEOUT=${VM_TIMEOUT:-3600} VM_EXTRA_KO=$ko \
 		VM_LOG=$log VM_OUTPUT=$out tools/testing/vm/run \
 		--cpio "$bundle" --file tools/testing/interop \
 		--file "$BUILD/selftests" ${qemu[@]+"${qemu[@]}"} \

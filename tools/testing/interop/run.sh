@@ -1089,7 +1089,10 @@ mig_mvnet_wire_down() {
 # destination's, a vmdev_vf-vhost device on the third function, both
 # relayed; the peer is the second function's interface, in the peer's
 # namespace. QEMU's hub joins the three: one interface takes the frames
-# of both devices.
+# of both devices.  The destination function keeps its own MAC (a
+# function's MAC is its PF's to set): QEMU's hub floods, and its
+# virtio-net-pci, without CTRL_RX, takes frames to any MAC; a real
+# function must be given the guest's MAC before it takes over.
 mig_relay_wire_up() {
 	_mw_a= _mw_b=
 	[ -n "$vf3" ] || { echo "# needs a third virtio-net-pci function"; return 1; }
@@ -1106,13 +1109,13 @@ mig_relay_wire_down() {
 	return $_rw_rc
 }
 
-# What the relay does not carry (vmdev_relay.c), which a device that a
-# relayed function's guest moves to or from must not offer either:
+# What the relay does not carry (vmdev_relay_features()), which a device
+# that a relayed function's guest moves to or from must not offer either:
 # CTRL_GUEST_OFFLOADS, the control queue and what needs it (17-23),
-# packed rings, NOTIFICATION_DATA, ring reset, NOTF_COAL, HASH_REPORT,
-# RSS.
-RELAY_DROPS=$(((1 << 2) | (0x7f << 17) | (1 << 34) | (1 << 38) | (1 << 40) |
-	(1 << 53) | (1 << 57) | (1 << 60)))
+# packed rings, IN_ORDER, NOTIFICATION_DATA, ring reset, NOTF_COAL,
+# HASH_REPORT, RSS.
+RELAY_DROPS=$(((1 << 2) | (0x7f << 17) | (1 << 34) | (1 << 35) | (1 << 38) |
+	(1 << 40) | (1 << 53) | (1 << 57) | (1 << 60)))
 
 # An mvnet device (mig_dst_uuid) beside the relayed function $1 (an mdev
 # UUID), on one wire: linked to an mvnet-virtio device whose interface and
