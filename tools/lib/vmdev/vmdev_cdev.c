@@ -32,9 +32,14 @@ int vmdev_cdev_open(struct vmdev *dev, const char *path)
 {
 	struct stat st;
 
+	/*
+	 * A device being removed: its node gone (ENOENT), or still there for
+	 * a moment after the character device went, which the VFS answers
+	 * with ENXIO. Either way the device is gone.
+	 */
 	dev->fd = open(path, O_RDWR | O_CLOEXEC);
 	if (dev->fd < 0)
-		return errno == ENOENT ? -ENODEV : -errno;
+		return errno == ENOENT || errno == ENXIO ? -ENODEV : -errno;
 	if (fstat(dev->fd, &st))
 		return -errno;
 	if (!S_ISCHR(st.st_mode))
