@@ -4,7 +4,7 @@
 # VM's two virtio-net-pci functions (one wire, QEMU's hub 0) driven by
 # Debian's dpdk-testpmd, txonly on the first function and rxonly on the
 # second, each its own testpmd process; frames per second that the
-# receiving testpmd counted.  Three stacks take turns on the same two
+# receiving testpmd counted.  Four stacks take turns on the same two
 # functions, each brought up, measured at every frame size and torn down
 # in each of BENCH_HW_REPEAT rounds (the median is reported), each round
 # starting with the next stack:
@@ -18,6 +18,9 @@
 #   vfio-pci  plain passthrough: both functions bound to vfio-pci,
 #             testpmd's own virtio PMD (net_virtio) on the PCI addresses,
 #             doorbells written straight into the BAR
+#   relay     ours with the core's relay, which a function needs to be
+#             migrated (the devices' "relay" attribute on): every ring
+#             through a kernel worker; against vmdev_vf, its cost
 #
 # Both virtio_user stacks kick through the kick eventfd: DPDK 22.11's
 # virtio_user has no way to map a vhost-vdpa device's doorbell pages
@@ -59,7 +62,7 @@
 #
 # Environment: BENCH_HW_REPEAT (5), BENCH_HW_SIZES ("64,1500"),
 # BENCH_HW_SECONDS (5), BENCH_HW_WARMUP_S (2), BENCH_HW_STACKS ("vmdev_vf
-# vp_vdpa vfio-pci"), BENCH_VF_LIB (as in netns.sh).  Uses peer.sh's
+# vp_vdpa vfio-pci relay"), BENCH_VF_LIB (as in netns.sh).  Uses peer.sh's
 # vdpa_node, which run.sh sources first.
 #
 # shellcheck disable=SC2317 # the hw_up_* and hw_down_* are called by name
@@ -75,6 +78,7 @@ HW_UUID2=7e3c1d40-5a2b-4f6e-9c1d-0000000000c2
 HW_WHAT_vmdev_vf="ours: vmdev_vf, a vmdev_vf-vhost device on each function, testpmd's virtio_user on /dev/vhost-mdev/<UUID>"
 HW_WHAT_vp_vdpa="upstream: vp_vdpa, a vdpa device on each function bound to vhost_vdpa, testpmd's virtio_user on /dev/vhost-vdpa-N"
 HW_WHAT_vfio_pci="passthrough: the functions on vfio-pci, testpmd's net_virtio PMD on the PCI addresses"
+HW_WHAT_relay="ours through the relay: as vmdev_vf, with each device's relay attribute on"
 
 # --- the stacks: hw_up_<id> sets HW_ARGS1 and HW_ARGS2 (each testpmd's
 # EAL options for its port) or says why not on stdout and fails;
@@ -112,16 +116,31 @@ hw_virtio_user() {
 	echo "--no-pci --vdev net_virtio_user0,path=$1,queue_size=$HW_RING"
 }
 
-hw_up_vmdev_vf() {
+# Ours on both functions; through the relay when $1 is 1.
+hw_up_ours() {
 	vf_bind "$HW_F1" && vf_bind "$HW_F2" &&
 		vf_create "$HW_F1" vhost "$HW_UUID1" &&
-		vf_create "$HW_F2" vhost "$HW_UUID2" || return 1
+		vf_create "$HW_F2" vhost "$HW_UUID2" &&
+		echo "$1" >"$DEVS/$HW_UUID1/relay" &&
+		echo "$1" >"$DEVS/$HW_UUID2/relay" || return 1
 	hw_node "/dev/vhost-mdev/$HW_UUID1" &&
 		hw_node "/dev/vhost-mdev/$HW_UUID2" || return 1
 	hw_dpdk_node "/dev/vhost-mdev/$HW_UUID1" &&
 		hw_dpdk_node "/dev/vhost-mdev/$HW_UUID2" || return 1
 	HW_ARGS1=$(hw_virtio_user "/dev/vhost-mdev/$HW_UUID1")
 	HW_ARGS2=$(hw_virtio_user "/dev/vhost-mdev/$HW_UUID2")
+}
+
+hw_up_vmdev_vf() {
+	hw_up_ours 0
+}
+
+hw_up_relay() {
+	hw_up_ours 1
+}
+
+hw_down_relay() {
+	hw_down_vmdev_vf
 }
 
 hw_down_vmdev_vf() {
@@ -344,6 +363,7 @@ hw_json() {
 			"$HW_DIR/fail" 2>/dev/null | sed 's/["\\]/ /g')
 		_hj_base=null
 		[ "$_hj_t" != vmdev_vf ] || _hj_base='["vp_vdpa", "vfio-pci"]'
+		[ "$_hj_t" != relay ] || _hj_base='["vmdev_vf"]'
 		printf '%s{"name": "%s", "what": "%s", "baselines": %s, "failed": %s}' \
 			"$_hj_sep" "$_hj_t" "$(eval "echo \"\$HW_WHAT_$_hj_id\"")" \
 			"$_hj_base" "$([ -n "$_hj_fail" ] && echo "\"$_hj_fail\"" || echo null)"
@@ -360,8 +380,11 @@ hw_json() {
 				"$HW_DIR/runs")
 			printf '%s{"target": "%s", "frame_size": %s, "median_pps": %s, "tx_median_pps": %s, "runs": [%s]' \
 				"$_hj_sep" "$_hj_t" "$_hj_s" "$_hj_rx" "$_hj_tx" "$_hj_runs"
-			if [ "$_hj_t" = vmdev_vf ]; then
-				for _hj_b in vp_vdpa vfio-pci; do
+			_hj_bases=
+			[ "$_hj_t" != vmdev_vf ] || _hj_bases="vp_vdpa vfio-pci"
+			[ "$_hj_t" != relay ] || _hj_bases=vmdev_vf
+			if [ -n "$_hj_bases" ]; then
+				for _hj_b in $_hj_bases; do
 					_hj_bv=$(hw_value "$_hj_b" "$_hj_s" 3)
 					printf ', "%s_pps": %s, "ratio_%s": %s' \
 						"$(echo "$_hj_b" | tr - _)" "$_hj_bv" \
@@ -384,7 +407,7 @@ bench_hw_pmd() {
 	HW_SIZES=$(echo "${BENCH_HW_SIZES:-64,1500}" | tr , ' ')
 	HW_SECONDS=${BENCH_HW_SECONDS:-5}
 	HW_WARMUP=${BENCH_HW_WARMUP_S:-2}
-	HW_STACKS=${BENCH_HW_STACKS:-vmdev_vf vp_vdpa vfio-pci}
+	HW_STACKS=${BENCH_HW_STACKS:-vmdev_vf vp_vdpa vfio-pci relay}
 	# shellcheck disable=SC2046 # BDFs
 	set -- $(vf_functions)
 	if [ $# -lt 2 ] || [ ! -d "$DRV" ]; then
@@ -431,9 +454,11 @@ bench_hw_pmd() {
 		_hb_o=$(hw_value vmdev_vf "$_hb_s" 3)
 		_hb_u=$(hw_value vp_vdpa "$_hb_s" 3)
 		_hb_p=$(hw_value vfio-pci "$_hb_s" 3)
-		echo "  $_hb_s B: vmdev_vf $_hb_o, vp_vdpa $_hb_u, vfio-pci $_hb_p;" \
-			"ours/vp_vdpa $(ratio "$_hb_o" "$_hb_u")," \
-			"ours/vfio-pci $(ratio "$_hb_o" "$_hb_p")"
+		_hb_y=$(hw_value relay "$_hb_s" 3)
+		echo "  $_hb_s B: vmdev_vf $_hb_o, vp_vdpa $_hb_u, vfio-pci $_hb_p," \
+			"relay $_hb_y; ours/vp_vdpa $(ratio "$_hb_o" "$_hb_u")," \
+			"ours/vfio-pci $(ratio "$_hb_o" "$_hb_p")," \
+			"relay/ours $(ratio "$_hb_y" "$_hb_o")"
 	done
 	sort -u "$HW_DIR/fail" | sed 's/^/hw_pmd: failed: /'
 	hw_json >"$_hb_json" || _hb_rc=1

@@ -520,7 +520,7 @@ class Report:
                 'dpdk-testpmd (22.11): txonly on the first, to the second\'s '
                 'MAC, rxonly on the second; frames of SIZE bytes (Ethernet '
                 'header included, no FCS; `set txpkts SIZE`), rings of %d. '
-                'Three stacks take turns on the same two functions in the '
+                'The stacks take turns on the same two functions in the '
                 'same VM run, each brought up, measured at every size and '
                 'torn down in each of %d rounds, each round starting with the '
                 'next stack; the median. A measurement: '
@@ -535,9 +535,9 @@ class Report:
                 'through the kick eventfd (DPDK 22.11\'s virtio_user cannot '
                 'map a vhost-vdpa doorbell page: the kernel writes the '
                 'doorbell), passthrough writes the doorbell in the BAR '
-                'itself; all three poll, without interrupts. Under TCG, '
+                'itself; all poll, without interrupts. Under TCG, '
                 'QEMU\'s virtio-net model and hub cost far more per frame '
-                'than any of the three stacks (frames/s hardly differ '
+                'than any of the stacks (frames/s hardly differ '
                 'between 64 and 1500 bytes), and a turn moves by tens of '
                 'percent with the host\'s load (every run is listed below): '
                 'what the ratios can show is a stack costing more than that '
@@ -559,6 +559,14 @@ class Report:
                       [[size, n, ', '.join(fmt(v) for v in
                                            res[(n, size)]['runs'])]
                        for size in sizes for n in names])
+        relay = [(size, res[('relay', size)].get('ratio_vmdev_vf'))
+                 for size in sizes if ('relay', size) in res]
+        relay = [(size, r) for size, r in relay if r is not None]
+        if relay:
+            text += ('\nThe relay\'s cost (what makes a function '
+                     'migratable: both rings through a kernel worker, each '
+                     'kick and interrupt too), relay / vmdev_vf: %s.\n'
+                     % ', '.join('%d B: %.2fx' % g for g in relay))
         text += '\n![hw](%s)\n' % png
         self.section('7. Hardware functions under DPDK', text)
 
