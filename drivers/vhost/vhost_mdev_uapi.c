@@ -23,6 +23,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitmap.h>
 #include <linux/file.h>
 #include <linux/io.h>
 #include <linux/mm.h>
@@ -959,6 +960,93 @@ static long vhost_mdev_vring_ioctl(struct vhost_mdev *vm, unsigned int cmd,
  * VHOST_SET_LOG_BASE: where the dirty bitmap is. Offered with
  * VHOST_F_LOG_ALL only: upstream vhost-vdpa has no log and refuses it.
  */
+/*
+ * The control queue's settings, between the uAPI's fixed layout and the
+ * core's. The receive modes are the same bits in both; the VLAN bitmap is
+ * converted word by word: the uAPI's words are 32 bits wide whatever the
+ * kernel's longs are.
+ */
+static_assert(!((VMDEV_NET_PROMISC ^ VHOST_MDEV_NET_PROMISC) |
+		(VMDEV_NET_ALLMULTI ^ VHOST_MDEV_NET_ALLMULTI) |
+		(VMDEV_NET_ALLUNI ^ VHOST_MDEV_NET_ALLUNI) |
+		(VMDEV_NET_NOMULTI ^ VHOST_MDEV_NET_NOMULTI) |
+		(VMDEV_NET_NOUNI ^ VHOST_MDEV_NET_NOUNI) |
+		(VMDEV_NET_NOBCAST ^ VHOST_MDEV_NET_NOBCAST) |
+		(VMDEV_NET_MAC_TABLE ^ VHOST_MDEV_NET_MAC_TABLE)));
+static_assert(sizeof(struct vhost_mdev_net_state) == 1300);
+
+static long vhost_mdev_get_net_state(struct vhost_mdev *vm,
+				     struct vhost_mdev_net_state __user *argp)
+{
+	struct vhost_mdev_net_state *u;
+	struct vmdev_net_state *s;
+	long ret;
+
+	s = kmalloc(sizeof(*s), GFP_KERNEL);
+	u = kzalloc(sizeof(*u), GFP_KERNEL);
+	ret = -ENOMEM;
+	if (!s || !u)
+		goto out;
+	ret = vmdev_get_net_state(vm->vdev, s);
+	if (ret)
+		goto out;
+
+	u->flags = s->rx_mode | (s->mac_set ? VHOST_MDEV_NET_MAC : 0);
+	u->vq_pairs = s->vq_pairs;
+	if (s->mac_set)
+		memcpy(u->mac, s->mac, ETH_ALEN);
+	u->uc_count = s->uc_count;
+	u->mc_count = s->mc_count;
+	memcpy(u->uc, s->uc, s->uc_count * ETH_ALEN);
+	memcpy(u->mc, s->mc, s->mc_count * ETH_ALEN);
+	bitmap_to_arr32(u->vlans, s->vlans, VMDEV_NET_VLANS);
+	ret = copy_to_user(argp, u, sizeof(*u)) ? -EFAULT : 0;
+out:
+	kfree(u);
+	kfree(s);
+	return ret;
+}
+
+static long vhost_mdev_set_net_state(struct vhost_mdev *vm,
+				     struct vhost_mdev_net_state __user *argp)
+{
+	const u32 modes = VHOST_MDEV_NET_PROMISC | VHOST_MDEV_NET_ALLMULTI |
+			  VHOST_MDEV_NET_ALLUNI | VHOST_MDEV_NET_NOMULTI |
+			  VHOST_MDEV_NET_NOUNI | VHOST_MDEV_NET_NOBCAST;
+	struct vhost_mdev_net_state *u;
+	struct vmdev_net_state *s;
+	long ret;
+
+	u = memdup_user(argp, sizeof(*u));
+	if (IS_ERR(u))
+		return PTR_ERR(u);
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	ret = -ENOMEM;
+	if (!s)
+		goto out;
+	ret = -EINVAL;
+	if ((u->flags & ~(modes | VHOST_MDEV_NET_MAC)) ||
+	    u->uc_count > VHOST_MDEV_NET_MAC_TABLE ||
+	    u->mc_count > VHOST_MDEV_NET_MAC_TABLE)
+		goto out;
+
+	s->rx_mode = u->flags & modes;
+	s->mac_set = u->flags & VHOST_MDEV_NET_MAC;
+	if (s->mac_set)
+		memcpy(s->mac, u->mac, ETH_ALEN);
+	s->vq_pairs = u->vq_pairs;
+	s->uc_count = u->uc_count;
+	s->mc_count = u->mc_count;
+	memcpy(s->uc, u->uc, u->uc_count * ETH_ALEN);
+	memcpy(s->mc, u->mc, u->mc_count * ETH_ALEN);
+	bitmap_from_arr32(s->vlans, u->vlans, VMDEV_NET_VLANS);
+	ret = vmdev_set_net_state(vm->vdev, s);
+out:
+	kfree(s);
+	kfree(u);
+	return ret;
+}
+
 static long vhost_mdev_set_log_base(struct vhost_mdev *vm, u64 __user *argp)
 {
 	u64 base;
@@ -1001,6 +1089,7 @@ static long vhost_mdev_owner_ioctl(struct vhost_mdev *vm, unsigned int cmd,
 	case VHOST_SET_VRING_KICK:
 	case VHOST_SET_VRING_CALL:
 	case VHOST_SET_VRING_ERR:
+	case VHOST_MDEV_SET_NET_STATE:
 		break;
 	case VHOST_SET_LOG_BASE:
 	case VHOST_SET_LOG_FD:
@@ -1024,6 +1113,8 @@ static long vhost_mdev_owner_ioctl(struct vhost_mdev *vm, unsigned int cmd,
 		return vhost_mdev_set_log_base(vm, argp);
 	case VHOST_SET_LOG_FD:
 		return vhost_mdev_set_log_fd(vm, argp);
+	case VHOST_MDEV_SET_NET_STATE:
+		return vhost_mdev_set_net_state(vm, argp);
 	}
 	return vhost_mdev_vring_ioctl(vm, cmd, argp);
 }
@@ -1101,6 +1192,9 @@ long vhost_mdev_ioctl(struct vhost_mdev *vm, unsigned int cmd,
 		break;
 	case VHOST_VDPA_RESUME:
 		ret = vmdev_resume(vm->vdev);
+		break;
+	case VHOST_MDEV_GET_NET_STATE:
+		ret = vhost_mdev_get_net_state(vm, argp);
 		break;
 	default:
 		ret = vhost_mdev_owner_ioctl(vm, cmd, argp);

@@ -10,6 +10,7 @@
 
 #include <linux/log2.h>
 #include <linux/virtio_config.h>
+#include <uapi/linux/virtio_net.h>
 
 #include "vmdev_internal.h"
 
@@ -737,3 +738,110 @@ int vmdev_get_vq_stats(struct vmdev_device *vdev, u16 idx,
 	return ret;
 }
 EXPORT_SYMBOL_GPL(vmdev_get_vq_stats);
+
+/**
+ * vmdev_get_net_state - read what a network driver set through the control
+ *	queue
+ * @vdev: the device
+ * @state: filled in on success
+ *
+ * At any time; consistent while the device is suspended or not running
+ * (to carry the settings through a migration). May sleep.
+ *
+ * Return: 0; -EOPNOTSUPP if the device cannot report them; or the vendor's
+ * error.
+ */
+int vmdev_get_net_state(struct vmdev_device *vdev,
+			struct vmdev_net_state *state)
+{
+	int ret = -EOPNOTSUPP;
+
+	memset(state, 0, sizeof(*state));
+	mutex_lock(&vdev->ops_lock);
+	if (vdev->config->get_net_state)
+		ret = vdev->config->get_net_state(vdev, state);
+	mutex_unlock(&vdev->ops_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmdev_get_net_state);
+
+/*
+ * Whether @state is one the driver could have reached with @features: each
+ * setting needs the feature its control command does (virtio 1.x 5.1.6.5),
+ * and the queue pairs the device has.
+ */
+static bool vmdev_net_state_valid(struct vmdev_device *vdev, u64 features,
+				  const struct vmdev_net_state *state)
+{
+	const u32 extra = VMDEV_NET_ALLUNI | VMDEV_NET_NOMULTI |
+			  VMDEV_NET_NOUNI | VMDEV_NET_NOBCAST;
+	u16 max_pairs = 1;
+
+	if (features & BIT_ULL(VIRTIO_NET_F_MQ))
+		max_pairs = vdev->attrs.max_vq_pairs;
+	if (state->rx_mode & ~(VMDEV_NET_PROMISC | VMDEV_NET_ALLMULTI | extra))
+		return false;
+	if ((state->rx_mode & extra) &&
+	    !(features & BIT_ULL(VIRTIO_NET_F_CTRL_RX_EXTRA)))
+		return false;
+	if ((state->rx_mode != VMDEV_NET_PROMISC || state->uc_count ||
+	     state->mc_count) && !(features & BIT_ULL(VIRTIO_NET_F_CTRL_RX)))
+		return false;
+	if (state->uc_count > VMDEV_NET_MAC_TABLE ||
+	    state->mc_count > VMDEV_NET_MAC_TABLE)
+		return false;
+	if (state->mac_set && !(features & BIT_ULL(VIRTIO_NET_F_CTRL_MAC_ADDR)))
+		return false;
+	if (!bitmap_empty(state->vlans, VMDEV_NET_VLANS) &&
+	    !(features & BIT_ULL(VIRTIO_NET_F_CTRL_VLAN)))
+		return false;
+	return state->vq_pairs >= 1 && state->vq_pairs <= max_pairs;
+}
+
+/**
+ * vmdev_set_net_state - restore what a network driver set through the
+ *	control queue
+ * @vdev: the device
+ * @state: the settings, as vmdev_get_net_state() read them on the source
+ *
+ * On a device whose features are negotiated, with VIRTIO_NET_F_CTRL_VQ,
+ * and that does not run yet: the settings then hold from the first frame.
+ * May sleep.
+ *
+ * Return: 0; -EOPNOTSUPP if the device cannot take them; -EBUSY once
+ * DRIVER_OK is set; -EINVAL before FEATURES_OK, without a control queue,
+ * or for a setting the negotiated features do not allow; or the vendor's
+ * error (nothing changed).
+ */
+int vmdev_set_net_state(struct vmdev_device *vdev,
+			const struct vmdev_net_state *state)
+{
+	const struct vmdev_config_ops *ops;
+	u64 features;
+	int ret;
+	u8 status;
+
+	mutex_lock(&vdev->ops_lock);
+	ops = vdev->config;
+	if (!ops->set_net_state) {
+		ret = -EOPNOTSUPP;
+		goto out;
+	}
+	status = ops->get_status(vdev);
+	if (status & VIRTIO_CONFIG_S_DRIVER_OK) {
+		ret = -EBUSY;
+		goto out;
+	}
+	features = ops->get_driver_features(vdev);
+	if (!(status & VIRTIO_CONFIG_S_FEATURES_OK) ||
+	    !(features & BIT_ULL(VIRTIO_NET_F_CTRL_VQ)) ||
+	    !vmdev_net_state_valid(vdev, features, state)) {
+		ret = -EINVAL;
+		goto out;
+	}
+	ret = ops->set_net_state(vdev, state);
+out:
+	mutex_unlock(&vdev->ops_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmdev_set_net_state);

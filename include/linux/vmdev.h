@@ -13,6 +13,7 @@
 #ifndef _LINUX_VMDEV_H
 #define _LINUX_VMDEV_H
 
+#include <linux/bitmap.h>
 #include <linux/device.h>
 #include <linux/if_ether.h>
 #include <linux/interrupt.h>
@@ -100,6 +101,45 @@ struct vmdev_vq_state {
 		struct vmdev_vq_state_split split;
 		struct vmdev_vq_state_packed packed;
 	};
+};
+
+/* Entries of each MAC table of struct vmdev_net_state. */
+#define VMDEV_NET_MAC_TABLE	64
+#define VMDEV_NET_VLANS		4096
+
+/* struct vmdev_net_state's receive modes (VIRTIO_NET_CTRL_RX_*). */
+#define VMDEV_NET_PROMISC	BIT(0)
+#define VMDEV_NET_ALLMULTI	BIT(1)
+#define VMDEV_NET_ALLUNI	BIT(2)
+#define VMDEV_NET_NOMULTI	BIT(3)
+#define VMDEV_NET_NOUNI		BIT(4)
+#define VMDEV_NET_NOBCAST	BIT(5)
+
+/**
+ * struct vmdev_net_state - what a virtio-net driver set through the control
+ * queue, for save and restore
+ * @rx_mode: VMDEV_NET_*: the receive modes that are on
+ * @mac_set: whether @mac holds an address (VIRTIO_NET_CTRL_MAC_ADDR_SET)
+ * @mac: that address, which the filter accepts in place of the config's
+ * @vq_pairs: queue pairs in use (VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET)
+ * @uc_count: entries of @uc in use
+ * @mc_count: entries of @mc in use
+ * @uc: unicast table (VIRTIO_NET_CTRL_MAC_TABLE_SET)
+ * @mc: multicast table
+ * @vlans: VLAN filter (VIRTIO_NET_CTRL_VLAN), bit v for VLAN id v
+ *
+ * After a reset: VMDEV_NET_PROMISC alone, one pair, everything else zero.
+ */
+struct vmdev_net_state {
+	u32 rx_mode;
+	bool mac_set;
+	u8 mac[ETH_ALEN];
+	u16 vq_pairs;
+	u32 uc_count;
+	u32 mc_count;
+	u8 uc[VMDEV_NET_MAC_TABLE][ETH_ALEN];
+	u8 mc[VMDEV_NET_MAC_TABLE][ETH_ALEN];
+	DECLARE_BITMAP(vlans, VMDEV_NET_VLANS);
 };
 
 /**
@@ -221,6 +261,16 @@ struct vmdev_vq_stat {
  *	whenever the device changes its config space on its own.
  * @get_iova_range: Optional. Addresses the device can use; the whole 64-bit
  *	space when absent.
+ * @get_net_state: Optional, for a network device that answers its control
+ *	queue itself. Fill @state with what the driver set there (reset
+ *	values where it set nothing). May be called at any time; consistent
+ *	while the device is suspended or not running. Returns 0 or -errno.
+ * @set_net_state: Optional, with @get_net_state. Apply @state as the
+ *	control queue's commands would. Only called between FEATURES_OK and
+ *	DRIVER_OK, with @state checked by the core against the negotiated
+ *	features; the device checks what only it knows (the size of its
+ *	tables: -ENOSPC; a mode it cannot filter by: -EOPNOTSUPP). Returns 0,
+ *	or -errno with nothing changed.
  */
 struct vmdev_config_ops {
 	int (*set_vq_address)(struct vmdev_device *vdev, u16 idx,
@@ -267,6 +317,10 @@ struct vmdev_config_ops {
 			   const void *buf, unsigned int len);
 	u32 (*get_generation)(struct vmdev_device *vdev);
 	struct vmdev_iova_range (*get_iova_range)(struct vmdev_device *vdev);
+	int (*get_net_state)(struct vmdev_device *vdev,
+			     struct vmdev_net_state *state);
+	int (*set_net_state)(struct vmdev_device *vdev,
+			     const struct vmdev_net_state *state);
 };
 
 /**
@@ -653,6 +707,10 @@ int vmdev_set_status(struct vmdev_device *vdev, u8 status);
 int vmdev_reset(struct vmdev_device *vdev);
 int vmdev_suspend(struct vmdev_device *vdev);
 int vmdev_resume(struct vmdev_device *vdev);
+int vmdev_get_net_state(struct vmdev_device *vdev,
+			struct vmdev_net_state *state);
+int vmdev_set_net_state(struct vmdev_device *vdev,
+			const struct vmdev_net_state *state);
 int vmdev_get_config(struct vmdev_device *vdev, unsigned int offset,
 		     void *buf, unsigned int len);
 int vmdev_set_config(struct vmdev_device *vdev, unsigned int offset,

@@ -316,6 +316,10 @@ void mvnet_ctrl_work(struct work_struct *work);
 void mvnet_ctrl_kick(struct mvnet_dev *dev);
 void mvnet_ctrl_reset_locked(struct mvnet_dev *dev);
 bool mvnet_rx_filter_match(struct mvnet_dev *dev, const u8 *dst);
+int mvnet_get_net_state(struct vmdev_device *vdev,
+			struct vmdev_net_state *state);
+int mvnet_set_net_state(struct vmdev_device *vdev,
+			const struct vmdev_net_state *state);
 
 /* mvnet_debugfs.c: counters in /sys/kernel/debug/mvnet/stats */
 void mvnet_debugfs_init(void);

@@ -105,6 +105,78 @@ bool mvnet_rx_filter_match(struct mvnet_dev *dev, const u8 *dst)
 	return ok;
 }
 
+/**
+ * mvnet_get_net_state - what the driver set through the control queue
+ * @vdev: the device
+ * @state: filled in
+ *
+ * Each command's effect is made under dev->lock, so this reads the state
+ * between commands, never in the middle of one.
+ *
+ * Return: 0.
+ */
+int mvnet_get_net_state(struct vmdev_device *vdev,
+			struct vmdev_net_state *state)
+{
+	struct mvnet_dev *dev = mvnet_from_vmdev(vdev);
+	const struct mvnet_rx_filter *f = &dev->filter;
+
+	spin_lock_bh(&dev->lock);
+	state->rx_mode = (f->promisc ? VMDEV_NET_PROMISC : 0) |
+			 (f->allmulti ? VMDEV_NET_ALLMULTI : 0);
+	state->mac_set = f->mac_set;
+	if (f->mac_set)
+		ether_addr_copy(state->mac, f->mac);
+	state->vq_pairs = dev->active_pairs;
+	state->uc_count = f->uc_count;
+	memcpy(state->uc, f->uc, f->uc_count * ETH_ALEN);
+	state->mc_count = f->mc_count;
+	memcpy(state->mc, f->mc, f->mc_count * ETH_ALEN);
+	spin_unlock_bh(&dev->lock);
+	return 0;
+}
+
+/**
+ * mvnet_set_net_state - restore what a driver set through the control queue
+ * @vdev: the device, not running (the core checks, and @state against the
+ *	features)
+ * @state: the settings
+ *
+ * No pass runs before DRIVER_OK, but a peer's datapath may be matching a
+ * frame against the filter meanwhile: written as a command writes it.
+ *
+ * Return: 0, or -EOPNOTSUPP for a receive mode this device does not filter
+ * by (it offers neither CTRL_RX_EXTRA nor CTRL_VLAN, so the core refuses
+ * those first).
+ */
+int mvnet_set_net_state(struct vmdev_device *vdev,
+			const struct vmdev_net_state *state)
+{
+	struct mvnet_dev *dev = mvnet_from_vmdev(vdev);
+	struct mvnet_rx_filter *f = &dev->filter;
+
+	BUILD_BUG_ON(MVNET_MAC_TABLE_MAX != VMDEV_NET_MAC_TABLE);
+	if ((state->rx_mode & ~(VMDEV_NET_PROMISC | VMDEV_NET_ALLMULTI)) ||
+	    !bitmap_empty(state->vlans, VMDEV_NET_VLANS))
+		return -EOPNOTSUPP;
+
+	spin_lock_bh(&dev->lock);
+	write_seqcount_begin(&dev->filter_seq);
+	f->promisc = state->rx_mode & VMDEV_NET_PROMISC;
+	f->allmulti = state->rx_mode & VMDEV_NET_ALLMULTI;
+	f->mac_set = state->mac_set;
+	if (state->mac_set)
+		ether_addr_copy(f->mac, state->mac);
+	f->uc_count = state->uc_count;
+	memcpy(f->uc, state->uc, state->uc_count * ETH_ALEN);
+	f->mc_count = state->mc_count;
+	memcpy(f->mc, state->mc, state->mc_count * ETH_ALEN);
+	write_seqcount_end(&dev->filter_seq);
+	WRITE_ONCE(dev->active_pairs, state->vq_pairs);
+	spin_unlock_bh(&dev->lock);
+	return 0;
+}
+
 static u8 mvnet_ctrl_rx(struct mvnet_dev *dev, u8 cmd, const u8 *data,
 			u32 len)
 {

@@ -476,6 +476,8 @@ const struct vmdev_config_ops mvnet_config_ops = {
 	.get_generation		= mvnet_get_generation,
 	.get_iova_range		= mvnet_get_iova_range,
 	.get_vq_stats		= mvnet_get_vq_stats,
+	.get_net_state		= mvnet_get_net_state,
+	.set_net_state		= mvnet_set_net_state,
 };
 
 /* A new device starts reset, with its link up as a plugged-in NIC's would. */

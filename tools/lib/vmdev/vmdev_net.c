@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <linux/virtio_config.h>
+#include <linux/vhost_mdev.h>
 #include <linux/virtio_net.h>
 
 #include "vmdev_internal.h"
@@ -244,6 +245,8 @@ int vmdev_net_start(struct vmdev *dev, const struct vmdev_net_opts *opts)
 	ret = vmdev_net_setup(dev, o);
 	if (!ret)
 		ret = vmdev_net_enable(dev);
+	if (!ret && o->state)
+		ret = vmdev_net_set_state(dev, o->state);
 	if (!ret)
 		ret = vmdev_driver_ok(dev);
 	for (qp = 0; !ret && qp < dev->net->pairs; qp++)
@@ -495,6 +498,17 @@ int vmdev_net_set_rx_mode(struct vmdev *dev, uint8_t cmd, bool on)
 
 	return vmdev_net_ctrl(dev, VIRTIO_NET_CTRL_RX, cmd, &val, 1,
 			      VMDEV_NET_CTRL_TIMEOUT_MS);
+}
+
+int vmdev_net_get_state(struct vmdev *dev, struct vhost_mdev_net_state *state)
+{
+	return vmdev_ioctl(dev, VHOST_MDEV_GET_NET_STATE, state);
+}
+
+int vmdev_net_set_state(struct vmdev *dev,
+			const struct vhost_mdev_net_state *state)
+{
+	return vmdev_ioctl(dev, VHOST_MDEV_SET_NET_STATE, (void *)state);
 }
 
 int vmdev_net_set_vq_pairs(struct vmdev *dev, unsigned int pairs)

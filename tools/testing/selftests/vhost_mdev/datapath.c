@@ -2,8 +2,12 @@
 /*
  * The mvnet datapath seen through the vhost fd: loopback, mergeable RX
  * buffers, every queue pair, the control queue's RX filter, link changes
- * and the config eventfd, two devices linked as peers, suspend and resume.
+ * and the config eventfd, two devices linked as peers, suspend and resume,
+ * and the control queue's settings carried to a second device as a
+ * migration carries them.
  */
+#include <sys/wait.h>
+
 #include "kselftest_harness.h"
 #include "vhost_mdev_test.h"
 
@@ -226,6 +230,165 @@ TEST_F(net, rx_filter_mac_table)
 					   VIRTIO_NET_CTRL_RX_ALLMULTI, true));
 	ASSERT_EQ(1, send_one(self->dev, 0, mcast2, self->mac, 4, 60));
 	EXPECT_FRAME(self->dev, 0, 4, 60);
+}
+
+/*
+ * What a migration does with the control queue's settings: read from the
+ * suspended source (VHOST_MDEV_GET_NET_STATE), set on the destination
+ * before DRIVER_OK (VHOST_MDEV_SET_NET_STATE), through the other front
+ * end. The destination then filters and spreads frames as the source did:
+ * its own config address is not accepted, the driver's new one and the
+ * table's are, and the second queue pair carries traffic.
+ */
+TEST_F(net, control_settings_move_to_a_second_device)
+{
+	struct vmdev_net_opts opts = { .pairs = 2, .ring_num = 64 };
+	struct vhost_mdev_net_state s, d;
+	char mac[VAL_BUF];
+
+	ASSERT_EQ(0, vmdev_net_start(self->dev, &opts));
+	ASSERT_EQ(0, vmdev_net_set_mac(self->dev, new_mac));
+	ASSERT_EQ(0, vmdev_net_set_rx_mode(self->dev,
+					   VIRTIO_NET_CTRL_RX_PROMISC, false));
+	ASSERT_EQ(0, vmdev_net_set_mac_table(self->dev, other_uc, 1,
+					     mcast, 1));
+	ASSERT_EQ(0, vmdev_net_set_vq_pairs(self->dev, 2));
+	ASSERT_EQ(0, vmdev_suspend(self->dev));
+
+	memset(&s, 0xa5, sizeof(s));
+	ASSERT_EQ(0, vmdev_net_get_state(self->dev, &s));
+	EXPECT_EQ(VHOST_MDEV_NET_MAC, s.flags);
+	EXPECT_EQ(0, memcmp(s.mac, new_mac, 6));
+	EXPECT_EQ(2, s.vq_pairs);
+	ASSERT_EQ(1, s.uc_count);
+	EXPECT_EQ(0, memcmp(s.uc[0], other_uc, 6));
+	ASSERT_EQ(1, s.mc_count);
+	EXPECT_EQ(0, memcmp(s.mc[0], mcast, 6));
+	/* Nothing of the kernel's beyond the tables, no VLAN filter. */
+	EXPECT_EQ(0, s.uc[1][0] | s.mc[1][0] | s.vlans[0] | s.vlans[127]);
+
+	mac_str(mac, self->mac);
+	ASSERT_EQ(0, vhost_create(self->peer, 0, mac));
+	ASSERT_EQ(0, vhost_open(&self->pdev, self->peer,
+				variant->open_flags ^ VMDEV_OPEN_CDEV));
+	opts.state = &s;
+	ASSERT_EQ(0, vmdev_net_start(self->pdev, &opts));
+	ASSERT_EQ(0, vmdev_net_get_state(self->pdev, &d));
+	EXPECT_EQ(0, memcmp(&s, &d, sizeof(s)));
+
+	ASSERT_EQ(1, send_one(self->pdev, 0, self->mac, self->mac, 1, 60));
+	EXPECT_NO_FRAME(self->pdev, 0);
+	ASSERT_EQ(1, send_one(self->pdev, 0, new_mac, self->mac, 2, 60));
+	EXPECT_FRAME(self->pdev, 0, 2, 60);
+	ASSERT_EQ(1, send_one(self->pdev, 0, other_uc, self->mac, 3, 60));
+	EXPECT_FRAME(self->pdev, 0, 3, 60);
+	ASSERT_EQ(1, send_one(self->pdev, 0, mcast2, self->mac, 4, 60));
+	EXPECT_NO_FRAME(self->pdev, 0);
+	/* With one pair in use this would come out of the first. */
+	ASSERT_EQ(1, send_one(self->pdev, 1, new_mac, self->mac, 5, 60));
+	EXPECT_FRAME(self->pdev, 1, 5, 60);
+	EXPECT_NO_FRAME(self->pdev, 0);
+}
+
+/* Whether @dev's control settings are a reset device's. */
+static bool reset_state(struct vmdev *dev)
+{
+	struct vhost_mdev_net_state r = { .flags = VHOST_MDEV_NET_PROMISC,
+					  .vq_pairs = 1 };
+	struct vhost_mdev_net_state g;
+
+	return !vmdev_net_get_state(dev, &g) && !memcmp(&r, &g, sizeof(r));
+}
+
+/*
+ * A setting goes in only where the control queue would take it: features
+ * negotiated with the control queue and the command's own feature, the
+ * device not running yet, by the owner. Anything else changes nothing.
+ */
+TEST_F(net, control_settings_checked_against_the_features)
+{
+	const uint64_t base = BIT64(VIRTIO_NET_F_MAC) |
+			      BIT64(VIRTIO_NET_F_CTRL_VQ);
+	struct vhost_mdev_net_state s = { .flags = VHOST_MDEV_NET_PROMISC,
+					  .vq_pairs = 1 };
+	struct vhost_mdev_net_state bad;
+	int status;
+	pid_t pid;
+
+	EXPECT_TRUE(reset_state(self->dev));
+	EXPECT_ERRNO(EINVAL, vmdev_net_set_state(self->dev, &s));
+	ASSERT_EQ(0, vmdev_negotiate(self->dev, BIT64(VIRTIO_NET_F_MAC)));
+	EXPECT_ERRNO(EINVAL, vmdev_net_set_state(self->dev, &s));
+
+	/* The control queue alone: only the reset settings. */
+	ASSERT_EQ(0, vmdev_negotiate(self->dev, base));
+	bad = s;
+	bad.flags |= VHOST_MDEV_NET_MAC;
+	EXPECT_ERRNO(EINVAL, vmdev_net_set_state(self->dev, &bad));
+	bad = s;
+	bad.flags = 0;
+	EXPECT_ERRNO(EINVAL, vmdev_net_set_state(self->dev, &bad));
+	bad = s;
+	bad.uc_count = 1;
+	EXPECT_ERRNO(EINVAL, vmdev_net_set_state(self->dev, &bad));
+	bad = s;
+	bad.vq_pairs = 2;
+	EXPECT_ERRNO(EINVAL, vmdev_net_set_state(self->dev, &bad));
+	EXPECT_TRUE(reset_state(self->dev));
+	EXPECT_EQ(0, vmdev_net_set_state(self->dev, &s));
+
+	ASSERT_EQ(0, vmdev_negotiate(self->dev, base |
+				     BIT64(VIRTIO_NET_F_CTRL_RX) |
+				     BIT64(VIRTIO_NET_F_MQ) |
+				     BIT64(VIRTIO_NET_F_CTRL_MAC_ADDR)));
+	bad = s;
+	bad.flags |= 1U << 7;
+	EXPECT_ERRNO(EINVAL, vmdev_net_set_state(self->dev, &bad));
+	bad = s;
+	bad.flags |= VHOST_MDEV_NET_ALLUNI;	/* CTRL_RX_EXTRA: not offered */
+	EXPECT_ERRNO(EINVAL, vmdev_net_set_state(self->dev, &bad));
+	bad = s;
+	bad.vlans[1] = 1;			/* CTRL_VLAN: not offered */
+	EXPECT_ERRNO(EINVAL, vmdev_net_set_state(self->dev, &bad));
+	bad = s;
+	bad.uc_count = VHOST_MDEV_NET_MAC_TABLE + 1;
+	EXPECT_ERRNO(EINVAL, vmdev_net_set_state(self->dev, &bad));
+	bad = s;
+	bad.mc_count = ~0U;
+	EXPECT_ERRNO(EINVAL, vmdev_net_set_state(self->dev, &bad));
+	bad = s;
+	bad.vq_pairs = 0;
+	EXPECT_ERRNO(EINVAL, vmdev_net_set_state(self->dev, &bad));
+	bad.vq_pairs = MVNET_MAX_VQ_PAIRS + 1;
+	EXPECT_ERRNO(EINVAL, vmdev_net_set_state(self->dev, &bad));
+	EXPECT_ERRNO(EFAULT, vmdev_ioctl(self->dev, VHOST_MDEV_SET_NET_STATE,
+					 (void *)8));
+	EXPECT_ERRNO(EFAULT, vmdev_ioctl(self->dev, VHOST_MDEV_GET_NET_STATE,
+					 (void *)8));
+	EXPECT_TRUE(reset_state(self->dev));
+
+	/* The owner's only, as the rings' state is. */
+	bad = s;
+	bad.vq_pairs = 2;
+	fflush(NULL);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(-vmdev_net_set_state(self->dev, &bad) & 0xff);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(EPERM, WEXITSTATUS(status));
+	EXPECT_TRUE(reset_state(self->dev));
+	EXPECT_EQ(0, vmdev_net_set_state(self->dev, &bad));
+	EXPECT_EQ(0, vmdev_net_get_state(self->dev, &s));
+	EXPECT_EQ(2, s.vq_pairs);
+
+	/* Running: the control queue is the way now. */
+	ASSERT_EQ(0, vmdev_driver_ok(self->dev));
+	bad.vq_pairs = 1;
+	EXPECT_ERRNO(EBUSY, vmdev_net_set_state(self->dev, &bad));
+	EXPECT_EQ(0, vmdev_net_get_state(self->dev, &s));
+	EXPECT_EQ(2, s.vq_pairs);
 }
 
 TEST_F(net, link_change_signals_config_eventfd)

@@ -223,6 +223,7 @@ TEST_F(relay, offers_the_log_and_keeps_kicks_and_interrupts)
 	struct dlog_state *st = &self->h.s;
 	uint64_t f = vmdev_device_features(st->dev);
 	struct vhost_vdpa_iova_range range;
+	struct vhost_mdev_net_state ns;
 	char path[PATH_BUF];
 	uint64_t bf = 0;
 	void *page;
@@ -236,6 +237,8 @@ TEST_F(relay, offers_the_log_and_keeps_kicks_and_interrupts)
 	EXPECT_FALSE(f & BIT64(VIRTIO_F_IN_ORDER));
 	EXPECT_FALSE(f & BIT64(VIRTIO_NET_F_CTRL_VQ));
 	EXPECT_FALSE(f & BIT64(VIRTIO_NET_F_MQ));
+	/* So it has no control queue settings to carry. */
+	EXPECT_ERRNO(EOPNOTSUPP, vmdev_net_get_state(st->dev, &ns));
 	/* No doorbell to map: every kick goes through the relay. */
 	page = mmap(NULL, 4096, PROT_WRITE, MAP_SHARED, vmdev_fd(st->dev), 0);
 	EXPECT_EQ(MAP_FAILED, page);
@@ -364,6 +367,8 @@ TEST_F(relay, a_function_alone_cannot)
 	struct relay_hw *h = &self->h;
 	struct dlog_state *st = &h->s;
 	struct vhost_vring_state b = { .index = RXQ, .num = 5 };
+	struct vhost_mdev_net_state ns = { .flags = VHOST_MDEV_NET_PROMISC,
+					   .vq_pairs = 1 };
 	uint64_t f, bf = 0;
 
 	vmdev_close(st->dev);
@@ -379,6 +384,9 @@ TEST_F(relay, a_function_alone_cannot)
 					     &b));
 	EXPECT_ERRNO(EOPNOTSUPP, vmdev_ioctl(st->dev, VHOST_VDPA_SUSPEND,
 					     NULL));
+	/* Its control queue's settings are the hardware's to keep. */
+	EXPECT_ERRNO(EOPNOTSUPP, vmdev_net_get_state(st->dev, &ns));
+	EXPECT_ERRNO(EOPNOTSUPP, vmdev_net_set_state(st->dev, &ns));
 }
 
 TEST_HARNESS_MAIN

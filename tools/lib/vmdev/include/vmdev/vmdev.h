@@ -33,6 +33,8 @@
 #include <linux/virtio_net.h>
 #include <linux/virtio_ring.h>
 
+struct vhost_mdev_net_state;
+
 struct vmdev;
 
 /* ------------------------------------------------------------------ */
@@ -762,12 +764,15 @@ int vmdev_vq_wait(struct vmdev_vq *vq, int timeout_ms);
  * @ring_num: ring size (0: 256, capped at the device maximum)
  * @rx_buf_size: size of each posted RX buffer including the header (0:
  *	2048 with MRG_RXBUF, else header + MTU + Ethernet header + 4)
+ * @state: control queue settings to restore before DRIVER_OK, as a
+ *	migration's destination does (vmdev_net_set_state()); NULL for none
  */
 struct vmdev_net_opts {
 	uint64_t features;
 	unsigned int pairs;
 	unsigned int ring_num;
 	unsigned int rx_buf_size;
+	const struct vhost_mdev_net_state *state;
 };
 
 /**
@@ -782,6 +787,27 @@ struct vmdev_net_opts {
  * Return: 0 or -errno.
  */
 int vmdev_net_start(struct vmdev *dev, const struct vmdev_net_opts *opts);
+
+/**
+ * vmdev_net_get_state() - VHOST_MDEV_GET_NET_STATE: what the driver set
+ *	through the control queue
+ * @dev: the handle
+ * @state: filled in on success
+ *
+ * Return: 0 or -errno (-EOPNOTSUPP: the device cannot report them).
+ */
+int vmdev_net_get_state(struct vmdev *dev, struct vhost_mdev_net_state *state);
+
+/**
+ * vmdev_net_set_state() - VHOST_MDEV_SET_NET_STATE: restore them, between
+ *	FEATURES_OK and DRIVER_OK
+ * @dev: the handle
+ * @state: the settings
+ *
+ * Return: 0 or -errno.
+ */
+int vmdev_net_set_state(struct vmdev *dev,
+			const struct vhost_mdev_net_state *state);
 
 /**
  * vmdev_net_pairs() - queue pairs set up by vmdev_net_start()
