@@ -957,10 +957,6 @@ static long vhost_mdev_vring_ioctl(struct vhost_mdev *vm, unsigned int cmd,
 }
 
 /*
- * VHOST_SET_LOG_BASE: where the dirty bitmap is. Offered with
- * VHOST_F_LOG_ALL only: upstream vhost-vdpa has no log and refuses it.
- */
-/*
  * The control queue's settings, between the uAPI's fixed layout and the
  * core's. The receive modes are the same bits in both; the VLAN bitmap is
  * converted word by word: the uAPI's words are 32 bits wide whatever the
@@ -1047,6 +1043,10 @@ out:
 	return ret;
 }
 
+/*
+ * VHOST_SET_LOG_BASE: where the dirty bitmap is. Offered with
+ * VHOST_F_LOG_ALL only: upstream vhost-vdpa has no log and refuses it.
+ */
 static long vhost_mdev_set_log_base(struct vhost_mdev *vm, u64 __user *argp)
 {
 	u64 base;

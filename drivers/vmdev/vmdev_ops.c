@@ -761,6 +761,11 @@ int vmdev_get_net_state(struct vmdev_device *vdev,
 	if (vdev->config->get_net_state)
 		ret = vdev->config->get_net_state(vdev, state);
 	mutex_unlock(&vdev->ops_lock);
+	/* A consumer copies the tables by these counts. */
+	if (!ret && WARN_ON_ONCE(state->uc_count > VMDEV_NET_MAC_TABLE ||
+				 state->mc_count > VMDEV_NET_MAC_TABLE ||
+				 state->rx_mode & ~VMDEV_NET_RX_MODES))
+		ret = -EIO;
 	return ret;
 }
 EXPORT_SYMBOL_GPL(vmdev_get_net_state);
@@ -779,7 +784,7 @@ static bool vmdev_net_state_valid(struct vmdev_device *vdev, u64 features,
 
 	if (features & BIT_ULL(VIRTIO_NET_F_MQ))
 		max_pairs = vdev->attrs.max_vq_pairs;
-	if (state->rx_mode & ~(VMDEV_NET_PROMISC | VMDEV_NET_ALLMULTI | extra))
+	if (state->rx_mode & ~VMDEV_NET_RX_MODES)
 		return false;
 	if ((state->rx_mode & extra) &&
 	    !(features & BIT_ULL(VIRTIO_NET_F_CTRL_RX_EXTRA)))

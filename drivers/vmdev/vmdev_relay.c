@@ -1105,9 +1105,9 @@ static int vmdev_relay_suspend(struct vmdev_device *vdev)
 	/*
 	 * What the function completed before it stopped, taken by a pass in
 	 * the worker as always (a translator may need a kernel thread: VFIO
-	 * borrows its user's mm there).
+	 * borrows its user's mm there). A pass already running does not
+	 * keep this one from being queued, and the flush waits for both.
 	 */
-	flush_work(&relay->work);
 	queue_work(system_wq, &relay->work);
 	flush_work(&relay->work);
 	mutex_lock(&relay->lock);

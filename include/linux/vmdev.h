@@ -114,6 +114,7 @@ struct vmdev_vq_state {
 #define VMDEV_NET_NOMULTI	BIT(3)
 #define VMDEV_NET_NOUNI		BIT(4)
 #define VMDEV_NET_NOBCAST	BIT(5)
+#define VMDEV_NET_RX_MODES	(BIT(6) - 1)
 
 /**
  * struct vmdev_net_state - what a virtio-net driver set through the control

@@ -4,7 +4,7 @@
  *
  * Commands: VIRTIO_NET_CTRL_RX PROMISC and ALLMULTI (CTRL_RX; the others
  * need CTRL_RX_EXTRA, which is not offered), VIRTIO_NET_CTRL_MAC TABLE_SET
- * (up to MVNET_MAC_TABLE_MAX addresses per table) and ADDR_SET
+ * (CTRL_RX; up to MVNET_MAC_TABLE_MAX addresses per table) and ADDR_SET
  * (CTRL_MAC_ADDR: the address the filter accepts, not the administrator's
  * attribute), VIRTIO_NET_CTRL_MQ VQ_PAIRS_SET (MQ). Anything else, and any
  * command whose length does not match, is answered VIRTIO_NET_ERR. A chain
@@ -241,6 +241,9 @@ static u8 mvnet_ctrl_mac(struct mvnet_dev *dev, u64 features, u8 cmd,
 {
 	switch (cmd) {
 	case VIRTIO_NET_CTRL_MAC_TABLE_SET:
+		/* The filter's tables are CTRL_RX's (virtio 1.x 5.1.6.5.2). */
+		if (!(features & BIT_ULL(VIRTIO_NET_F_CTRL_RX)))
+			return VIRTIO_NET_ERR;
 		return mvnet_ctrl_mac_table(dev, data, len);
 	case VIRTIO_NET_CTRL_MAC_ADDR_SET:
 		if (!(features & BIT_ULL(VIRTIO_NET_F_CTRL_MAC_ADDR)) ||

@@ -63,7 +63,8 @@
  * struct vhost_mdev_net_state - what a virtio-net driver set through the
  * control queue
  * @flags: VHOST_MDEV_NET_*: the receive modes that are on
- *	(VIRTIO_NET_CTRL_RX), and VHOST_MDEV_NET_MAC when @mac holds
+ *	(VIRTIO_NET_CTRL_RX), and VHOST_MDEV_NET_MAC when @mac holds an
+ *	address
  * @vq_pairs: the queue pairs in use (VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET); 1
  *	until the driver sets it
  * @mac: the address of VIRTIO_NET_CTRL_MAC_ADDR_SET, which the receive
