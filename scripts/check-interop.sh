@@ -109,6 +109,8 @@ run_vm() {
 		'sh ./interop/calibrate.sh ./selftests; sh ./interop/run.sh' \
 		>/dev/null || rc=$?
 	count_vm "$rc" "$out" "boot, module load, no kernel splat"
+	# What each case cost (run.sh's result), for CI's time budget.
+	grep -E '^# .*: [0-9]+ s$' "$out" | sed "s/^# /$LANE: /" || true
 	echo "$LANE: VM: $((SECONDS - start)) s"
 	echo "guest log: $log"
 	echo "test output: $out"
