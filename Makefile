@@ -63,10 +63,12 @@ deps:
 lint:
 	@scripts/lint.sh
 
-# Static test binaries into build/selftests/<dir>/ (see the Makefile there).
+# Static test binaries into build/selftests/<dir>/ (see the Makefile there);
+# SELFTESTS_OUT elsewhere (check-debug's own, beside check-interop in CI).
+SELFTESTS_OUT ?= $(REPO)/build/selftests
 selftests:
 	@$(MAKE) -s -C tools/testing/selftests \
-		HARNESS_DIR=$$($(KERNEL_SH) harness) OUTPUT=$(REPO)/build/selftests
+		HARNESS_DIR=$$($(KERNEL_SH) harness) OUTPUT=$(SELFTESTS_OUT)
 
 # libvmdev and the vmdevctl CLI (static) into build/tools/.
 tools:

@@ -10,7 +10,10 @@
 #   1. scripts/deps.sh --debug       the kernel build's packages too
 #   2. scripts/debug-kernel.sh build cached, keyed by source version + config
 #   3. scripts/debug-modules.sh      our modules for it, in build/debug/
-#   4. make selftests tools          whatever selftests exist now
+#   4. make selftests tools          whatever selftests exist now, into
+#                                    build/debug-selftests/ (not make
+#                                    check's: CI runs this lane beside
+#                                    check-interop, which packs those)
 #   5. VM: run-tests.sh              the suite; then kmemleak (init)
 #   6. VM: fault-inject.sh           failslab aimed at each module
 #   7. VM --sriov: run-tests.sh      the tests under sriov/ on the SR-IOV
@@ -30,6 +33,8 @@ set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO"
 BUILD=$REPO/build
+# Its own, named "selftests" as the guest scripts expect.
+SELFTESTS=$BUILD/debug-selftests/selftests
 VM_RUN=$REPO/tools/testing/vm/run
 LANE=check-debug
 # KASAN and lockdep under TCG run everything 3-10 times slower: the tests
@@ -92,7 +97,7 @@ run_vms() {
 	[ -n "$parallel" ] || { [ "$(nproc)" -ge 2 ] && parallel=1 || parallel=0; }
 	rm -f "$BUILD"/vm/{check-debug,fault-inject,check-debug-sriov}.rc
 	vm_boot check-debug \
-		--file "$BUILD/selftests" --file tools/testing/vm/run-tests.sh \
+		--file "$SELFTESTS" --file tools/testing/vm/run-tests.sh \
 		--file "$BUILD/tools/vmdevctl" \
 		-- env $SLOW_KNOBS sh ./run-tests.sh selftests &
 	pids+=($!)
@@ -104,12 +109,12 @@ run_vms() {
 		# to 1200 s of its own): more than the runner's 1800 s default
 		# under load.  A hang still ends the boot.
 		VM_TIMEOUT=${VM_FAULT_TIMEOUT:-2700} vm_boot fault-inject \
-			--file "$BUILD/selftests" --file tools/testing/vm/fault-inject.sh \
+			--file "$SELFTESTS" --file tools/testing/vm/fault-inject.sh \
 			--file "$BUILD/tools/vmdevctl" \
 			-- env $SLOW_KNOBS sh ./fault-inject.sh selftests "${FI_ITERATIONS:-20}" \
 			"${FI_PROBABILITY:-20}" "${FI_BUDGET:-60}"
 		vm_boot check-debug-sriov --sriov \
-			--file "$BUILD/selftests" --file tools/testing/vm/run-tests.sh \
+			--file "$SELFTESTS" --file tools/testing/vm/run-tests.sh \
 			--file "$BUILD/tools/vmdevctl" \
 			-- sh ./run-tests.sh selftests sriov
 	} &
@@ -129,9 +134,9 @@ main() {
 	stage_run "debug kernel" build_kernel || { totals "$BUILD/check-debug-totals"; exit 1; }
 	stage_run "debug modules (build/debug)" build_modules || { totals "$BUILD/check-debug-totals"; exit 1; }
 	# Drop binaries of tests that no longer exist (as make check does).
-	rm -rf "$BUILD/selftests"
-	stage_run "selftests build" make -s selftests tools || true
-	mkdir -p "$BUILD/selftests" "$BUILD/vm"
+	rm -rf "$SELFTESTS"
+	stage_run "selftests build" make -s selftests tools SELFTESTS_OUT="$SELFTESTS" || true
+	mkdir -p "$SELFTESTS" "$BUILD/vm"
 	stage "VM (debug kernel): selftests, fault injection, SR-IOV"
 	run_vms
 	totals "$BUILD/check-debug-totals"
