@@ -1398,7 +1398,7 @@ void vmdev_relay_free(struct vmdev_device *vdev)
 
 	if (!relay)
 		return;
-	flush_work(&relay->work);
+	/* Stops the rings and flushes the work: no pass outlives this. */
 	vmdev_relay_clear(relay);
 	mutex_destroy(&relay->lock);
 	kfree(relay->vqs);
