@@ -651,8 +651,8 @@ vfio_qemu_pid() {
 # QEMU on the device with no guest running, with more arguments $@: 0
 # once it opened the device (and quit), else QEMU's error.
 vfio_opens() {
-	echo quit | "$L2_QEMU" -S -nodefaults -no-user-config -display none \
-		-machine q35 -accel tcg -m 64M -monitor stdio "$@" \
+	echo quit | timeout 60 "$L2_QEMU" -S -nodefaults -no-user-config \
+		-display none -machine q35 -accel tcg -m 64M -monitor stdio "$@" \
 		-netdev "vhost-vfio,id=n0,sysfsdev=/sys/bus/mdev/devices/$(basename "$node")" \
 		-device virtio-net-pci,netdev=n0,romfile= >/dev/null
 }
@@ -854,7 +854,8 @@ case_qtest() {
 # $2, or its column $3 (3 packets, 4 bytes, 5 drops, 6 errors).
 mvnet_queue_packets() {
 	# (the VM has no mountpoint(1))
-	[ -e /sys/kernel/debug/mvnet ] || mount -t debugfs none /sys/kernel/debug
+	grep -q ' /sys/kernel/debug debugfs ' /proc/mounts ||
+		mount -t debugfs none /sys/kernel/debug
 	awk -v u="$1" -v q="$2" -v c="${3:-3}" '$1 == u && $2 == q { print $c }' \
 		/sys/kernel/debug/mvnet/stats
 }
@@ -1285,8 +1286,8 @@ mig_memcmp() {
 # guest's RAM on both sides has been compared (mig_memcmp), and then runs:
 # any difference (a page the source's device wrote and the log missed is
 # one) fails the case, whether or not the guest would have noticed.  With
-# MIG_AFTER=FN, FN runs once the destination runs the guest, and its
-# failure fails the case too.
+# MIG_AFTER=FN, FN runs once the destination is told to run the guest,
+# and its failure fails the case too; MIG_L2_ARGS adds l2-init arguments.
 mig_run() {
 	# 8 KiB short of 256 MiB, on both sides.  QEMU 7.2 under TCG (both
 	# QEMUs here run the nested guest so) loses guest writes when it
@@ -1308,6 +1309,7 @@ mig_run() {
 	mig_downtime=
 	_mr_readers=
 	_mr_mem=0
+	_mr_after=0
 	for _mr_m in smon dmon; do
 		mkfifo "$_mr_dir/$_mr_m.in" "$_mr_dir/$_mr_m.out"
 		cat "$_mr_dir/$_mr_m.out" >"$_mr_dir/$_mr_m.log" &
@@ -1368,7 +1370,7 @@ mig_run() {
 		# What only the running destination shows (MIG_AFTER).
 		if [ "$mig_status" = completed ] && [ -n "${MIG_AFTER:-}" ] &&
 		   [ "$_mr_mem" = 0 ]; then
-			"$MIG_AFTER" || _mr_mem=1
+			"$MIG_AFTER" || _mr_after=1
 		fi
 	else
 		echo "# the guest never got ready to migrate"
@@ -1395,7 +1397,8 @@ mig_run() {
 	rm -rf "$_mr_dir"
 	L2_KIB=$_mr_kib
 	[ "$mig_status" = completed ] && [ "$_mr_dst_rc" = 0 ] &&
-		[ "$_mr_mem" = 0 ] && [ "$(l2_report driver)" = virtio_net ]
+		[ "$_mr_mem" = 0 ] && [ "$_mr_after" = 0 ] &&
+		[ "$(l2_report driver)" = virtio_net ]
 }
 
 # A migration between two mvnet devices on one wire while the guest pings
@@ -1414,8 +1417,9 @@ migrate_case() {
 	_mc_sink=$!
 	# Migrated once the peer has a MiB: the transfer spans the switch.
 	MIG_SINK=$_mc_dir/in MIG_SINK_BYTES=1048576
+	# shellcheck disable=SC2086 # MIG_L2_ARGS: words
 	mig_run "addr=$LOCAL_ADDR/24" "ping=$PEER_ADDR" "mib=$_mc_mib" \
-		"send=$PEER_ADDR:5001" migrate=20 || _mc_rc=1
+		"send=$PEER_ADDR:5001" migrate=20 ${MIG_L2_ARGS:-} || _mc_rc=1
 	MIG_SINK=
 	# What reached the peer through each device, where the wire tells
 	# them apart (a hub does not: it passes both to one interface).
@@ -1510,9 +1514,9 @@ case_vfiomigrate() {
 	vfio_qemu || return 1
 	L2_BACKEND=vhost-vfio
 	_vm_rc=0
-	MIG_MEMCMP=1 MIG_AFTER=mig_filter_kept
+	MIG_MEMCMP=1 MIG_AFTER=mig_filter_kept MIG_L2_ARGS=hold=$FK_PORT
 	with_log_trace migrate_case "" || _vm_rc=1
-	MIG_MEMCMP= MIG_AFTER=
+	MIG_MEMCMP= MIG_AFTER= MIG_L2_ARGS=
 	L2_BACKEND=vhost-vdpa
 	return $_vm_rc
 }
@@ -1523,24 +1527,38 @@ case_vfiomigrate() {
 # destination (its receive queue's drops).  A destination left with a
 # reset filter, promiscuous, would take them.  The peer sends them by
 # pinging an address whose neighbour entry is that MAC; the bridge floods
-# them to both devices' wires.
+# them to both devices' wires.  The guest waits at its end (l2-init's
+# hold) until released here, so the device runs throughout.  Runs inside
+# mig_run, with its destination monitor (fd 9, dmon.log).
+FK_PORT=5003
 mig_filter_kept() {
+	_fk_rc=0
 	_fk_addr=${PEER_ADDR%.*}.99
-	# Running once the guest's traffic comes in through it.
-	_fk_rx=$(mvnet_queue_packets "$mig_dst_uuid" rx0)
+	# Running: the device was given the guest's settings, and DRIVER_OK.
+	_fk_run=
 	for _ in $(seq 60); do
-		[ "$(mvnet_queue_packets "$mig_dst_uuid" rx0)" -gt "${_fk_rx:-0}" ] &&
-			break
+		echo "info status" >&9
 		sleep 0.5
+		tr -d '\r' <"$_mr_dir/dmon.log" | grep -q '^VM status: running' &&
+			{ _fk_run=1; break; }
 	done
+	[ -n "$_fk_run" ] || { echo "# the destination never ran"; _fk_rc=1; }
 	_fk_drops=$(mvnet_queue_packets "$mig_dst_uuid" rx0 5)
 	ip -n "$PEER_NS" neigh replace "$_fk_addr" lladdr 02:00:00:00:00:99 \
-		dev br0 nud permanent || return 1
+		dev br0 nud permanent || _fk_rc=1
 	ip netns exec "$PEER_NS" busybox ping -c 4 -W 1 "$_fk_addr" >/dev/null
 	ip -n "$PEER_NS" neigh del "$_fk_addr" dev br0
 	_fk_drops=$(($(mvnet_queue_packets "$mig_dst_uuid" rx0 5) - ${_fk_drops:-0}))
 	echo "# destination's filter: $_fk_drops of 4 frames to a foreign MAC dropped"
-	[ "$_fk_drops" -ge 4 ]
+	# Released once it listens (after its transfers and pings).
+	_fk_rel=
+	for _ in $(seq 240); do
+		ip netns exec "$PEER_NS" busybox nc -w 2 "$LOCAL_ADDR" "$FK_PORT" \
+			</dev/null 2>/dev/null && { _fk_rel=1; break; }
+		sleep 0.5
+	done
+	[ -n "$_fk_rel" ] || { echo "# the guest was never released"; _fk_rc=1; }
+	[ "$_fk_rc" = 0 ] && [ "$_fk_drops" -ge 4 ]
 }
 
 # A function's DMA is not logged: its VFIO device fd offers no
