@@ -41,9 +41,15 @@ vf_create() {
 
 # vf_iface BDF: the interface virtio_net gives the function's virtio
 # device, which hangs off the function itself (its DMA device). Polls for
-# up to 30 s: without udev, sysfs can lag behind virtio_net's probe.
+# up to 120 s: without udev, sysfs can lag behind virtio_net's probe, and
+# an interface comes back from a deleted namespace only once the kernel's
+# cleanup of that namespace has run (over half a minute seen with two
+# emulated guests sharing the host's CPUs).
 vf_iface() {
-	wait_for 30 vf_iface_now "$1"
+	wait_for 120 vf_iface_now "$1" || {
+		echo "# no interface for function $1" >&2
+		return 1
+	}
 }
 
 vf_iface_now() {
