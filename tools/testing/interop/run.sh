@@ -1531,6 +1531,17 @@ case_vfiomigrate() {
 # hold) until released here, so the device runs throughout.  Runs inside
 # mig_run, with its destination monitor (fd 9, dmon.log).
 FK_PORT=5003
+
+# Whether mig_run's destination QEMU (the one on its dmon monitor) runs.
+# (dm[o]n: not the grep's own command line.)
+mig_dst_alive() {
+	for _da in /proc/[0-9]*; do
+		tr '\0' ' ' <"$_da/cmdline" 2>/dev/null |
+			grep -q "path=$_mr_dir/dm[o]n" && return 0
+	done
+	return 1
+}
+
 mig_filter_kept() {
 	_fk_rc=0
 	_fk_addr=${PEER_ADDR%.*}.99
@@ -1550,11 +1561,18 @@ mig_filter_kept() {
 	ip -n "$PEER_NS" neigh del "$_fk_addr" dev br0
 	_fk_drops=$(($(mvnet_queue_packets "$mig_dst_uuid" rx0 5) - ${_fk_drops:-0}))
 	echo "# destination's filter: $_fk_drops of 4 frames to a foreign MAC dropped"
-	# Released once it listens (after its transfers and pings).
+	# It listens once its transfers and pings are done ("l2: counters"),
+	# however long they take (INTEROP_MIG_MIB); unless its QEMU is gone.
+	for _ in $(seq "${L2_TIMEOUT:-900}"); do
+		tr -d '\r' <"$_mr_dir/dst.log" | grep -q '^l2: counters' && break
+		mig_dst_alive || break
+		sleep 1
+	done
 	_fk_rel=
-	for _ in $(seq 240); do
-		ip netns exec "$PEER_NS" busybox nc -w 2 "$LOCAL_ADDR" "$FK_PORT" \
-			</dev/null 2>/dev/null && { _fk_rel=1; break; }
+	for _ in $(seq 20); do
+		mig_dst_alive || break
+		timeout 10 ip netns exec "$PEER_NS" busybox nc -w 2 "$LOCAL_ADDR" \
+			"$FK_PORT" </dev/null 2>/dev/null && { _fk_rel=1; break; }
 		sleep 0.5
 	done
 	[ -n "$_fk_rel" ] || { echo "# the guest was never released"; _fk_rc=1; }
