@@ -637,15 +637,20 @@ pins_held() {
 	     END { print a - r }' /proc/vmstat
 }
 
-# The pid of the L2's QEMU (L2_QEMU itself, not the timeout above it)
-# on the device of node $1.
-vfio_qemu_pid() {
+# The pid of the first process whose command line matches regex $1 (a
+# pattern that does not match itself, or the grep finds its own).
+pid_matching() {
 	for _vp in /proc/[0-9]*; do
-		tr '\0' ' ' <"$_vp/cmdline" 2>/dev/null |
-			grep -q "^$L2_QEMU .*sysfsdev=/sys/bus/mdev/devices/$(basename "$1")" &&
+		tr '\0' ' ' <"$_vp/cmdline" 2>/dev/null | grep -q "$1" &&
 			{ basename "$_vp"; return 0; }
 	done
 	return 1
+}
+
+# The pid of the L2's QEMU (L2_QEMU itself, not the timeout above it)
+# on the device of node $1.
+vfio_qemu_pid() {
+	pid_matching "^$L2_QEMU .*sysfsdev=/sys/bus/mdev/devices/$(basename "$1")"
 }
 
 # QEMU on the device with no guest running, with more arguments $@: 0
@@ -1275,6 +1280,19 @@ mig_memcmp() {
 		grep -qx '# cmp exit 0' "$1/cmp.out"
 }
 
+# mig_dst_status TRIES REGEX: within TRIES half-seconds, mig_run's
+# destination monitor (fd 9, dmon.log) answers "info status" with a
+# status matching REGEX.
+mig_dst_status() {
+	for _ in $(seq "$1"); do
+		echo "info status" >&9
+		sleep 0.5
+		tr -d '\r' <"$_mr_dir/dmon.log" | grep -q "^VM status: $2" &&
+			return 0
+	done
+	return 1
+}
+
 # mig_run ARG...: the nested guest boots on the node with the l2-init
 # ARGs and is migrated, while its long ping and TCP transfer run, to a
 # QEMU waiting on the destination device's node; the two QEMUs' consoles
@@ -1350,19 +1368,12 @@ mig_run() {
 		if [ "$mig_status" = completed ] && [ -n "$_mr_paused" ]; then
 			# Plain "paused" once the guest's state is all in
 			# ("paused (inmigrate)" while it is still loading).
-			_mr_mem=1
-			for _ in $(seq 120); do
-				echo "info status" >&9
-				sleep 0.5
-				tr -d '\r' <"$_mr_dir/dmon.log" |
-					grep -q '^VM status: paused *$' &&
-					{ _mr_mem=0; break; }
-			done
-			if [ "$_mr_mem" = 0 ]; then
+			if mig_dst_status 120 'paused *$'; then
 				mig_memcmp "$_mr_dir" || _mr_mem=1
 				# Either way: what the guest makes of it is news too.
 				echo cont >&9
 			else
+				_mr_mem=1
 				echo "# the destination never paused with the guest in"
 				echo quit >&9
 			fi
@@ -1535,25 +1546,15 @@ FK_PORT=5003
 # Whether mig_run's destination QEMU (the one on its dmon monitor) runs.
 # (dm[o]n: not the grep's own command line.)
 mig_dst_alive() {
-	for _da in /proc/[0-9]*; do
-		tr '\0' ' ' <"$_da/cmdline" 2>/dev/null |
-			grep -q "path=$_mr_dir/dm[o]n" && return 0
-	done
-	return 1
+	pid_matching "path=$_mr_dir/dm[o]n" >/dev/null
 }
 
 mig_filter_kept() {
 	_fk_rc=0
 	_fk_addr=${PEER_ADDR%.*}.99
 	# Running: the device was given the guest's settings, and DRIVER_OK.
-	_fk_run=
-	for _ in $(seq 60); do
-		echo "info status" >&9
-		sleep 0.5
-		tr -d '\r' <"$_mr_dir/dmon.log" | grep -q '^VM status: running' &&
-			{ _fk_run=1; break; }
-	done
-	[ -n "$_fk_run" ] || { echo "# the destination never ran"; _fk_rc=1; }
+	mig_dst_status 60 running ||
+		{ echo "# the destination never ran"; _fk_rc=1; }
 	_fk_drops=$(mvnet_queue_packets "$mig_dst_uuid" rx0 5)
 	ip -n "$PEER_NS" neigh replace "$_fk_addr" lladdr 02:00:00:00:00:99 \
 		dev br0 nud permanent || _fk_rc=1
