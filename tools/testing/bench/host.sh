@@ -12,7 +12,8 @@
 #   map       dma_map               the largest BENCH_MAP_SIZES + 1.5 GiB
 #   kernel    netns                 1 GiB
 #   scale     dev_scale dev_trace   2 GiB
-#   hw        hw_pmd hw_netns       2 GiB, the clients' archive
+#   hw        hw_pmd relay_log      2 GiB, the clients' archive
+#             hw_netns
 #   migrate   migrate               2 GiB, the clients' archive, the
 #                                   interop lane, the project's QEMU
 #
@@ -50,7 +51,7 @@ BENCH_latency=vq_latency
 BENCH_map=dma_map
 BENCH_kernel=netns
 BENCH_scale="dev_scale dev_trace"
-BENCH_hw="hw_pmd hw_netns"
+BENCH_hw="hw_pmd relay_log hw_netns"
 BENCH_migrate=migrate
 
 log() { echo "bench: $*" >&2; }

@@ -54,7 +54,15 @@
 # as failed with the reason (its log's last lines in the output): its
 # ratios are left out, not made up.
 #
-# Also here, bench_hw_netns: the kernel personality on the same two
+# Also here, bench_relay_log: what the dirty log costs the relay, as
+# benchmark relay_log: vhost_loopback's relay and relay-log targets
+# (libvmdev through the character devices: testpmd cannot turn a log on) on
+# a vmdev_vf-vhost device of each function, the relay on, TX of the first
+# to RX of the second over the wire, 64 and 1500 B (BENCH_HW_SIZES), in
+# batches of 1 and 32 (BENCH_RELAY_BATCHES), BENCH_REPEAT rounds of
+# BENCH_DURATION_MS as in vhost_loopback.
+#
+# And bench_hw_netns: the kernel personality on the same two
 # functions, netns.sh's iperf3 cases (BENCH_NET_* as there) over
 # vmdev_vf-virtio (netns.sh's vf) against virtio_vdpa over vp_vdpa
 # (netns.sh's vdpa), each brought up and torn down in each round, each
@@ -465,6 +473,38 @@ bench_hw_pmd() {
 	echo "$_hb_pages" >/proc/sys/vm/nr_hugepages
 	[ -z "$_hb_mnt" ] || umount /dev/hugepages || _hb_rc=1
 	return $_hb_rc
+}
+
+# (Called as a condition, as bench_hw_pmd.)
+bench_relay_log() {
+	_rl_rc=0
+	# shellcheck disable=SC2046 # BDFs
+	set -- "$1" $(vf_functions)
+	if [ $# -lt 3 ] || [ ! -d "$DRV" ]; then
+		echo "relay_log: needs two virtio-net-pci functions and vmdev_vf" >&2
+		return 1
+	fi
+	HW_F1=$2 HW_F2=$3
+	# The character devices offer the log only when asked (upstream's
+	# default is none), to those opened from then on.
+	_rl_param=/sys/module/vhost_mdev/parameters/cdev_dirty_log
+	_rl_was=$(cat "$_rl_param") && echo Y >"$_rl_param" || return 1
+	if ! hw_up_ours 1 >"$TMP/relay_log.why" 2>&1; then
+		sed 's/^/relay_log: /' "$TMP/relay_log.why" >&2
+		hw_down_relay
+		echo "$_rl_was" >"$_rl_param"
+		return 1
+	fi
+	"$BIN/vhost_loopback" --pair "$HW_UUID1,$HW_UUID2" --no-af-packet \
+		--name relay_log \
+		--sizes "${BENCH_HW_SIZES:-64,1500}" \
+		--batches "${BENCH_RELAY_BATCHES:-1,32}" \
+		--duration-ms "${BENCH_DURATION_MS:-1000}" \
+		--warmup-ms "${BENCH_WARMUP_MS:-200}" \
+		--repeat "${BENCH_REPEAT:-3}" --json "$1" || _rl_rc=$?
+	hw_down_relay
+	echo "$_rl_was" >"$_rl_param" || _rl_rc=1
+	return $_rl_rc
 }
 
 # The kernel personality on the functions: vmdev_vf-virtio against

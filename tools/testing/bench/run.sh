@@ -44,7 +44,7 @@ set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 BIN=${BENCH_BIN:-$HERE/../bin}
-ALL="vhost_loopback vq_latency dma_map netns dev_scale dev_trace hw_pmd hw_netns migrate"
+ALL="vhost_loopback vq_latency dma_map netns dev_scale dev_trace hw_pmd relay_log hw_netns migrate"
 BENCHES=${BENCH_ONLY:-$ALL}
 TYPES=/sys/class/mdev_bus/mvnet/mdev_supported_types
 DEVS=/sys/bus/mdev/devices
@@ -108,7 +108,7 @@ trap cleanup EXIT
 . "$HERE/dma_map.sh"
 # bench_dev_trace
 . "$HERE/dev_trace.sh"
-# bench_hw_pmd, bench_hw_netns
+# bench_hw_pmd, bench_relay_log, bench_hw_netns
 . "$HERE/hw_pmd.sh"
 # bench_migrate
 . "$HERE/migrate.sh"

@@ -24,26 +24,46 @@
  *  af_packet-lo    a reference, no ratio: the same frames through the
  *		    guest's own loopback netdev, sendmmsg() on one AF_PACKET
  *		    socket, recvmmsg() on another bound to lo
+ *  relay           two devices of hardware functions on one wire, each
+ *		    with the core's relay on, through their character
+ *		    devices (--pair TX-UUID,RX-UUID; VFIO refuses a relayed
+ *		    function, whose shadow rings only the character device's
+ *		    IOMMU domain maps): TX queue 0 of the first to RX queue 0
+ *		    of the second, the dirty log off
+ *  relay-log       the same devices and rings with the dirty log on, as a
+ *		    migration's source has it (VHOST_F_LOG_ALL, a log base,
+ *		    VHOST_VRING_F_LOG on the RX and TX rings): what logging
+ *		    costs the relay. One pair of devices serves both targets, so that
+ *		    the log is the only difference; each target's prepare
+ *		    turns it on or off. Nothing reads or clears the log, as
+ *		    if the migration never synced: every write still sets
+ *		    its bits.
  *
  * Adding a target: write its open, prepare, round and close functions and
  * add it to targets[] with its baseline. Adding a case: --sizes and
  * --batches, or change the defaults below.
  *
  * Usage: vhost_loopback [--uuid UUID] [--cdev-uuid UUID] [--peer-node PATH]
- *	[--no-af-packet] [--duration-ms N] [--warmup-ms N] [--repeat N]
- *	[--sizes A,B,..] [--batches A,B,..] [--json FILE]
+ *	[--pair UUID,UUID] [--no-af-packet] [--duration-ms N] [--warmup-ms N]
+ *	[--repeat N] [--sizes A,B,..] [--batches A,B,..] [--json FILE]
+ *	[--name NAME]
+ *
+ * --name: the "benchmark" of the JSON (vhost_loopback), for a run of some
+ * targets apart from the others (make bench's relay_log).
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <linux/vhost.h>
 #include <net/if.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -61,12 +81,22 @@
 /* RX ring and TX ring: a whole batch fits in either. */
 #define RING_NUM		MAX_BATCH
 #define BENCH_ETHERTYPE		0x88b5
+/*
+ * The dirty log's bitmap: a bit per 4 KiB page of the first 8 GiB of IOVA,
+ * which holds libvmdev's buffers (its pool starts 4 GiB above the arena's
+ * 1 GiB). Like vhost's, the kernel's log has no size: a smaller one would
+ * have the bits of the buffers set in whatever memory follows it.
+ */
+#define LOG_PAGE		4096ULL
+#define LOG_BYTES		((8ULL << 30) / LOG_PAGE / 8)
 
 struct bench_opts {
 	const char *uuid;
 	const char *cdev_uuid;
 	const char *peer_node;
+	char pair[2][37];
 	bool no_af_packet;
+	const char *name;
 	const char *json;
 	unsigned int duration_ms;
 	unsigned int warmup_ms;
@@ -124,12 +154,13 @@ static void frames_fill(struct bench_frames *f, unsigned int size,
 static int frame_check(const struct bench_frames *f, unsigned int i,
 		       size_t len)
 {
-	uint32_t seq;
+	uint32_t seq = ~0U;
+	long bad;
 
-	if (len != f->size || vmdev_check_frame(f->rx[i], len, &seq) != -1 ||
-	    seq != i) {
-		fprintf(stderr, "vhost_loopback: frame %u of %u (%u bytes) came back wrong\n",
-			i, f->batch, f->size);
+	bad = vmdev_check_frame(f->rx[i], len, &seq);
+	if (len != f->size || bad != -1 || seq != i) {
+		fprintf(stderr, "vhost_loopback: frame %u/%u wrong: %zu of %u B, #%u, at %ld\n",
+			i, f->batch, len, f->size, seq, bad);
 		return -EPROTO;
 	}
 	return 0;
@@ -139,9 +170,18 @@ static int frame_check(const struct bench_frames *f, unsigned int i,
 /* mvnet-vfio, mvnet-cdev, vdpa_sim_net: a vhost device by libvmdev      */
 /* ------------------------------------------------------------------ */
 
+/*
+ * @dev sends and @rx_dev receives (the same device but for the relay
+ * targets, whose two targets share one of these: @refs).
+ */
 struct vhost_bench {
 	struct vmdev *dev;
+	struct vmdev *rx_dev;
+	unsigned int refs;
+	uint8_t *log;
+	bool log_on;
 	uint8_t mac[6];
+	uint8_t src_mac[6];
 	struct vmdev_frame tx[MAX_BATCH];
 	struct vmdev_frame rx[MAX_BATCH];
 	struct bench_frames f;
@@ -151,44 +191,68 @@ static void vhost_close(void *priv)
 {
 	struct vhost_bench *m = priv;
 
-	if (!m)
+	if (!m || --m->refs)
 		return;
 	vmdev_close(m->dev);
+	vmdev_close(m->rx_dev);
+	if (m->log)
+		munmap(m->log, LOG_BYTES);
 	free(m);
 }
 
 /*
- * Open the device (by UUID through VFIO or its character device, or by
- * node), bring it up with rings of RING_NUM and learn its MAC: the frames
- * go to it, so that a device with a receive filter loops them back.
+ * Open a device (by UUID through VFIO or its character device, or by
+ * node), bring it up with rings of RING_NUM and learn its MAC.
  */
-static int vhost_open(const char *uuid, const char *node, unsigned int flags,
-		      void **priv)
+static int dev_open(const char *uuid, const char *node, unsigned int flags,
+		    struct vmdev **devp, uint8_t mac[6])
 {
 	struct vmdev_open_opts oopts = { .flags = flags };
 	struct vmdev_net_opts nopts = { .ring_num = RING_NUM };
 	struct vmdev_net_config cfg;
+	struct vmdev *dev;
+	int ret;
+
+	if (node)
+		ret = vmdev_open_path(&dev, node, &oopts);
+	else
+		ret = vmdev_open(&dev, uuid, &oopts);
+	if (ret)
+		return ret;
+	ret = vmdev_net_start(dev, &nopts);
+	if (!ret)
+		ret = vmdev_net_get_config(dev, &cfg);
+	if (!ret && vmdev_net_max_frame(dev) < MAX_FRAME)
+		ret = -EMSGSIZE;
+	if (ret) {
+		vmdev_close(dev);
+		return ret;
+	}
+	memcpy(mac, cfg.mac, 6);
+	*devp = dev;
+	return 0;
+}
+
+/*
+ * A loopback device: the frames go to its own MAC, so that a device with a
+ * receive filter loops them back.
+ */
+static int vhost_open(const char *uuid, const char *node, unsigned int flags,
+		      void **priv)
+{
 	struct vhost_bench *m;
 	int ret;
 
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
-	if (node)
-		ret = vmdev_open_path(&m->dev, node, &oopts);
-	else
-		ret = vmdev_open(&m->dev, uuid, &oopts);
-	if (!ret)
-		ret = vmdev_net_start(m->dev, &nopts);
-	if (!ret)
-		ret = vmdev_net_get_config(m->dev, &cfg);
-	if (!ret && vmdev_net_max_frame(m->dev) < MAX_FRAME)
-		ret = -EMSGSIZE;
+	m->refs = 1;
+	ret = dev_open(uuid, node, flags, &m->dev, m->mac);
 	if (ret) {
-		vhost_close(m);
+		free(m);
 		return ret;
 	}
-	memcpy(m->mac, cfg.mac, sizeof(m->mac));
+	memcpy(m->src_mac, m->mac, sizeof(m->mac));
 	*priv = m;
 	return 0;
 }
@@ -228,7 +292,7 @@ static int vhost_prepare(void *priv, unsigned int size, unsigned int batch)
 	struct vhost_bench *m = priv;
 	unsigned int i;
 
-	frames_fill(&m->f, size, batch, m->mac, m->mac);
+	frames_fill(&m->f, size, batch, m->mac, m->src_mac);
 	for (i = 0; i < batch; i++) {
 		m->tx[i] = (struct vmdev_frame){ .data = m->f.tx[i],
 						 .len = size };
@@ -241,6 +305,7 @@ static int vhost_prepare(void *priv, unsigned int size, unsigned int batch)
 static int vhost_round(void *priv, bool check)
 {
 	struct vhost_bench *m = priv;
+	struct vmdev *rx_dev = m->rx_dev ?: m->dev;
 	unsigned int batch = m->f.batch, sent = 0, got = 0, i;
 	int ret;
 
@@ -259,7 +324,7 @@ static int vhost_round(void *priv, bool check)
 				return ret ? ret : -ETIMEDOUT;
 			continue;
 		}
-		ret = vmdev_net_recv(m->dev, 0, m->rx + got, sent - got,
+		ret = vmdev_net_recv(rx_dev, 0, m->rx + got, sent - got,
 				     WAIT_MS);
 		if (ret < 0)
 			return ret;
@@ -273,6 +338,126 @@ static int vhost_round(void *priv, bool check)
 			return ret;
 	}
 	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* relay, relay-log: two functions' devices, one wire                  */
+/* ------------------------------------------------------------------ */
+
+/* Both targets' devices, open while either target is. */
+static struct vhost_bench *relay_pair;
+
+static bool relay_wanted(const struct bench_opts *o)
+{
+	return o->pair[0][0];
+}
+
+static int relay_open(const struct bench_opts *o, void **priv)
+{
+	struct vhost_bench *m = relay_pair;
+	uint64_t base;
+	int ret;
+
+	if (m) {
+		m->refs++;
+		*priv = m;
+		return 0;
+	}
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->refs = 1;
+	m->log = mmap(NULL, LOG_BYTES, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m->log == MAP_FAILED) {
+		m->log = NULL;
+		ret = -errno;
+		goto err;
+	}
+	ret = dev_open(o->pair[0], NULL, VMDEV_OPEN_CDEV, &m->dev, m->src_mac);
+	if (!ret)
+		ret = dev_open(o->pair[1], NULL, VMDEV_OPEN_CDEV, &m->rx_dev,
+			       m->mac);
+	/* The log's place: the log itself waits for VHOST_F_LOG_ALL. */
+	base = (uintptr_t)m->log;
+	if (!ret)
+		ret = vmdev_ioctl(m->dev, VHOST_SET_LOG_BASE, &base);
+	if (!ret)
+		ret = vmdev_ioctl(m->rx_dev, VHOST_SET_LOG_BASE, &base);
+	if (ret)
+		goto err;
+	relay_pair = m;
+	*priv = m;
+	return 0;
+err:
+	vhost_close(m);
+	return ret;
+}
+
+static void relay_close(void *priv)
+{
+	struct vhost_bench *m = priv;
+
+	if (m->refs == 1)
+		relay_pair = NULL;
+	vhost_close(m);
+}
+
+/* The ring's addresses again, @flags its VHOST_VRING_F_LOG or not. */
+static int relay_ring_log(struct vmdev_vq *vq, unsigned int flags)
+{
+	struct vhost_vring_addr a = {
+		.index = vq->index,
+		.flags = flags,
+		.desc_user_addr = vq->desc_iova,
+		.avail_user_addr = vq->avail_iova,
+		.used_user_addr = vq->used_iova,
+		.log_guest_addr = vq->used_iova,
+	};
+
+	return vmdev_ioctl(vq->dev, VHOST_SET_VRING_ADDR, &a);
+}
+
+/*
+ * Logging on or off on both running devices, in QEMU's order, and only as
+ * a change: after FEATURES_OK, the features again are -EBUSY (upstream's
+ * rule) unless the log is what changes.
+ */
+static int relay_log(struct vhost_bench *m, bool on)
+{
+	struct vmdev *devs[] = { m->dev, m->rx_dev };
+	unsigned int flags = on ? 1U << VHOST_VRING_F_LOG : 0;
+	unsigned int i;
+	uint64_t f;
+	int ret;
+
+	if (m->log_on == on)
+		return 0;
+	for (i = 0; i < ARRAY_SIZE(devs); i++) {
+		f = vmdev_driver_features(devs[i]);
+		if (on)
+			f |= 1ULL << VHOST_F_LOG_ALL;
+		ret = vmdev_ioctl(devs[i], VHOST_SET_FEATURES, &f);
+		if (!ret)
+			ret = relay_ring_log(vmdev_net_rxq(devs[i], 0), flags);
+		if (!ret)
+			ret = relay_ring_log(vmdev_net_txq(devs[i], 0), flags);
+		if (ret)
+			return ret;
+	}
+	m->log_on = on;
+	return 0;
+}
+
+static int relay_prepare(void *priv, unsigned int size, unsigned int batch)
+{
+	return relay_log(priv, false) ?: vhost_prepare(priv, size, batch);
+}
+
+static int relay_log_prepare(void *priv, unsigned int size,
+			     unsigned int batch)
+{
+	return relay_log(priv, true) ?: vhost_prepare(priv, size, batch);
 }
 
 /* ------------------------------------------------------------------ */
@@ -433,6 +618,25 @@ static const struct bench_target targets[] = {
 		.prepare = vhost_prepare,
 		.round = vhost_round,
 		.close = vhost_close,
+	},
+	{
+		.name = "relay",
+		.what = "two functions' devices on one wire, relay on, TX 0 to RX 0, log off",
+		.wanted = relay_wanted,
+		.open = relay_open,
+		.prepare = relay_prepare,
+		.round = vhost_round,
+		.close = relay_close,
+	},
+	{
+		.name = "relay-log",
+		.what = "the same devices and rings, the dirty log on, never synced",
+		.baseline = "relay",
+		.wanted = relay_wanted,
+		.open = relay_open,
+		.prepare = relay_log_prepare,
+		.round = vhost_round,
+		.close = relay_close,
 	},
 	{
 		.name = "af_packet-lo",
@@ -616,7 +820,7 @@ static int write_json(const struct bench_opts *o)
 	f = fopen(o->json, "w");
 	if (!f)
 		return -errno;
-	bench_json_head(f, "vhost_loopback");
+	bench_json_head(f, o->name);
 	fprintf(f, "  \"unit\": \"frames/s\",\n");
 	fprintf(f, "  \"duration_ms\": %u,\n  \"warmup_ms\": %u,\n",
 		o->duration_ms, o->warmup_ms);
@@ -645,12 +849,26 @@ static int write_json(const struct bench_opts *o)
 	return fclose(f) ? -errno : 0;
 }
 
+/* "UUID,UUID" into @pair, both valid. */
+static bool parse_pair(const char *arg, char pair[2][37])
+{
+	const char *comma = strchr(arg, ',');
+
+	if (!comma || comma - arg != 36 || strlen(comma + 1) != 36)
+		return false;
+	memcpy(pair[0], arg, 36);
+	pair[0][36] = 0;
+	strcpy(pair[1], comma + 1);
+	return vmdev_uuid_valid(pair[0]) && vmdev_uuid_valid(pair[1]);
+}
+
 static int bad_usage(void)
 {
 	fprintf(stderr,
 		"usage: vhost_loopback [--uuid UUID] [--cdev-uuid UUID] [--peer-node PATH]\n"
-		"       [--no-af-packet] [--duration-ms N] [--warmup-ms N] [--repeat N]\n"
-		"       [--sizes A,B,..] [--batches A,B,..] [--json FILE]\n"
+		"       [--pair UUID,UUID] [--no-af-packet] [--duration-ms N] [--warmup-ms N]\n"
+		"       [--repeat N] [--sizes A,B,..] [--batches A,B,..] [--json FILE]\n"
+		"       [--name NAME]\n"
 		"  sizes: %u..%u bytes, batches: 1..%u, at most %u of each; repeat: 1..%u\n",
 		MIN_FRAME, MAX_FRAME, MAX_BATCH, MAX_LIST, MAX_REPEAT);
 	return 2;
@@ -669,6 +887,8 @@ int main(int argc, char **argv)
 		{ "sizes", required_argument, NULL, 's' },
 		{ "batches", required_argument, NULL, 'b' },
 		{ "json", required_argument, NULL, 'j' },
+		{ "pair", required_argument, NULL, 'P' },
+		{ "name", required_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct bench_opts o = {
@@ -679,6 +899,7 @@ int main(int argc, char **argv)
 		.nsizes = 3,
 		.batches = { 1, 32, 256 },
 		.nbatches = 3,
+		.name = "vhost_loopback",
 	};
 	bool ok = true;
 	unsigned int t;
@@ -719,6 +940,12 @@ int main(int argc, char **argv)
 			break;
 		case 'j':
 			o.json = optarg;
+			break;
+		case 'P':
+			ok = parse_pair(optarg, o.pair);
+			break;
+		case 'N':
+			o.name = optarg;
 			break;
 		default:
 			ok = false;
