@@ -29,6 +29,10 @@ GOAL_HW = 0.97          # testpmd on a function: ours / vp_vdpa and
                         # ours / vfio-pci passthrough, at least
 GOAL_MIG = 1.0          # migration total and downtime, vhost-vfio with
                         # the kernel's log / x-svq, at most
+GOAL_CHURN = 1.0        # create and remove time, ours / vdpa_sim_net, at
+                        # most, for every count
+GOAL_CHURN_MEM = 0.5    # kernel memory per device, ours / vdpa_sim_net,
+                        # at most
 
 
 def merge(out, repo, metas):
@@ -375,10 +379,34 @@ class Report:
     def scale(self):
         b = bench(self.doc, 'dev_scale')
         if not b:
+            self.goal('device churn: create and remove <= %gx vdpa_sim_net'
+                      % GOAL_CHURN, '-', None)
+            self.goal('kernel memory per device <= %gx vdpa_sim_net'
+                      % GOAL_CHURN_MEM, '-', None)
             return
         names = [t['name'] for t in b['targets']]
         res = {(r['count'], r['target']): r for r in b['results']}
         counts = sorted({r['count'] for r in b['results']})
+        ours = [r for r in b['results'] if r.get('create_ratio') is not None]
+        if ours:
+            worst = max(max(r['create_ratio'], r['remove_ratio'])
+                        for r in ours)
+            self.goal('device churn: create and remove <= %gx vdpa_sim_net'
+                      % GOAL_CHURN,
+                      ', '.join('%d: create %.2fx, remove %.2fx'
+                                % (r['count'], r['create_ratio'],
+                                   r['remove_ratio']) for r in ours),
+                      worst <= GOAL_CHURN)
+            # One device's memory is lost in the noise of /proc/meminfo:
+            # the most devices tell.
+            mem = [r for r in ours if r.get('memory_ratio') is not None
+                   and r['count'] == counts[-1]]
+            self.goal('kernel memory per device <= %gx vdpa_sim_net'
+                      % GOAL_CHURN_MEM,
+                      ', '.join('%d: %.2fx' % (r['count'], r['memory_ratio'])
+                                for r in mem) or '-',
+                      max(r['memory_ratio'] for r in mem) <= GOAL_CHURN_MEM
+                      if mem else None)
         rows, labels, prow = [], [], []
         for c in counts:
             for n in names:
@@ -614,11 +642,54 @@ class Report:
         text += '\n![migrate](%s)\n' % png
         self.section('9. Live migration', text)
 
+    def relay_log(self):
+        b = bench(self.doc, 'relay_log')
+        if not b:
+            return
+        names = [t['name'] for t in b['targets']]
+        res = {(r['target'], r['frame_size'], r['batch']): r
+               for r in b['results']}
+        cases = sorted({(r['frame_size'], r['batch']) for r in b['results']})
+        rows = [[size, batch] +
+                [res[(n, size, batch)]['median_pps'] for n in names] +
+                [fmt(res[('relay-log', size, batch)].get('ratio'))] +
+                [', '.join(fmt(v) for v in res[(n, size, batch)]['runs_pps'])
+                 for n in names]
+                for size, batch in cases]
+        png = histogram(self.dir, 'relay_log', 'Through the relay, dirty '
+                        'log off and on: frames/s (frame bytes / batch)',
+                        'frames/s', ['%d/%d' % c for c in cases], names,
+                        [[res[(n,) + c]['median_pps'] for n in names]
+                         for c in cases])
+        text = ('What the dirty log costs a function behind the relay, the '
+                'state a migration\'s source runs in until the switch. '
+                'A vmdev_vf-vhost device on each of the test VM\'s two '
+                'virtio-net functions, the relay on, driven by libvmdev '
+                'through their character devices (vhost_loopback --pair): a '
+                'round sends a batch on the first device\'s TX queue to the '
+                'second\'s MAC, over QEMU\'s hub, and receives all of it on '
+                'the second device\'s RX queue; frames/s, median of %d runs '
+                'of %d ms after %d ms of verified rounds. The two targets '
+                'are the same devices and rings, taking turns case by case; '
+                'relay-log turns the log on before its turn (VHOST_F_LOG_ALL '
+                'and VHOST_VRING_F_LOG on the RX and TX rings of both '
+                'devices, as QEMU does when a migration starts) and relay turns it off. '
+                'Nothing reads or clears the log: every buffer the function '
+                'writes, and every used entry, still costs its bits. Ratio: '
+                'relay-log / relay (below 1: what logging costs).\n\n'
+                % (b['repeat'], b['duration_ms'], b['warmup_ms']))
+        text += target_list(b)
+        text += '\n' + table(['bytes', 'batch'] + names +
+                              ['relay-log / relay'] +
+                              ['%s, each run' % n for n in names], rows)
+        text += '\n![relay_log](%s)\n' % png
+        self.section('10. The relay with the dirty log on', text)
+
     def write(self):
         d = self.doc
         for case in (self.datapath, self.latency, self.mapping, self.kernel,
                      self.scale, self.trace, self.hw, self.hw_kernel,
-                     self.migrate):
+                     self.migrate, self.relay_log):
             case()
         head = ('# vhost-mdev against upstream vDPA\n\n'
                 'Generated by `make bench` (tools/testing/bench/) on %s from '
