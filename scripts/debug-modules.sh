@@ -33,10 +33,7 @@ refresh_tree() {
 	local list=$DEBUG_TREE.files f
 	mkdir -p "$DEBUG_TREE"
 	our_files >"$list"
-	# A build in the tree (check-interop's, beside this in CI) may delete a
-	# file between the listing and tar: what vanished was no source.
-	tar -C "$REPO" --ignore-failed-read -cf - -T "$list" |
-		tar -C "$DEBUG_TREE" -xf -
+	tar -C "$REPO" -cf - -T "$list" | tar -C "$DEBUG_TREE" -xf -
 	if [ -e "$DEBUG_TREE.files.old" ]; then
 		grep -vxF -f "$list" "$DEBUG_TREE.files.old" |
 			while read -r f; do rm -f "$DEBUG_TREE/$f"; done || true
