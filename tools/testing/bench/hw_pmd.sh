@@ -124,7 +124,8 @@ hw_virtio_user() {
 	echo "--no-pci --vdev net_virtio_user0,path=$1,queue_size=$HW_RING"
 }
 
-# Ours on both functions; through the relay when $1 is 1.
+# Ours on both functions; through the relay when $1 is 1; for testpmd
+# unless $2 is "libvmdev".
 hw_up_ours() {
 	vf_bind "$HW_F1" && vf_bind "$HW_F2" &&
 		vf_create "$HW_F1" vhost "$HW_UUID1" &&
@@ -133,6 +134,7 @@ hw_up_ours() {
 		echo "$1" >"$DEVS/$HW_UUID2/relay" || return 1
 	hw_node "/dev/vhost-mdev/$HW_UUID1" &&
 		hw_node "/dev/vhost-mdev/$HW_UUID2" || return 1
+	[ "${2:-}" != libvmdev ] || return 0
 	hw_dpdk_node "/dev/vhost-mdev/$HW_UUID1" &&
 		hw_dpdk_node "/dev/vhost-mdev/$HW_UUID2" || return 1
 	HW_ARGS1=$(hw_virtio_user "/dev/vhost-mdev/$HW_UUID1")
@@ -488,8 +490,11 @@ bench_relay_log() {
 	# The character devices offer the log only when asked (upstream's
 	# default is none), to those opened from then on.
 	_rl_param=/sys/module/vhost_mdev/parameters/cdev_dirty_log
-	_rl_was=$(cat "$_rl_param") && echo Y >"$_rl_param" || return 1
-	if ! hw_up_ours 1 >"$TMP/relay_log.why" 2>&1; then
+	if ! _rl_was=$(cat "$_rl_param") || ! echo Y >"$_rl_param"; then
+		echo "relay_log: cannot turn $_rl_param on" >&2
+		return 1
+	fi
+	if ! hw_up_ours 1 libvmdev >"$TMP/relay_log.why" 2>&1; then
 		sed 's/^/relay_log: /' "$TMP/relay_log.why" >&2
 		hw_down_relay
 		echo "$_rl_was" >"$_rl_param"

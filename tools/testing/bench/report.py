@@ -388,7 +388,12 @@ class Report:
         res = {(r['count'], r['target']): r for r in b['results']}
         counts = sorted({r['count'] for r in b['results']})
         ours = [r for r in b['results'] if r.get('create_ratio') is not None]
-        if ours:
+        if not ours:
+            self.goal('device churn: create and remove <= %gx vdpa_sim_net'
+                      % GOAL_CHURN, '-', None)
+            self.goal('kernel memory per device <= %gx vdpa_sim_net'
+                      % GOAL_CHURN_MEM, '-', None)
+        else:
             worst = max(max(r['create_ratio'], r['remove_ratio'])
                         for r in ours)
             self.goal('device churn: create and remove <= %gx vdpa_sim_net'
@@ -398,8 +403,9 @@ class Report:
                                    r['remove_ratio']) for r in ours),
                       worst <= GOAL_CHURN)
             # One device's memory is lost in the noise of /proc/meminfo:
-            # the most devices tell.
-            mem = [r for r in ours if r.get('memory_ratio') is not None
+            # the most devices tell.  dev_scale writes 0 when the peer's
+            # reading was none: not measured.
+            mem = [r for r in ours if (r.get('memory_ratio') or 0) > 0
                    and r['count'] == counts[-1]]
             self.goal('kernel memory per device <= %gx vdpa_sim_net'
                       % GOAL_CHURN_MEM,
@@ -650,16 +656,19 @@ class Report:
         res = {(r['target'], r['frame_size'], r['batch']): r
                for r in b['results']}
         cases = sorted({(r['frame_size'], r['batch']) for r in b['results']})
-        rows = [[size, batch] +
-                [res[(n, size, batch)]['median_pps'] for n in names] +
-                [fmt(res[('relay-log', size, batch)].get('ratio'))] +
-                [', '.join(fmt(v) for v in res[(n, size, batch)]['runs_pps'])
+
+        def cell(n, c):
+            return res.get((n,) + c, {})
+        rows = [[c[0], c[1]] +
+                [cell(n, c).get('median_pps') for n in names] +
+                [fmt(cell('relay-log', c).get('ratio'))] +
+                [', '.join(fmt(v) for v in cell(n, c).get('runs_pps', []))
                  for n in names]
-                for size, batch in cases]
+                for c in cases]
         png = histogram(self.dir, 'relay_log', 'Through the relay, dirty '
                         'log off and on: frames/s (frame bytes / batch)',
                         'frames/s', ['%d/%d' % c for c in cases], names,
-                        [[res[(n,) + c]['median_pps'] for n in names]
+                        [[cell(n, c).get('median_pps') or 0 for n in names]
                          for c in cases])
         text = ('What the dirty log costs a function behind the relay, the '
                 'state a migration\'s source runs in until the switch. '

@@ -37,7 +37,8 @@
  *		    the log is the only difference; each target's prepare
  *		    turns it on or off. Nothing reads or clears the log, as
  *		    if the migration never synced: every write still sets
- *		    its bits.
+ *		    its bits. Both need vhost_mdev's cdev_dirty_log on (the
+ *		    character devices offer no log otherwise, as upstream).
  *
  * Adding a target: write its open, prepare, round and close functions and
  * add it to targets[] with its baseline. Adding a case: --sizes and
@@ -85,7 +86,9 @@
  * The dirty log's bitmap: a bit per 4 KiB page of the first 8 GiB of IOVA,
  * which holds libvmdev's buffers (its pool starts 4 GiB above the arena's
  * 1 GiB). Like vhost's, the kernel's log has no size: a smaller one would
- * have the bits of the buffers set in whatever memory follows it.
+ * have the bits of the buffers set in whatever memory follows it. A page
+ * that no access may touch follows this one, so that such a bit fails the
+ * device instead.
  */
 #define LOG_PAGE		4096ULL
 #define LOG_BYTES		((8ULL << 30) / LOG_PAGE / 8)
@@ -196,7 +199,7 @@ static void vhost_close(void *priv)
 	vmdev_close(m->dev);
 	vmdev_close(m->rx_dev);
 	if (m->log)
-		munmap(m->log, LOG_BYTES);
+		munmap(m->log, LOG_BYTES + LOG_PAGE);
 	free(m);
 }
 
@@ -367,10 +370,14 @@ static int relay_open(const struct bench_opts *o, void **priv)
 	if (!m)
 		return -ENOMEM;
 	m->refs = 1;
-	m->log = mmap(NULL, LOG_BYTES, PROT_READ | PROT_WRITE,
+	m->log = mmap(NULL, LOG_BYTES + LOG_PAGE, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (m->log == MAP_FAILED) {
 		m->log = NULL;
+		ret = -errno;
+		goto err;
+	}
+	if (mprotect(m->log + LOG_BYTES, LOG_PAGE, PROT_NONE)) {
 		ret = -errno;
 		goto err;
 	}
