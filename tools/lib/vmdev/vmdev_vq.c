@@ -124,11 +124,25 @@ static int vmdev_vq_alloc_rings(struct vmdev_vq *vq, unsigned int num)
 	return 0;
 }
 
+int vmdev_vq_set_addr(struct vmdev *dev, const struct vmdev_vq *vq,
+		      unsigned int flags, uint64_t log_addr)
+{
+	struct vhost_vring_addr addr = {
+		.index = vq->index,
+		.flags = flags,
+		.desc_user_addr = vq->desc_iova,
+		.avail_user_addr = vq->avail_iova,
+		.used_user_addr = vq->used_iova,
+		.log_guest_addr = log_addr,
+	};
+
+	return vmdev_ioctl(dev, VHOST_SET_VRING_ADDR, &addr);
+}
+
 int vmdev_vq_setup(struct vmdev *dev, unsigned int index, unsigned int num)
 {
 	struct vmdev_vq *vq = vmdev_vq(dev, index);
 	struct vhost_vring_state state = { .index = index };
-	struct vhost_vring_addr addr = { .index = index };
 	int ret;
 
 	if (!vq)
@@ -148,10 +162,7 @@ int vmdev_vq_setup(struct vmdev *dev, unsigned int index, unsigned int num)
 	ret = vmdev_ioctl(dev, VHOST_SET_VRING_BASE, &state);
 	if (ret)
 		goto err;
-	addr.desc_user_addr = vq->desc_iova;
-	addr.avail_user_addr = vq->avail_iova;
-	addr.used_user_addr = vq->used_iova;
-	ret = vmdev_ioctl(dev, VHOST_SET_VRING_ADDR, &addr);
+	ret = vmdev_vq_set_addr(dev, vq, 0, 0);
 	if (ret)
 		goto err;
 	ret = vmdev_vq_set_fd(vq, VHOST_SET_VRING_KICK, &vq->kick_fd);

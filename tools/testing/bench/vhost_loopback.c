@@ -410,21 +410,6 @@ static void relay_close(void *priv)
 	vhost_close(m);
 }
 
-/* The ring's addresses again, @flags its VHOST_VRING_F_LOG or not. */
-static int relay_ring_log(struct vmdev_vq *vq, unsigned int flags)
-{
-	struct vhost_vring_addr a = {
-		.index = vq->index,
-		.flags = flags,
-		.desc_user_addr = vq->desc_iova,
-		.avail_user_addr = vq->avail_iova,
-		.used_user_addr = vq->used_iova,
-		.log_guest_addr = vq->used_iova,
-	};
-
-	return vmdev_ioctl(vq->dev, VHOST_SET_VRING_ADDR, &a);
-}
-
 /*
  * Logging on or off on both running devices, in QEMU's order, and only as
  * a change: after FEATURES_OK, the features again are -EBUSY (upstream's
@@ -434,7 +419,8 @@ static int relay_log(struct vhost_bench *m, bool on)
 {
 	struct vmdev *devs[] = { m->dev, m->rx_dev };
 	unsigned int flags = on ? 1U << VHOST_VRING_F_LOG : 0;
-	unsigned int i;
+	struct vmdev_vq *vqs[2];
+	unsigned int i, q;
 	uint64_t f;
 	int ret;
 
@@ -445,10 +431,12 @@ static int relay_log(struct vhost_bench *m, bool on)
 		if (on)
 			f |= 1ULL << VHOST_F_LOG_ALL;
 		ret = vmdev_ioctl(devs[i], VHOST_SET_FEATURES, &f);
-		if (!ret)
-			ret = relay_ring_log(vmdev_net_rxq(devs[i], 0), flags);
-		if (!ret)
-			ret = relay_ring_log(vmdev_net_txq(devs[i], 0), flags);
+		vqs[0] = vmdev_net_rxq(devs[i], 0);
+		vqs[1] = vmdev_net_txq(devs[i], 0);
+		/* Each used ring logged at its own address. */
+		for (q = 0; !ret && q < ARRAY_SIZE(vqs); q++)
+			ret = vmdev_vq_set_addr(devs[i], vqs[q], flags,
+						vqs[q]->used_iova);
 		if (ret)
 			return ret;
 	}

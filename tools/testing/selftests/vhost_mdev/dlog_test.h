@@ -100,16 +100,7 @@ static inline int set_vring_addr(struct vmdev *dev,
 				 const struct vmdev_vq *vq,
 				 unsigned int flags, uint64_t log_addr)
 {
-	struct vhost_vring_addr a = {
-		.index = vq->index,
-		.flags = flags,
-		.desc_user_addr = vq->desc_iova,
-		.avail_user_addr = vq->avail_iova,
-		.used_user_addr = vq->used_iova,
-		.log_guest_addr = log_addr,
-	};
-
-	return vmdev_ioctl(dev, VHOST_SET_VRING_ADDR, &a);
+	return vmdev_vq_set_addr(dev, vq, flags, log_addr);
 }
 
 static inline int set_vring_log(struct vmdev_vq *vq, unsigned int flags,

@@ -642,6 +642,22 @@ struct vmdev_vq *vmdev_vq(struct vmdev *dev, unsigned int index);
 int vmdev_vq_setup(struct vmdev *dev, unsigned int index, unsigned int num);
 
 /**
+ * vmdev_vq_set_addr() - VHOST_SET_VRING_ADDR with @vq's ring addresses
+ * @dev: the device to tell: @vq's own, or another that takes the ring
+ *	over (a migration's destination)
+ * @vq: the queue whose IOVAs are sent
+ * @flags: 0 or 1 << VHOST_VRING_F_LOG
+ * @log_addr: where the used ring is logged (log_guest_addr)
+ *
+ * The same addresses again on a running ring change only its logging,
+ * which is how a migration turns logging of the used ring on and off.
+ *
+ * Return: 0 or -errno.
+ */
+int vmdev_vq_set_addr(struct vmdev *dev, const struct vmdev_vq *vq,
+		      unsigned int flags, uint64_t log_addr);
+
+/**
  * vmdev_vq_enable() - VHOST_VDPA_SET_VRING_ENABLE
  * @vq: the queue
  * @enable: enable or disable
