@@ -709,7 +709,7 @@ class Report:
                 'by tens of percent between runs.\n\n'
                 % (d['date'], d['commit'], self.kernel_release(),
                    d['qemu'], d['host_cpus']))
-        head += ('Reproduce: `make bench` (about 45 minutes); one group: '
+        head += ('Reproduce: `make bench` (about an hour); one group: '
                  '`BENCH_GROUPS=latency make bench`. Results: '
                  '`results.json` beside this file.\n\n')
         head += table(['VM run', 'benchmarks', 'memory', 'seconds',
