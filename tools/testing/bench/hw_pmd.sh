@@ -494,19 +494,18 @@ bench_relay_log() {
 		echo "relay_log: cannot turn $_rl_param on" >&2
 		return 1
 	fi
-	if ! hw_up_ours 1 libvmdev >"$TMP/relay_log.why" 2>&1; then
+	if hw_up_ours 1 libvmdev >"$TMP/relay_log.why" 2>&1; then
+		"$BIN/vhost_loopback" --pair "$HW_UUID1,$HW_UUID2" \
+			--no-af-packet --name relay_log \
+			--sizes "${BENCH_HW_SIZES:-64,1500}" \
+			--batches "${BENCH_RELAY_BATCHES:-1,32}" \
+			--duration-ms "${BENCH_DURATION_MS:-1000}" \
+			--warmup-ms "${BENCH_WARMUP_MS:-200}" \
+			--repeat "${BENCH_REPEAT:-3}" --json "$1" || _rl_rc=$?
+	else
 		sed 's/^/relay_log: /' "$TMP/relay_log.why" >&2
-		hw_down_relay
-		echo "$_rl_was" >"$_rl_param"
-		return 1
+		_rl_rc=1
 	fi
-	"$BIN/vhost_loopback" --pair "$HW_UUID1,$HW_UUID2" --no-af-packet \
-		--name relay_log \
-		--sizes "${BENCH_HW_SIZES:-64,1500}" \
-		--batches "${BENCH_RELAY_BATCHES:-1,32}" \
-		--duration-ms "${BENCH_DURATION_MS:-1000}" \
-		--warmup-ms "${BENCH_WARMUP_MS:-200}" \
-		--repeat "${BENCH_REPEAT:-3}" --json "$1" || _rl_rc=$?
 	hw_down_relay
 	echo "$_rl_was" >"$_rl_param" || _rl_rc=1
 	return $_rl_rc

@@ -379,40 +379,13 @@ class Report:
     def scale(self):
         b = bench(self.doc, 'dev_scale')
         if not b:
-            self.goal('device churn: create and remove <= %gx vdpa_sim_net'
-                      % GOAL_CHURN, '-', None)
-            self.goal('kernel memory per device <= %gx vdpa_sim_net'
-                      % GOAL_CHURN_MEM, '-', None)
+            self.churn_goals([])
             return
         names = [t['name'] for t in b['targets']]
         res = {(r['count'], r['target']): r for r in b['results']}
         counts = sorted({r['count'] for r in b['results']})
-        ours = [r for r in b['results'] if r.get('create_ratio') is not None]
-        if not ours:
-            self.goal('device churn: create and remove <= %gx vdpa_sim_net'
-                      % GOAL_CHURN, '-', None)
-            self.goal('kernel memory per device <= %gx vdpa_sim_net'
-                      % GOAL_CHURN_MEM, '-', None)
-        else:
-            worst = max(max(r['create_ratio'], r['remove_ratio'])
-                        for r in ours)
-            self.goal('device churn: create and remove <= %gx vdpa_sim_net'
-                      % GOAL_CHURN,
-                      ', '.join('%d: create %.2fx, remove %.2fx'
-                                % (r['count'], r['create_ratio'],
-                                   r['remove_ratio']) for r in ours),
-                      worst <= GOAL_CHURN)
-            # One device's memory is lost in the noise of /proc/meminfo:
-            # the most devices tell.  dev_scale writes 0 when the peer's
-            # reading was none: not measured.
-            mem = [r for r in ours if (r.get('memory_ratio') or 0) > 0
-                   and r['count'] == counts[-1]]
-            self.goal('kernel memory per device <= %gx vdpa_sim_net'
-                      % GOAL_CHURN_MEM,
-                      ', '.join('%d: %.2fx' % (r['count'], r['memory_ratio'])
-                                for r in mem) or '-',
-                      max(r['memory_ratio'] for r in mem) <= GOAL_CHURN_MEM
-                      if mem else None)
+        self.churn_goals([r for r in b['results']
+                          if r.get('create_ratio') is not None])
         rows, labels, prow = [], [], []
         for c in counts:
             for n in names:
@@ -452,6 +425,31 @@ class Report:
                               'KiB / peer'], rows)
         text += '\n![scale](%s)\n\n![scale-memory](%s)\n' % (png, png2)
         self.section('5. Scale', text)
+
+    def churn_goals(self, ours):
+        """The two churn goals' rows, from dev_scale's results that carry
+        ratios (none: not measured)."""
+        churn, churn_ok = '-', None
+        if ours:
+            churn = ', '.join('%d: create %.2fx, remove %.2fx'
+                              % (r['count'], r['create_ratio'],
+                                 r['remove_ratio']) for r in ours)
+            churn_ok = max(max(r['create_ratio'], r['remove_ratio'])
+                           for r in ours) <= GOAL_CHURN
+        self.goal('device churn: create and remove <= %gx vdpa_sim_net'
+                  % GOAL_CHURN, churn, churn_ok)
+        # One device's memory is lost in the noise of /proc/meminfo: the
+        # most devices tell.  dev_scale writes 0 when the peer's reading
+        # was none: not measured.
+        largest = max((r['count'] for r in ours), default=None)
+        mem = [r for r in ours if (r.get('memory_ratio') or 0) > 0
+               and r['count'] == largest]
+        self.goal('kernel memory per device <= %gx vdpa_sim_net'
+                  % GOAL_CHURN_MEM,
+                  ', '.join('%d: %.2fx' % (r['count'], r['memory_ratio'])
+                            for r in mem) or '-',
+                  max(r['memory_ratio'] for r in mem) <= GOAL_CHURN_MEM
+                  if mem else None)
 
     def trace(self):
         b = bench(self.doc, 'dev_trace')

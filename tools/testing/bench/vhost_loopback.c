@@ -33,12 +33,13 @@
  *  relay-log       the same devices and rings with the dirty log on, as a
  *		    migration's source has it (VHOST_F_LOG_ALL, a log base,
  *		    VHOST_VRING_F_LOG on the RX and TX rings): what logging
- *		    costs the relay. One pair of devices serves both targets, so that
- *		    the log is the only difference; each target's prepare
- *		    turns it on or off. Nothing reads or clears the log, as
- *		    if the migration never synced: every write still sets
- *		    its bits. Both need vhost_mdev's cdev_dirty_log on (the
- *		    character devices offer no log otherwise, as upstream).
+ *		    costs the relay. One pair of devices serves both
+ *		    targets, so that the log is the only difference; each
+ *		    target's prepare turns it on or off. Nothing reads or
+ *		    clears the log, as if the migration never synced: every
+ *		    write still sets its bits. Both need vhost_mdev's
+ *		    cdev_dirty_log on (the character devices offer no log
+ *		    otherwise, as upstream).
  *
  * Adding a target: write its open, prepare, round and close functions and
  * add it to targets[] with its baseline. Adding a case: --sizes and
