@@ -48,14 +48,16 @@ int vmdev_cdev_open(struct vmdev *dev, const char *path)
 }
 
 /*
- * One IOTLB message. Version 2 when negotiated, else version 1: the same
- * 72 bytes with the address space id a hole.
+ * One IOTLB message for address space @asid. Version 2 when negotiated,
+ * else version 1: the same 72 bytes with the address space id a hole.
  */
-static int vmdev_iotlb_send(struct vmdev *dev, uint8_t type, uint64_t iova,
-			    uint64_t size, uint64_t uaddr, uint8_t perm)
+static int vmdev_iotlb_send_as(struct vmdev *dev, uint32_t asid,
+			       uint8_t type, uint64_t iova, uint64_t size,
+			       uint64_t uaddr, uint8_t perm)
 {
 	struct vhost_msg_v2 msg = {
 		.type = VHOST_IOTLB_MSG_V2,
+		.asid = asid,
 		.iotlb = {
 			.iova = iova,
 			.size = size,
@@ -72,6 +74,12 @@ static int vmdev_iotlb_send(struct vmdev *dev, uint8_t type, uint64_t iova,
 	if (n < 0)
 		return -errno;
 	return n == sizeof(msg) ? 0 : -EIO;
+}
+
+static int vmdev_iotlb_send(struct vmdev *dev, uint8_t type, uint64_t iova,
+			    uint64_t size, uint64_t uaddr, uint8_t perm)
+{
+	return vmdev_iotlb_send_as(dev, 0, type, iova, size, uaddr, perm);
 }
 
 /*
@@ -142,6 +150,34 @@ static int vmdev_iotlb_after_reset(struct vmdev *dev)
 	if (dev->backend_features & (1ULL << VHOST_BACKEND_F_IOTLB_PERSIST))
 		return 0;
 	return vmdev_remap_all(dev);
+}
+
+int vmdev_arena_map_as(struct vmdev *dev, unsigned int asid)
+{
+	const uint64_t bit = 1ULL << VHOST_BACKEND_F_IOTLB_ASID;
+	uint64_t features;
+	int ret;
+
+	if (!dev->cdev || !dev->backend_features ||
+	    !(dev->backend_features & (1ULL << VHOST_BACKEND_F_IOTLB_MSG_V2)))
+		return -EOPNOTSUPP;
+	if (!asid)
+		return -EINVAL;
+	if (!(dev->backend_features & bit)) {
+		ret = vmdev_ioctl(dev, VHOST_GET_BACKEND_FEATURES, &features);
+		if (ret)
+			return ret;
+		if (!(features & bit))
+			return -EOPNOTSUPP;
+		features = dev->backend_features | bit;
+		ret = vmdev_ioctl(dev, VHOST_SET_BACKEND_FEATURES, &features);
+		if (ret)
+			return ret;
+		dev->backend_features = features;
+	}
+	return vmdev_iotlb_send_as(dev, asid, VHOST_IOTLB_UPDATE,
+				   dev->arena_iova, dev->arena_size,
+				   (uintptr_t)dev->arena, VHOST_ACCESS_RW);
 }
 
 const struct vmdev_mem_ops vmdev_iotlb_mem_ops = {

@@ -167,6 +167,8 @@ static int vmdev_net_setup(struct vmdev *dev, const struct vmdev_net_opts *o)
 	if (o->pairs > max_pairs || 2 * max_pairs > dev->nvqs)
 		return -EINVAL;
 
+	/* Started before: the device is reset, its buffers can go. */
+	vmdev_net_release(dev);
 	net = calloc(1, sizeof(*net));
 	if (!net)
 		return -ENOMEM;
@@ -247,6 +249,8 @@ int vmdev_net_start(struct vmdev *dev, const struct vmdev_net_opts *opts)
 		ret = vmdev_net_enable(dev);
 	if (!ret && o->state)
 		ret = vmdev_net_set_state(dev, o->state);
+	if (!ret && o->before_driver_ok)
+		ret = o->before_driver_ok(dev, o->arg);
 	if (!ret)
 		ret = vmdev_driver_ok(dev);
 	for (qp = 0; !ret && qp < dev->net->pairs; qp++)

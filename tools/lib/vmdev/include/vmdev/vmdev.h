@@ -565,6 +565,21 @@ int vmdev_arena_unmap(struct vmdev *dev);
  */
 int vmdev_arena_map(struct vmdev *dev);
 
+/**
+ * vmdev_arena_map_as() - map the arena into another address space too
+ * @dev: a handle on a character device (VMDEV_OPEN_CDEV)
+ * @asid: the address space, not 0 (below VHOST_VDPA_GET_AS_NUM)
+ *
+ * Negotiates VHOST_BACKEND_F_IOTLB_ASID and maps the whole arena at its
+ * IOVA into address space @asid as well, for a queue group given that
+ * address space (VHOST_VDPA_SET_GROUP_ASID). The mapping stays until the
+ * handle is closed.
+ *
+ * Return: 0; -EOPNOTSUPP through VFIO or when the device does not offer
+ * the feature; -EINVAL for @asid 0; or -errno.
+ */
+int vmdev_arena_map_as(struct vmdev *dev, unsigned int asid);
+
 /* ------------------------------------------------------------------ */
 /* virtqueues                                                          */
 /* ------------------------------------------------------------------ */
@@ -782,6 +797,11 @@ int vmdev_vq_wait(struct vmdev_vq *vq, int timeout_ms);
  *	2048 with MRG_RXBUF, else header + MTU + Ethernet header + 4)
  * @state: control queue settings to restore before DRIVER_OK, as a
  *	migration's destination does (vmdev_net_set_state()); NULL for none
+ * @before_driver_ok: called with @arg once the rings are set up and
+ *	enabled, just before DRIVER_OK (what a test must do then, such as
+ *	giving a queue group another address space); a negative errno it
+ *	returns fails the start. NULL for none.
+ * @arg: argument of @before_driver_ok
  */
 struct vmdev_net_opts {
 	uint64_t features;
@@ -789,6 +809,8 @@ struct vmdev_net_opts {
 	unsigned int ring_num;
 	unsigned int rx_buf_size;
 	const struct vhost_mdev_net_state *state;
+	int (*before_driver_ok)(struct vmdev *dev, void *arg);
+	void *arg;
 };
 
 /**
@@ -798,7 +820,8 @@ struct vmdev_net_opts {
  *
  * Negotiates, sets up @opts->pairs queue pairs and the control queue (if
  * negotiated), enables them, posts a full ring of RX buffers on every RX
- * queue, and sets DRIVER_OK.
+ * queue, and sets DRIVER_OK. A device started before starts again from
+ * a reset, with new buffers.
  *
  * Return: 0 or -errno.
  */
