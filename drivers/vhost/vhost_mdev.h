@@ -62,11 +62,15 @@ struct vhost_mdev_vfio;
  * @iova_range: Optional. Narrow @range, the device's own IOVA range, to
  *	what the front end can map. Same context as @reset.
  * @iotlb_msg: Optional. Apply an IOTLB message of the owner (UPDATE,
- *	INVALIDATE, BATCH_BEGIN, BATCH_END). Same context as @reset. Returns
- *	0 or a negative errno, with nothing changed on error.
+ *	INVALIDATE, BATCH_BEGIN, BATCH_END) to address space @asid (below
+ *	&vhost_mdev.nas). Same context as @reset. Returns 0 or a negative
+ *	errno, with nothing changed on error.
  * @dirty_log: Optional. Whether the front end offers dirty logging
  *	(VHOST_F_LOG_ALL) to a software parent in the session being opened;
  *	without it, it does. Same context as @open.
+ * @asid: The front end gives a device it translates (&vhost_mdev.nas) an
+ *	address space per queue group, which &vhost_mdev.group_asid maps
+ *	groups to: it offers VHOST_BACKEND_F_IOTLB_ASID.
  * @relay: The front end keeps the top of a relayed function's IOVA space
  *	(the relay's rings, vmdev_relay.c) out of what its user can map: it
  *	maps into an IOMMU domain of its own, within @iova_range. Without
@@ -85,8 +89,10 @@ struct vhost_mdev_mem_ops {
 	bool (*broken)(void *priv);
 	void (*set_running)(void *priv, bool running);
 	void (*iova_range)(void *priv, struct vmdev_iova_range *range);
-	int (*iotlb_msg)(void *priv, const struct vhost_iotlb_msg *msg);
+	int (*iotlb_msg)(void *priv, u32 asid,
+			 const struct vhost_iotlb_msg *msg);
 	bool (*dirty_log)(void *priv);
+	bool asid;
 	bool relay;
 };
 
@@ -201,6 +207,12 @@ struct vhost_mdev_log {
  * @config_ctx: bound config eventfd, or NULL
  * @mem_ops: the front end's translator, or NULL
  * @mem_priv: argument for @mem_ops
+ * @nas: address spaces the device's queue groups can be given: one per
+ *	group where the front end translates every access itself
+ *	(&vhost_mdev_mem_ops.asid), else 1; fixed while open
+ * @group_asid: queue group -> address space (VHOST_VDPA_SET_GROUP_ASID),
+ *	all 0 after open and every reset; changed under @mutex while the
+ *	device is not DRIVER_OK, read by the translator from any context
  * @can_log: VHOST_F_LOG_ALL is offered: a software parent whose every write
  *	the translator sees, on a front end that offers it; fixed while open
  * @log: the dirty log
@@ -221,6 +233,8 @@ struct vhost_mdev {
 	struct eventfd_ctx *config_ctx;
 	const struct vhost_mdev_mem_ops *mem_ops;
 	void *mem_priv;
+	u32 nas;
+	u32 group_asid[VMDEV_MAX_VQ_GROUPS];
 	bool can_log;
 	struct vhost_mdev_log log;
 };
@@ -246,7 +260,7 @@ int vhost_mdev_device_reset(struct vhost_mdev *vm);
 void vhost_mdev_config_notify(struct vhost_mdev *vm);
 long vhost_mdev_ioctl(struct vhost_mdev *vm, unsigned int cmd,
 		      void __user *argp);
-int vhost_mdev_iotlb_msg(struct vhost_mdev *vm,
+int vhost_mdev_iotlb_msg(struct vhost_mdev *vm, u32 asid,
 			 const struct vhost_iotlb_msg *msg);
 int vhost_mdev_mmap_doorbell(struct vhost_mdev *vm, unsigned long index,
 			     struct vm_area_struct *vma);
@@ -296,10 +310,12 @@ void vhost_mdev_iova_unmap(struct vhost_mdev_iova *t, u64 iova, u64 length);
  * struct vhost_mdev_iotlb - memory mapped with IOTLB messages
  * @vm: the session
  * @vdev: the device
- * @iotlb: the mapped IOVAs, as runs of physically contiguous pinned
- *	pages: each entry maps [start, last] to the physical address of its
- *	first page (addr) with its permission; opaque marks an entry being
- *	removed (VHOST_MDEV_IOTLB_DEAD), NULL otherwise
+ * @iotlb: the mapped IOVAs of each address space, as runs of physically
+ *	contiguous pinned pages: each entry maps [start, last] to the
+ *	physical address of its first page (addr) with its permission;
+ *	opaque marks an entry being removed (VHOST_MDEV_IOTLB_DEAD), NULL
+ *	otherwise. Only the first &vhost_mdev.nas are used; a hardware
+ *	parent has one.
  * @lock: datapath lookups (any context) against changes of @iotlb, which
  *	come from one writer at a time: the session mutex is held for them
  * @srcu: datapath pointers (vmdev_as_lock() sections) against unpinning
@@ -316,7 +332,7 @@ void vhost_mdev_iova_unmap(struct vhost_mdev_iova *t, u64 iova, u64 length);
 struct vhost_mdev_iotlb {
 	struct vhost_mdev *vm;
 	struct vmdev_device *vdev;
-	struct vhost_iotlb iotlb;
+	struct vhost_iotlb iotlb[VMDEV_MAX_VQ_GROUPS];
 	rwlock_t lock;			/* protects iotlb against lookups */
 	struct srcu_struct srcu;
 	struct mm_struct *mm;

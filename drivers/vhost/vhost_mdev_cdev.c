@@ -164,8 +164,8 @@ static long vhost_mdev_cdev_ioctl(struct file *file, unsigned int cmd,
  * One IOTLB message per write(), as upstream vhost: the write must hold a
  * whole message (struct vhost_msg or vhost_msg_v2, by its type), and
  * returns that message's size, whatever else the buffer holds. Version 2
- * carries an address space id, which is ignored: no client negotiated
- * VHOST_BACKEND_F_IOTLB_ASID, so there is only address space 0.
+ * carries an address space id, which the session takes only from a client
+ * that negotiated VHOST_BACKEND_F_IOTLB_ASID (vhost_mdev_iotlb_msg()).
  */
 static ssize_t vhost_mdev_cdev_write(struct file *file, const char __user *buf,
 				     size_t count, loff_t *ppos)
@@ -173,7 +173,7 @@ static ssize_t vhost_mdev_cdev_write(struct file *file, const char __user *buf,
 	struct vhost_mdev_cdev *c = file->private_data;
 	struct vhost_iotlb_msg msg;
 	size_t offset, size;
-	u32 type;
+	u32 type, asid = 0;
 	int ret;
 
 	BUILD_BUG_ON(offsetof(struct vhost_msg, iotlb) !=
@@ -203,9 +203,13 @@ static ssize_t vhost_mdev_cdev_write(struct file *file, const char __user *buf,
 	}
 	if (count < size)
 		return -EINVAL;
+	if (type == VHOST_IOTLB_MSG_V2 &&
+	    copy_from_user(&asid, buf + offsetof(struct vhost_msg_v2, asid),
+			   sizeof(asid)))
+		return -EFAULT;
 	if (copy_from_user(&msg, buf + offset, sizeof(msg)))
 		return -EFAULT;
-	ret = vhost_mdev_iotlb_msg(c->vm, &msg);
+	ret = vhost_mdev_iotlb_msg(c->vm, asid, &msg);
 	return ret ?: size;
 }
 

@@ -21,6 +21,11 @@
  * An IOVA that is not mapped (or not with the access asked for) gets an
  * error, never memory.
  *
+ * A software parent's queue groups may each have an address space of their
+ * own (VHOST_BACKEND_F_IOTLB_ASID): a tree per address space, and a lookup
+ * goes to the tree of the address space the session gave the group of the
+ * queue it is for. A hardware parent has one, mapped in its domain.
+ *
  * Locking: every change happens under the session mutex (IOTLB messages,
  * resets, close), so there is one writer at a time and it may read the
  * tree without locks. The software datapath looks runs up under @lock, from
@@ -67,16 +72,22 @@ static struct page *vhost_mdev_iotlb_page(const struct vhost_iotlb_map *map)
  * IOVA and the physical address of its first. Dead runs (and, during a
  * split, the run being replaced) may overlap a live one: skip them.
  */
-static bool vhost_mdev_iotlb_find(struct vhost_mdev_iotlb *t, u64 addr,
-				  u32 perm, u64 *start, u64 *last,
+static bool vhost_mdev_iotlb_find(struct vhost_mdev_iotlb *t, u32 group,
+				  u64 addr, u32 perm, u64 *start, u64 *last,
 				  phys_addr_t *pa)
 {
 	struct vhost_iotlb_map *map;
+	struct vhost_iotlb *tree;
 	unsigned long flags;
 	bool found = false;
 
+	/* The core bounds the group; the session bounds what it maps to. */
+	if (WARN_ON_ONCE(group >= VMDEV_MAX_VQ_GROUPS))
+		return false;
+	tree = &t->iotlb[READ_ONCE(t->vm->group_asid[group])];
+
 	read_lock_irqsave(&t->lock, flags);
-	for (map = vhost_iotlb_itree_first(&t->iotlb, addr, addr); map;
+	for (map = vhost_iotlb_itree_first(tree, addr, addr); map;
 	     map = vhost_iotlb_itree_next(map, addr, addr)) {
 		if (map->opaque)
 			continue;
@@ -98,15 +109,16 @@ static void *vhost_mdev_iotlb_kaddr(phys_addr_t pa)
 	return page_address(pfn_to_page(PHYS_PFN(pa))) + offset_in_page(pa);
 }
 
-static ssize_t vhost_mdev_iotlb_map(void *priv, u64 addr, size_t len,
-				    bool write, void **kaddr)
+static ssize_t vhost_mdev_iotlb_map(void *priv, u32 group, u64 addr,
+				    size_t len, bool write, void **kaddr)
 {
 	struct vhost_mdev_iotlb *t = priv;
 	u64 start, last;
 	phys_addr_t pa;
 
-	if (!len || !vhost_mdev_iotlb_find(t, addr, write ? VHOST_MAP_WO :
-					   VHOST_MAP_RO, &start, &last, &pa))
+	if (!len || !vhost_mdev_iotlb_find(t, group, addr,
+					   write ? VHOST_MAP_WO : VHOST_MAP_RO,
+					   &start, &last, &pa))
 		return -EFAULT;
 	*kaddr = vhost_mdev_iotlb_kaddr(pa + (addr - start));
 	if (len - 1 > last - addr)
@@ -115,23 +127,24 @@ static ssize_t vhost_mdev_iotlb_map(void *priv, u64 addr, size_t len,
 }
 
 /* The whole run: pinned since its UPDATE, so it costs nothing more. */
-static ssize_t vhost_mdev_iotlb_extent(void *priv, u64 addr, bool write,
-				       u64 *start, void **kaddr)
+static ssize_t vhost_mdev_iotlb_extent(void *priv, u32 group, u64 addr,
+				       bool write, u64 *start, void **kaddr)
 {
 	struct vhost_mdev_iotlb *t = priv;
 	phys_addr_t pa;
 	u64 last;
 
-	if (!vhost_mdev_iotlb_find(t, addr, write ? VHOST_MAP_WO :
-				   VHOST_MAP_RO, start, &last, &pa))
+	if (!vhost_mdev_iotlb_find(t, group, addr,
+				   write ? VHOST_MAP_WO : VHOST_MAP_RO,
+				   start, &last, &pa))
 		return -EFAULT;
 	*kaddr = vhost_mdev_iotlb_kaddr(pa);
 	/* A run is at most what one UPDATE pinned: far below SSIZE_MAX. */
 	return last - *start + 1;
 }
 
-static int vhost_mdev_iotlb_rw(void *priv, u64 addr, void *buf, size_t len,
-			       bool write)
+static int vhost_mdev_iotlb_rw(void *priv, u32 group, u64 addr, void *buf,
+			       size_t len, bool write)
 {
 	struct vhost_mdev_iotlb *t = priv;
 	int cookie, ret = 0;
@@ -141,7 +154,7 @@ static int vhost_mdev_iotlb_rw(void *priv, u64 addr, void *buf, size_t len,
 	/* The caller may not be in a section: the copy needs one. */
 	cookie = srcu_read_lock(&t->srcu);
 	while (len) {
-		n = vhost_mdev_iotlb_map(t, addr, len, write, &kaddr);
+		n = vhost_mdev_iotlb_map(t, group, addr, len, write, &kaddr);
 		if (n < 0) {
 			ret = n;
 			break;
@@ -187,6 +200,20 @@ static int vhost_mdev_iotlb_log(void *priv, u64 addr, u64 len)
 }
 
 /*
+ * The log is in the addresses of address space 0, where clients put guest
+ * memory; another one holds memory of the client's own (a shadowed
+ * control queue), whose addresses would mark unrelated guest pages or run
+ * past the log.
+ */
+static bool vhost_mdev_iotlb_log_group(void *priv, u32 group)
+{
+	struct vhost_mdev_iotlb *t = priv;
+
+	return group < VMDEV_MAX_VQ_GROUPS &&
+	       !READ_ONCE(t->vm->group_asid[group]);
+}
+
+/*
  * Nothing here sleeps or pins on demand (UPDATE pinned everything), but
  * the translator does not claim .atomic: that is for a kernel driver that
  * busy-waits for its device (vmdev_as_atomic()), and a device that
@@ -201,6 +228,7 @@ const struct vmdev_as_ops vhost_mdev_iotlb_as_ops = {
 	.lock = vhost_mdev_iotlb_lock,
 	.unlock = vhost_mdev_iotlb_unlock,
 	.log = vhost_mdev_iotlb_log,
+	.log_group = vhost_mdev_iotlb_log_group,
 };
 
 /* Locked memory: VFIO's accounting, on the mm of the pages' owner */
@@ -256,7 +284,8 @@ static int vhost_mdev_iotlb_prot(struct vhost_mdev_iotlb *t, u32 perm)
 }
 
 /* Record pinned pages [@pfn, @pfn + @npages) as IOVAs from @iova. */
-static int vhost_mdev_iotlb_add_run(struct vhost_mdev_iotlb *t, u64 iova,
+static int vhost_mdev_iotlb_add_run(struct vhost_mdev_iotlb *t,
+				    struct vhost_iotlb *tree, u64 iova,
 				    unsigned long pfn, unsigned long npages,
 				    u32 perm)
 {
@@ -271,7 +300,7 @@ static int vhost_mdev_iotlb_add_run(struct vhost_mdev_iotlb *t, u64 iova,
 			return ret;
 	}
 	write_lock_irqsave(&t->lock, flags);
-	ret = vhost_iotlb_add_range(&t->iotlb, iova, iova + size - 1,
+	ret = vhost_iotlb_add_range(tree, iova, iova + size - 1,
 				    PFN_PHYS(pfn), perm);
 	write_unlock_irqrestore(&t->lock, flags);
 	if (ret && t->domain)
@@ -284,7 +313,8 @@ static int vhost_mdev_iotlb_add_run(struct vhost_mdev_iotlb *t, u64 iova,
  * physically contiguous pages into one run. On error the pages of runs
  * not recorded are unpinned; recorded runs are left to the caller.
  */
-static int vhost_mdev_iotlb_pin(struct vhost_mdev_iotlb *t, u64 iova,
+static int vhost_mdev_iotlb_pin(struct vhost_mdev_iotlb *t,
+				struct vhost_iotlb *tree, u64 iova,
 				unsigned long npages, u64 uaddr, u32 perm)
 {
 	unsigned int gup = FOLL_LONGTERM | (perm & VHOST_MAP_WO ? FOLL_WRITE : 0);
@@ -311,8 +341,9 @@ static int vhost_mdev_iotlb_pin(struct vhost_mdev_iotlb *t, u64 iova,
 				continue;
 			}
 			if (run_len) {
-				ret = vhost_mdev_iotlb_add_run(t, iova, run_pfn,
-							       run_len, perm);
+				ret = vhost_mdev_iotlb_add_run(t, tree, iova,
+							       run_pfn, run_len,
+							       perm);
 				if (ret) {
 					unpin_user_pages(pages + i, n - i);
 					break;
@@ -328,7 +359,8 @@ static int vhost_mdev_iotlb_pin(struct vhost_mdev_iotlb *t, u64 iova,
 		npages -= n;
 	}
 	if (!ret && run_len)
-		ret = vhost_mdev_iotlb_add_run(t, iova, run_pfn, run_len, perm);
+		ret = vhost_mdev_iotlb_add_run(t, tree, iova, run_pfn, run_len,
+					       perm);
 	if (ret && run_len)
 		unpin_user_page_range_dirty_lock(pfn_to_page(run_pfn), run_len,
 						 false);
@@ -374,7 +406,8 @@ static int vhost_mdev_iotlb_split_iommu(struct vhost_mdev_iotlb *t,
  * runs, it still maps the same pages if the tree cannot follow). Returns
  * 0, or -ENOMEM with the tree unchanged.
  */
-static int vhost_mdev_iotlb_split(struct vhost_mdev_iotlb *t, u64 at)
+static int vhost_mdev_iotlb_split(struct vhost_mdev_iotlb *t,
+				  struct vhost_iotlb *tree, u64 at)
 {
 	struct vhost_iotlb_map *map, *left;
 	u64 start, last, addr, lsize;
@@ -382,7 +415,7 @@ static int vhost_mdev_iotlb_split(struct vhost_mdev_iotlb *t, u64 at)
 	u32 perm;
 	int ret;
 
-	map = vhost_iotlb_itree_first(&t->iotlb, at, at);
+	map = vhost_iotlb_itree_first(tree, at, at);
 	if (!map || map->start == at)
 		return 0;
 	if (t->domain) {
@@ -397,21 +430,20 @@ static int vhost_mdev_iotlb_split(struct vhost_mdev_iotlb *t, u64 at)
 	lsize = at - start;
 
 	write_lock_irqsave(&t->lock, flags);
-	ret = vhost_iotlb_add_range(&t->iotlb, start, at - 1, addr, perm);
+	ret = vhost_iotlb_add_range(tree, start, at - 1, addr, perm);
 	if (!ret) {
-		ret = vhost_iotlb_add_range(&t->iotlb, at, last, addr + lsize,
-					    perm);
+		ret = vhost_iotlb_add_range(tree, at, last, addr + lsize, perm);
 		if (ret) {
 			/* The left half we just added: the one ending at @at - 1. */
-			for (left = vhost_iotlb_itree_first(&t->iotlb, start, start);
+			for (left = vhost_iotlb_itree_first(tree, start, start);
 			     left->last != at - 1;
 			     left = vhost_iotlb_itree_next(left, start, start))
 				;
-			vhost_iotlb_map_free(&t->iotlb, left);
+			vhost_iotlb_map_free(tree, left);
 		}
 	}
 	if (!ret)
-		vhost_iotlb_map_free(&t->iotlb, map);
+		vhost_iotlb_map_free(tree, map);
 	write_unlock_irqrestore(&t->lock, flags);
 	return ret;
 }
@@ -422,21 +454,26 @@ static int vhost_mdev_iotlb_split(struct vhost_mdev_iotlb *t, u64 at)
  * for the caller to uncharge.
  */
 static unsigned long vhost_mdev_iotlb_remove(struct vhost_mdev_iotlb *t,
+					     struct vhost_iotlb *tree,
 					     u64 first, u64 last)
 {
 	struct vhost_iotlb_map *map;
 	unsigned long flags, npages = 0;
 
+	/* Nothing to wait for (an address space nobody used). */
+	if (!vhost_iotlb_itree_first(tree, first, last))
+		return 0;
+
 	/* Hide the runs from new lookups... */
 	write_lock_irqsave(&t->lock, flags);
-	for (map = vhost_iotlb_itree_first(&t->iotlb, first, last); map;
+	for (map = vhost_iotlb_itree_first(tree, first, last); map;
 	     map = vhost_iotlb_itree_next(map, first, last))
 		map->opaque = VHOST_MDEV_IOTLB_DEAD;
 	write_unlock_irqrestore(&t->lock, flags);
 
 	/* ...wait for the device's DMA, and for the users of earlier ones... */
 	if (t->domain)
-		for (map = vhost_iotlb_itree_first(&t->iotlb, first, last); map;
+		for (map = vhost_iotlb_itree_first(tree, first, last); map;
 		     map = vhost_iotlb_itree_next(map, first, last))
 			iommu_unmap(t->domain, map->start, map->size);
 	/* (a function's relay copies through them as a software device does) */
@@ -444,7 +481,7 @@ static unsigned long vhost_mdev_iotlb_remove(struct vhost_mdev_iotlb *t,
 		synchronize_srcu(&t->srcu);
 
 	/* ...and only then give the pages back. */
-	for (map = vhost_iotlb_itree_first(&t->iotlb, first, last); map;
+	for (map = vhost_iotlb_itree_first(tree, first, last); map;
 	     map = vhost_iotlb_itree_next(map, first, last)) {
 		unpin_user_page_range_dirty_lock(vhost_mdev_iotlb_page(map),
 						 vhost_mdev_iotlb_npages(map),
@@ -452,14 +489,20 @@ static unsigned long vhost_mdev_iotlb_remove(struct vhost_mdev_iotlb *t,
 		npages += vhost_mdev_iotlb_npages(map);
 	}
 	write_lock_irqsave(&t->lock, flags);
-	vhost_iotlb_del_range(&t->iotlb, first, last);
+	vhost_iotlb_del_range(tree, first, last);
 	write_unlock_irqrestore(&t->lock, flags);
 	return npages;
 }
 
 static void vhost_mdev_iotlb_remove_all(struct vhost_mdev_iotlb *t)
 {
-	vhost_mdev_iotlb_uncharge(t, vhost_mdev_iotlb_remove(t, 0, U64_MAX));
+	unsigned long npages;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(t->iotlb); i++) {
+		npages = vhost_mdev_iotlb_remove(t, &t->iotlb[i], 0, U64_MAX);
+		vhost_mdev_iotlb_uncharge(t, npages);
+	}
 }
 
 /* IOTLB messages */
@@ -500,6 +543,7 @@ static int vhost_mdev_iotlb_last(u64 iova, u64 size, u64 *last)
  * must not overlap anything mapped already.
  */
 static int vhost_mdev_iotlb_update(struct vhost_mdev_iotlb *t,
+				   struct vhost_iotlb *tree,
 				   const struct vhost_iotlb_msg *msg)
 {
 	u64 first, last, uaddr, ulast, pages;
@@ -522,7 +566,7 @@ static int vhost_mdev_iotlb_update(struct vhost_mdev_iotlb *t,
 	    vhost_mdev_iotlb_reserved(t, first, last))
 		return -EINVAL;
 	/* As upstream: an UPDATE never replaces what is mapped. */
-	if (vhost_iotlb_itree_first(&t->iotlb, first, last))
+	if (vhost_iotlb_itree_first(tree, first, last))
 		return -EEXIST;
 
 	/*
@@ -536,10 +580,10 @@ static int vhost_mdev_iotlb_update(struct vhost_mdev_iotlb *t,
 	ret = vhost_mdev_iotlb_charge(t, npages);
 	if (ret)
 		return ret;
-	ret = vhost_mdev_iotlb_pin(t, first, npages, uaddr, msg->perm);
+	ret = vhost_mdev_iotlb_pin(t, tree, first, npages, uaddr, msg->perm);
 	if (ret) {
 		/* Charged as a whole; the runs already recorded go back. */
-		vhost_mdev_iotlb_remove(t, first, last);
+		vhost_mdev_iotlb_remove(t, tree, first, last);
 		vhost_mdev_iotlb_uncharge(t, npages);
 	}
 	return ret;
@@ -554,6 +598,7 @@ static int vhost_mdev_iotlb_update(struct vhost_mdev_iotlb *t,
  * that).
  */
 static int vhost_mdev_iotlb_invalidate(struct vhost_mdev_iotlb *t,
+				       struct vhost_iotlb *tree,
 				       const struct vhost_iotlb_msg *msg)
 {
 	u64 first, last;
@@ -566,28 +611,35 @@ static int vhost_mdev_iotlb_invalidate(struct vhost_mdev_iotlb *t,
 	first = ALIGN_DOWN(msg->iova, PAGE_SIZE);
 	last |= PAGE_SIZE - 1;
 	/* Nothing mapped is fine: clients invalidate everything first. */
-	if (!vhost_iotlb_itree_first(&t->iotlb, first, last))
+	if (!vhost_iotlb_itree_first(tree, first, last))
 		return 0;
-	ret = vhost_mdev_iotlb_split(t, first);
+	ret = vhost_mdev_iotlb_split(t, tree, first);
 	if (!ret && last != U64_MAX)
-		ret = vhost_mdev_iotlb_split(t, last + 1);
+		ret = vhost_mdev_iotlb_split(t, tree, last + 1);
 	if (ret)
 		return ret;
-	vhost_mdev_iotlb_uncharge(t, vhost_mdev_iotlb_remove(t, first, last));
+	vhost_mdev_iotlb_uncharge(t, vhost_mdev_iotlb_remove(t, tree, first,
+							     last));
 	return 0;
 }
 
-static int vhost_mdev_iotlb_apply(void *priv, const struct vhost_iotlb_msg *msg)
+static int vhost_mdev_iotlb_apply(void *priv, u32 asid,
+				  const struct vhost_iotlb_msg *msg)
 {
 	struct vhost_mdev_iotlb *t = priv;
+	struct vhost_iotlb *tree;
 
 	lockdep_assert_held(&t->vm->mutex);
 
+	/* The session checked it against its address spaces. */
+	if (WARN_ON_ONCE(asid >= ARRAY_SIZE(t->iotlb)))
+		return -EINVAL;
+	tree = &t->iotlb[asid];
 	switch (msg->type) {
 	case VHOST_IOTLB_UPDATE:
-		return vhost_mdev_iotlb_update(t, msg);
+		return vhost_mdev_iotlb_update(t, tree, msg);
 	case VHOST_IOTLB_INVALIDATE:
-		return vhost_mdev_iotlb_invalidate(t, msg);
+		return vhost_mdev_iotlb_invalidate(t, tree, msg);
 	case VHOST_IOTLB_BATCH_BEGIN:
 	case VHOST_IOTLB_BATCH_END:
 		/*
@@ -752,9 +804,12 @@ static int vhost_mdev_iotlb_open(void *priv)
 static void vhost_mdev_iotlb_close(void *priv)
 {
 	struct vhost_mdev_iotlb *t = priv;
+	unsigned int i;
 
 	lockdep_assert_held(&t->vm->mutex);
-	WARN_ON(t->pinned || t->iotlb.nmaps);
+	WARN_ON(t->pinned);
+	for (i = 0; i < ARRAY_SIZE(t->iotlb); i++)
+		WARN_ON(t->iotlb[i].nmaps);
 	if (t->domain)
 		vhost_mdev_iotlb_detach(t);
 }
@@ -768,7 +823,8 @@ static bool vhost_mdev_iotlb_dirty_log(void *priv)
 const struct vhost_mdev_mem_ops vhost_mdev_iotlb_mem_ops = {
 	.backend_features = BIT_ULL(VHOST_BACKEND_F_IOTLB_MSG_V2) |
 			    BIT_ULL(VHOST_BACKEND_F_IOTLB_BATCH) |
-			    BIT_ULL(VHOST_BACKEND_F_IOTLB_PERSIST),
+			    BIT_ULL(VHOST_BACKEND_F_IOTLB_PERSIST) |
+			    BIT_ULL(VHOST_BACKEND_F_IOTLB_ASID),
 	.as_ops = &vhost_mdev_iotlb_as_ops,
 	.open = vhost_mdev_iotlb_open,
 	.close = vhost_mdev_iotlb_close,
@@ -777,6 +833,7 @@ const struct vhost_mdev_mem_ops vhost_mdev_iotlb_mem_ops = {
 	.iova_range = vhost_mdev_iotlb_iova_range,
 	.iotlb_msg = vhost_mdev_iotlb_apply,
 	.dirty_log = vhost_mdev_iotlb_dirty_log,
+	.asid = true,
 	.relay = true,
 };
 
@@ -789,6 +846,7 @@ const struct vhost_mdev_mem_ops vhost_mdev_iotlb_mem_ops = {
  */
 int vhost_mdev_iotlb_init(struct vhost_mdev_iotlb *t, struct vhost_mdev *vm)
 {
+	unsigned int i;
 	int ret;
 
 	ret = init_srcu_struct(&t->srcu);
@@ -796,7 +854,8 @@ int vhost_mdev_iotlb_init(struct vhost_mdev_iotlb *t, struct vhost_mdev *vm)
 		return ret;
 	t->vm = vm;
 	t->vdev = vm->vdev;
-	vhost_iotlb_init(&t->iotlb, VHOST_MDEV_IOTLB_LIMIT, 0);
+	for (i = 0; i < ARRAY_SIZE(t->iotlb); i++)
+		vhost_iotlb_init(&t->iotlb[i], VHOST_MDEV_IOTLB_LIMIT, 0);
 	rwlock_init(&t->lock);
 	INIT_LIST_HEAD(&t->resv);
 	return 0;

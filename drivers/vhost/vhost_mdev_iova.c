@@ -118,8 +118,9 @@ static struct page *vhost_mdev_iova_page(void *entry, bool write)
 	return xa_untag_pointer(entry);
 }
 
-static ssize_t vhost_mdev_iova_map(void *priv, u64 addr, size_t len,
-				   bool write, void **kaddr)
+/* The container is the one address space: every queue group is in it. */
+static ssize_t vhost_mdev_iova_map(void *priv, u32 group, u64 addr,
+				   size_t len, bool write, void **kaddr)
 {
 	struct vhost_mdev_iova *t = priv;
 	unsigned long pfn = addr >> PAGE_SHIFT;
@@ -167,15 +168,16 @@ static ssize_t vhost_mdev_iova_map(void *priv, u64 addr, size_t len,
  * one per page, and a device opening a ring for one buffer would pay all
  * of it.
  */
-static ssize_t vhost_mdev_iova_extent(void *priv, u64 addr, bool write,
-				      u64 *start, void **kaddr)
+static ssize_t vhost_mdev_iova_extent(void *priv, u32 group, u64 addr,
+				      bool write, u64 *start, void **kaddr)
 {
 	*start = addr & PAGE_MASK;
-	return vhost_mdev_iova_map(priv, *start, PAGE_SIZE, write, kaddr);
+	return vhost_mdev_iova_map(priv, group, *start, PAGE_SIZE, write,
+				   kaddr);
 }
 
-static int vhost_mdev_iova_rw(void *priv, u64 addr, void *buf, size_t len,
-			      bool write)
+static int vhost_mdev_iova_rw(void *priv, u32 group, u64 addr, void *buf,
+			      size_t len, bool write)
 {
 	struct vhost_mdev_iova *t = priv;
 

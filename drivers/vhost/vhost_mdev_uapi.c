@@ -239,6 +239,9 @@ static int vhost_mdev_reset_locked(struct vhost_mdev *vm)
 			vm->vqs[i].addr_set = false;
 		}
 		vhost_mdev_update_running(vm);
+		/* As upstream's simulator: every group back in address space 0. */
+		for (i = 0; i < ARRAY_SIZE(vm->group_asid); i++)
+			WRITE_ONCE(vm->group_asid[i], 0);
 		if (vm->mem_ops)
 			vm->mem_ops->reset(vm->mem_priv);
 		/* The reset cleared the features, LOG_ALL with them. */
@@ -654,6 +657,21 @@ static long vhost_mdev_get_vqs_count(struct vhost_mdev *vm, u32 __user *argp)
 	return copy_to_user(argp, &count, sizeof(count)) ? -EFAULT : 0;
 }
 
+static long vhost_mdev_get_group_num(struct vhost_mdev *vm, u32 __user *argp)
+{
+	u32 n = vmdev_get_vq_groups(vm->vdev);
+
+	return copy_to_user(argp, &n, sizeof(n)) ? -EFAULT : 0;
+}
+
+static long vhost_mdev_get_as_num(struct vhost_mdev *vm,
+				  unsigned int __user *argp)
+{
+	unsigned int n = vm->nas;
+
+	return copy_to_user(argp, &n, sizeof(n)) ? -EFAULT : 0;
+}
+
 static long vhost_mdev_get_iova_range(struct vhost_mdev *vm,
 				      struct vhost_vdpa_iova_range __user *argp)
 {
@@ -922,6 +940,42 @@ static long vhost_mdev_set_vring_err(struct vhost_mdev *vm,
 	return 0;
 }
 
+static long vhost_mdev_get_vring_group(struct vhost_mdev *vm,
+				       struct vhost_mdev_vq *vq,
+				       struct vhost_vring_state __user *argp)
+{
+	struct vhost_vring_state s = {
+		.index = vq->idx,
+		.num = vmdev_get_vq_group(vm->vdev, vq->idx),
+	};
+
+	return copy_to_user(argp, &s, sizeof(s)) ? -EFAULT : 0;
+}
+
+/*
+ * Which address space a queue group reaches memory through. The index is
+ * a group, checked against the ring count first as upstream does (-ENOBUFS),
+ * then against the groups. Only before DRIVER_OK: a running queue would
+ * switch address spaces between two accesses of one buffer. A reset puts
+ * every group back in address space 0.
+ */
+static long vhost_mdev_set_group_asid(struct vhost_mdev *vm,
+				      struct vhost_vring_state __user *argp)
+{
+	struct vhost_vring_state s;
+
+	if (copy_from_user(&s, argp, sizeof(s)))
+		return -EFAULT;
+	if (s.index >= vmdev_get_vq_groups(vm->vdev) || s.num >= vm->nas)
+		return -EINVAL;
+	if (vm->driver_ok)
+		return -EBUSY;
+	WRITE_ONCE(vm->group_asid[array_index_nospec(s.index,
+						     VMDEV_MAX_VQ_GROUPS)],
+		   s.num);
+	return 0;
+}
+
 /* Per-ring ioctls: the ring index comes first in every argument. */
 static long vhost_mdev_vring_ioctl(struct vhost_mdev *vm, unsigned int cmd,
 				   void __user *argp)
@@ -952,6 +1006,10 @@ static long vhost_mdev_vring_ioctl(struct vhost_mdev *vm, unsigned int cmd,
 		return vhost_mdev_set_vring_call(vm, vq, argp);
 	case VHOST_SET_VRING_ERR:
 		return vhost_mdev_set_vring_err(vm, vq, argp);
+	case VHOST_VDPA_GET_VRING_GROUP:
+		return vhost_mdev_get_vring_group(vm, vq, argp);
+	case VHOST_VDPA_SET_GROUP_ASID:
+		return vhost_mdev_set_group_asid(vm, argp);
 	}
 	return -ENOTTY;
 }
@@ -1089,6 +1147,8 @@ static long vhost_mdev_owner_ioctl(struct vhost_mdev *vm, unsigned int cmd,
 	case VHOST_SET_VRING_KICK:
 	case VHOST_SET_VRING_CALL:
 	case VHOST_SET_VRING_ERR:
+	case VHOST_VDPA_GET_VRING_GROUP:
+	case VHOST_VDPA_SET_GROUP_ASID:
 	case VHOST_MDEV_SET_NET_STATE:
 		break;
 	case VHOST_SET_LOG_BASE:
@@ -1184,6 +1244,12 @@ long vhost_mdev_ioctl(struct vhost_mdev *vm, unsigned int cmd,
 	case VHOST_VDPA_GET_IOVA_RANGE:
 		ret = vhost_mdev_get_iova_range(vm, argp);
 		break;
+	case VHOST_VDPA_GET_GROUP_NUM:
+		ret = vhost_mdev_get_group_num(vm, argp);
+		break;
+	case VHOST_VDPA_GET_AS_NUM:
+		ret = vhost_mdev_get_as_num(vm, argp);
+		break;
 	case VHOST_VDPA_SET_CONFIG_CALL:
 		ret = vhost_mdev_set_config_call(vm, argp);
 		break;
@@ -1208,31 +1274,38 @@ out:
 /**
  * vhost_mdev_iotlb_msg - an IOTLB message of the session's owner
  * @vm: an open session
+ * @asid: the address space of a version 2 message, else 0
  * @msg: the message, already copied in and checked for its envelope
  *
  * For front ends whose memory protocol is upstream vhost's IOTLB messages:
  * the session checks who sends it, as upstream does for its memory, and
- * the front end's &vhost_mdev_mem_ops.iotlb_msg applies it. Process
- * context; may sleep.
+ * the front end's &vhost_mdev_mem_ops.iotlb_msg applies it. As upstream,
+ * @asid is the reserved word of the message, ignored, unless the owner
+ * negotiated VHOST_BACKEND_F_IOTLB_ASID. Process context; may sleep.
  *
  * Return: 0; -ENODEV once the device is going away; -EPERM unless the
- * caller is the owner; -EOPNOTSUPP if the front end takes no messages; or
- * the front end's error.
+ * caller is the owner; -EOPNOTSUPP if the front end takes no messages;
+ * -EINVAL for an address space the session does not have; or the front
+ * end's error.
  */
-int vhost_mdev_iotlb_msg(struct vhost_mdev *vm,
+int vhost_mdev_iotlb_msg(struct vhost_mdev *vm, u32 asid,
 			 const struct vhost_iotlb_msg *msg)
 {
 	int ret;
 
 	mutex_lock(&vm->mutex);
+	if (!(vm->backend_features & BIT_ULL(VHOST_BACKEND_F_IOTLB_ASID)))
+		asid = 0;
 	if (vm->dead || !vm->open)
 		ret = -ENODEV;
 	else if (vm->owner != current->mm)
 		ret = -EPERM;
 	else if (!vm->mem_ops || !vm->mem_ops->iotlb_msg)
 		ret = -EOPNOTSUPP;
+	else if (asid >= vm->nas)
+		ret = -EINVAL;
 	else
-		ret = vm->mem_ops->iotlb_msg(vm->mem_priv, msg);
+		ret = vm->mem_ops->iotlb_msg(vm->mem_priv, asid, msg);
 	mutex_unlock(&vm->mutex);
 	return ret;
 }
@@ -1406,6 +1479,14 @@ int vhost_mdev_open(struct vhost_mdev *vm,
 	vm->extra_backend_features = mem_ops ? mem_ops->backend_features : 0;
 	vm->backend_features = 0;
 	vm->driver_ok = false;
+	/*
+	 * An address space per group where the front end resolves every
+	 * access of the device itself; a function's IOMMU domain is one.
+	 */
+	vm->nas = 1;
+	if (mem_ops && mem_ops->asid && vhost_mdev_translated(vm->vdev))
+		vm->nas = vmdev_get_vq_groups(vm->vdev);
+	memset(vm->group_asid, 0, sizeof(vm->group_asid));
 	/* Only a device whose every write the translator sees. */
 	vm->can_log = vhost_mdev_translated(vm->vdev) && mem_ops &&
 		      mem_ops->as_ops &&

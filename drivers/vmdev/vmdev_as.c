@@ -23,6 +23,12 @@
  * record into one of two sets; the last section to end switches sets and
  * logs the old one, so a section that starts meanwhile never has its
  * pages logged before its writes.
+ *
+ * Every access names the queue group it is for: a consumer may give each
+ * group an address space of its own (&vmdev_config_ops.get_vq_group), and
+ * the translator resolves the address in the group's. The dirty log
+ * describes one address space, so the writes of a group the translator
+ * says are outside it (&vmdev_as_ops.log_group) are not logged.
  */
 
 #include <linux/io.h>
@@ -92,9 +98,10 @@ void vmdev_as_set_logging(struct vmdev_device *vdev, bool on)
 EXPORT_SYMBOL_GPL(vmdev_as_set_logging);
 
 static bool vmdev_as_logging(struct vmdev_device *vdev,
-			     const struct vmdev_as_ops *ops)
+			     const struct vmdev_as_ops *ops, u32 group)
 {
-	return ops && ops->log && READ_ONCE(vdev->as_log.on);
+	return ops && ops->log && READ_ONCE(vdev->as_log.on) &&
+	       (!ops->log_group || ops->log_group(vdev->as_priv, group));
 }
 
 /*
@@ -182,6 +189,7 @@ EXPORT_SYMBOL_GPL(vmdev_set_as);
 /**
  * vmdev_as_read - copy from device memory into a kernel buffer
  * @vdev: the device
+ * @group: the queue group the access is for (0 for a device with one)
  * @addr: device address
  * @buf: destination
  * @len: bytes to copy
@@ -190,19 +198,21 @@ EXPORT_SYMBOL_GPL(vmdev_set_as);
  *
  * Return: 0, or -EFAULT if any byte is not readable by the device.
  */
-int vmdev_as_read(struct vmdev_device *vdev, u64 addr, void *buf, size_t len)
+int vmdev_as_read(struct vmdev_device *vdev, u32 group, u64 addr, void *buf,
+		  size_t len)
 {
 	const struct vmdev_as_ops *ops = vdev->as_ops;
 
 	if (!ops)
 		return -EFAULT;
-	return ops->rw(vdev->as_priv, addr, buf, len, false);
+	return ops->rw(vdev->as_priv, group, addr, buf, len, false);
 }
 EXPORT_SYMBOL_GPL(vmdev_as_read);
 
 /**
  * vmdev_as_write - copy a kernel buffer into device memory
  * @vdev: the device
+ * @group: the queue group the access is for (0 for a device with one)
  * @addr: device address
  * @buf: source
  * @len: bytes to copy
@@ -213,8 +223,8 @@ EXPORT_SYMBOL_GPL(vmdev_as_read);
  * Return: 0, -EFAULT if any byte is not writable by the device, or the
  * error of logging it (the bytes are then written but not logged).
  */
-int vmdev_as_write(struct vmdev_device *vdev, u64 addr, const void *buf,
-		   size_t len)
+int vmdev_as_write(struct vmdev_device *vdev, u32 group, u64 addr,
+		   const void *buf, size_t len)
 {
 	const struct vmdev_as_ops *ops = vdev->as_ops;
 	int idx, ret;
@@ -222,8 +232,8 @@ int vmdev_as_write(struct vmdev_device *vdev, u64 addr, const void *buf,
 	if (!ops)
 		return -EFAULT;
 	idx = srcu_read_lock(&vdev->as_log.srcu);
-	ret = ops->rw(vdev->as_priv, addr, (void *)buf, len, true);
-	if (!ret && len && vmdev_as_logging(vdev, ops))
+	ret = ops->rw(vdev->as_priv, group, addr, (void *)buf, len, true);
+	if (!ret && len && vmdev_as_logging(vdev, ops, group))
 		ret = ops->log(vdev->as_priv, addr, len);
 	srcu_read_unlock(&vdev->as_log.srcu, idx);
 	return ret;
@@ -233,11 +243,13 @@ EXPORT_SYMBOL_GPL(vmdev_as_write);
 /*
  * Whether the device's writes are being logged: for one that writes on
  * its own (vmdev_as_log_range()) and has work to do only then. Inside a
- * vmdev_as_lock() section, which vmdev_as_set_logging() waits for.
+ * vmdev_as_lock() section, which vmdev_as_set_logging() waits for. Such a
+ * device is a relayed function, whose queues are all in group 0
+ * (vmdev_relay_can()).
  */
 bool vmdev_as_log_active(struct vmdev_device *vdev)
 {
-	return vmdev_as_logging(vdev, READ_ONCE(vdev->as_ops));
+	return vmdev_as_logging(vdev, READ_ONCE(vdev->as_ops), 0);
 }
 
 /*
@@ -251,7 +263,7 @@ int vmdev_as_log_range(struct vmdev_device *vdev, u64 addr, u64 len)
 	int idx, ret = 0;
 
 	idx = srcu_read_lock(&vdev->as_log.srcu);
-	if (len && vmdev_as_logging(vdev, ops))
+	if (len && vmdev_as_logging(vdev, ops, 0))
 		ret = ops->log(vdev->as_priv, addr, len);
 	srcu_read_unlock(&vdev->as_log.srcu, idx);
 	return ret;
@@ -260,6 +272,7 @@ int vmdev_as_log_range(struct vmdev_device *vdev, u64 addr, u64 len)
 /**
  * vmdev_as_map - get a kernel pointer to device memory
  * @vdev: the device
+ * @group: the queue group the access is for (0 for a device with one)
  * @addr: device address
  * @len: bytes wanted
  * @write: whether the device will write through the pointer
@@ -273,8 +286,8 @@ int vmdev_as_log_range(struct vmdev_device *vdev, u64 addr, u64 len)
  * Return: the length translated (at least 1), -EFAULT, or the error of
  * logging it.
  */
-ssize_t vmdev_as_map(struct vmdev_device *vdev, u64 addr, size_t len,
-		     bool write, void **kaddr)
+ssize_t vmdev_as_map(struct vmdev_device *vdev, u32 group, u64 addr,
+		     size_t len, bool write, void **kaddr)
 {
 	const struct vmdev_as_ops *ops = vdev->as_ops;
 	ssize_t n;
@@ -282,8 +295,8 @@ ssize_t vmdev_as_map(struct vmdev_device *vdev, u64 addr, size_t len,
 
 	if (!ops || !len)
 		return -EFAULT;
-	n = ops->map(vdev->as_priv, addr, len, write, kaddr);
-	if (n > 0 && write && vmdev_as_logging(vdev, ops)) {
+	n = ops->map(vdev->as_priv, group, addr, len, write, kaddr);
+	if (n > 0 && write && vmdev_as_logging(vdev, ops, group)) {
 		ret = vmdev_as_log_map(vdev, ops, addr, n);
 		if (ret)
 			return ret;
@@ -295,6 +308,7 @@ EXPORT_SYMBOL_GPL(vmdev_as_map);
 /**
  * vmdev_as_map_window - vmdev_as_map(), through a translation kept for reuse
  * @vdev: the device
+ * @group: the queue group the access is for; a window serves one group
  * @win: the device's window, zeroed before its first use in a section
  * @addr: device address
  * @len: bytes wanted
@@ -313,7 +327,7 @@ EXPORT_SYMBOL_GPL(vmdev_as_map);
  * Return: the length translated (at least 1), -EFAULT, or the error of
  * logging it.
  */
-ssize_t vmdev_as_map_window(struct vmdev_device *vdev,
+ssize_t vmdev_as_map_window(struct vmdev_device *vdev, u32 group,
 			    struct vmdev_as_window *win, u64 addr, size_t len,
 			    bool write, void **kaddr)
 {
@@ -328,8 +342,9 @@ ssize_t vmdev_as_map_window(struct vmdev_device *vdev,
 	if (!win->len || win->write != write || addr < win->addr ||
 	    addr - win->addr >= win->len) {
 		if (!ops->extent)
-			return vmdev_as_map(vdev, addr, len, write, kaddr);
-		n = ops->extent(vdev->as_priv, addr, write, &start,
+			return vmdev_as_map(vdev, group, addr, len, write,
+					    kaddr);
+		n = ops->extent(vdev->as_priv, group, addr, write, &start,
 				&start_kaddr);
 		if (n < 0)
 			return n;
@@ -343,7 +358,7 @@ ssize_t vmdev_as_map_window(struct vmdev_device *vdev,
 	*kaddr = win->kaddr + (addr - win->addr);
 	n = min_t(u64, len, win->len - (addr - win->addr));
 	/* Only what is handed out: the window may be all of the memory. */
-	if (write && vmdev_as_logging(vdev, ops)) {
+	if (write && vmdev_as_logging(vdev, ops, group)) {
 		ret = vmdev_as_log_map(vdev, ops, addr, n);
 		if (ret)
 			return ret;
@@ -441,8 +456,8 @@ EXPORT_SYMBOL_GPL(vmdev_as_atomic);
  * ACCESS_PLATFORM: its buffers are in the direct map, which is contiguous,
  * so a range whose first and last pages are RAM is one kernel range.
  */
-static ssize_t vmdev_as_phys_map(void *priv, u64 addr, size_t len, bool write,
-				 void **kaddr)
+static ssize_t vmdev_as_phys_map(void *priv, u32 group, u64 addr, size_t len,
+				 bool write, void **kaddr)
 {
 	u64 last;
 
@@ -454,15 +469,15 @@ static ssize_t vmdev_as_phys_map(void *priv, u64 addr, size_t len, bool write,
 	return len;
 }
 
-static int vmdev_as_phys_rw(void *priv, u64 addr, void *buf, size_t len,
-			    bool write)
+static int vmdev_as_phys_rw(void *priv, u32 group, u64 addr, void *buf,
+			    size_t len, bool write)
 {
 	void *kaddr;
 	ssize_t ret;
 
 	if (!len)
 		return 0;
-	ret = vmdev_as_phys_map(priv, addr, len, write, &kaddr);
+	ret = vmdev_as_phys_map(priv, group, addr, len, write, &kaddr);
 	if (ret < 0)
 		return ret;
 	if (write)

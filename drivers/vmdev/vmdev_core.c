@@ -220,6 +220,14 @@ static int vmdev_mdev_probe(struct mdev_device *mdev)
 		ret = PTR_ERR(vdev);
 		goto err_count;
 	}
+	/* Consumers size per-group state by the count: keep it bounded. */
+	if (vdev->ngroups > VMDEV_MAX_VQ_GROUPS ||
+	    (vdev->ngroups > 1 && !vdev->config->get_vq_group)) {
+		dev_err(&mdev->dev, "bad queue group count %u\n",
+			vdev->ngroups);
+		ret = -EINVAL;
+		goto err_destroy;
+	}
 	vdev->dev = &mdev->dev;
 	/* Vendors may look devices up by UUID from other contexts. */
 	WRITE_ONCE(vdev->mdev, mdev);

@@ -31,6 +31,45 @@ u16 vmdev_get_vq_count(struct vmdev_device *vdev)
 }
 EXPORT_SYMBOL_GPL(vmdev_get_vq_count);
 
+/**
+ * vmdev_get_vq_groups - number of queue groups of a device
+ * @vdev: the device
+ *
+ * Fixed for the device's life. Any context.
+ *
+ * Return: the group count, at least 1.
+ */
+u32 vmdev_get_vq_groups(struct vmdev_device *vdev)
+{
+	return vdev->ngroups ?: 1;
+}
+EXPORT_SYMBOL_GPL(vmdev_get_vq_groups);
+
+/**
+ * vmdev_get_vq_group - the queue group of a queue
+ * @vdev: the device
+ * @idx: queue index, below vmdev_get_vq_count()
+ *
+ * Under the negotiated features: fixed from FEATURES_OK to the next reset.
+ * Any context.
+ *
+ * Return: the group of queue @idx, below vmdev_get_vq_groups(); 0 for a
+ * device that has one.
+ */
+u32 vmdev_get_vq_group(struct vmdev_device *vdev, u16 idx)
+{
+	u32 group;
+
+	if (!vdev->config->get_vq_group)
+		return 0;
+	group = vdev->config->get_vq_group(vdev, idx);
+	/* The vendor's bug: keep it in bounds for the arrays it indexes. */
+	if (WARN_ON_ONCE(group >= vmdev_get_vq_groups(vdev)))
+		return 0;
+	return group;
+}
+EXPORT_SYMBOL_GPL(vmdev_get_vq_group);
+
 static bool vmdev_vq_valid(struct vmdev_device *vdev, u16 idx)
 {
 	return idx < vdev->config->get_vq_count(vdev);

@@ -313,7 +313,7 @@ static int vmdev_relay_log_chain(struct vmdev_relay_vq *rvq, u16 head,
 		/* A long indirect table is long work: let others run. */
 		if (!(seen % 256))
 			cond_resched();
-		ret = vmdev_as_read(vdev, table + (u64)i * sizeof(d), &d,
+		ret = vmdev_as_read(vdev, 0, table + (u64)i * sizeof(d), &d,
 				    sizeof(d));
 		if (ret)
 			return ret;
@@ -390,7 +390,7 @@ static int vmdev_relay_used_pass(struct vmdev_relay_vq *rvq)
 			if (ret)
 				return ret;
 		}
-		ret = vmdev_as_write(vdev, rvq->used + VMDEV_RELAY_RING_OFF +
+		ret = vmdev_as_write(vdev, 0, rvq->used + VMDEV_RELAY_RING_OFF +
 				     (u64)(rvq->guest_used % rvq->num) *
 				     sizeof(e), &e, sizeof(e));
 		if (ret)
@@ -403,14 +403,14 @@ static int vmdev_relay_used_pass(struct vmdev_relay_vq *rvq)
 	/* The entries before the index that publishes them. */
 	smp_wmb();
 	v16 = cpu_to_le16(rvq->guest_used);
-	ret = vmdev_as_write(vdev, rvq->used + VMDEV_RELAY_IDX_OFF, &v16,
+	ret = vmdev_as_write(vdev, 0, rvq->used + VMDEV_RELAY_IDX_OFF, &v16,
 			     sizeof(v16));
 	if (ret)
 		return ret;
 	/* The driver's suppression, read after the index is out. */
 	smp_mb();
 	if (vmdev_relay_event_idx(relay)) {
-		ret = vmdev_as_read(vdev, rvq->avail + VMDEV_RELAY_RING_OFF +
+		ret = vmdev_as_read(vdev, 0, rvq->avail + VMDEV_RELAY_RING_OFF +
 				    (u64)rvq->num * sizeof(v16), &v16,
 				    sizeof(v16));
 		if (ret)
@@ -418,7 +418,7 @@ static int vmdev_relay_used_pass(struct vmdev_relay_vq *rvq)
 		event = le16_to_cpu(v16);
 		return vring_need_event(event, rvq->guest_used, old);
 	}
-	ret = vmdev_as_read(vdev, rvq->avail, &v16, sizeof(v16));
+	ret = vmdev_as_read(vdev, 0, rvq->avail, &v16, sizeof(v16));
 	if (ret)
 		return ret;
 	return !(le16_to_cpu(v16) & VRING_AVAIL_F_NO_INTERRUPT);
@@ -437,7 +437,7 @@ static int vmdev_relay_avail_pass(struct vmdev_relay_vq *rvq)
 	__le16 v16;
 	int ret;
 
-	ret = vmdev_as_read(vdev, rvq->avail + VMDEV_RELAY_IDX_OFF, &v16,
+	ret = vmdev_as_read(vdev, 0, rvq->avail + VMDEV_RELAY_IDX_OFF, &v16,
 			    sizeof(v16));
 	if (ret)
 		return ret;
@@ -448,7 +448,7 @@ static int vmdev_relay_avail_pass(struct vmdev_relay_vq *rvq)
 	smp_rmb();
 	while (rvq->last_avail != end &&
 	       (u16)(rvq->shadow_avail - rvq->last_used) < rvq->num) {
-		ret = vmdev_as_read(vdev, rvq->avail + VMDEV_RELAY_RING_OFF +
+		ret = vmdev_as_read(vdev, 0, rvq->avail + VMDEV_RELAY_RING_OFF +
 				    (u64)(rvq->last_avail % rvq->num) *
 				    sizeof(v16), &v16, sizeof(v16));
 		if (ret)
@@ -470,7 +470,7 @@ static int vmdev_relay_avail_pass(struct vmdev_relay_vq *rvq)
 	rvq->more = false;
 	if (vmdev_relay_event_idx(relay)) {
 		v16 = cpu_to_le16(rvq->last_avail);
-		ret = vmdev_as_write(vdev, rvq->used + VMDEV_RELAY_RING_OFF +
+		ret = vmdev_as_write(vdev, 0, rvq->used + VMDEV_RELAY_RING_OFF +
 				     (u64)rvq->num *
 				     sizeof(struct vmdev_relay_used_elem),
 				     &v16, sizeof(v16));
@@ -478,7 +478,7 @@ static int vmdev_relay_avail_pass(struct vmdev_relay_vq *rvq)
 			return ret;
 		/* An entry made before the request came with no kick. */
 		smp_mb();
-		ret = vmdev_as_read(vdev, rvq->avail + VMDEV_RELAY_IDX_OFF,
+		ret = vmdev_as_read(vdev, 0, rvq->avail + VMDEV_RELAY_IDX_OFF,
 				    &v16, sizeof(v16));
 		if (ret)
 			return ret;
@@ -506,9 +506,9 @@ static int vmdev_relay_start(struct vmdev_relay_vq *rvq)
 	__le16 v16 = 0;
 	int ret;
 
-	ret = vmdev_as_write(rvq->relay->vdev, rvq->used, &v16, sizeof(v16));
+	ret = vmdev_as_write(rvq->relay->vdev, 0, rvq->used, &v16, sizeof(v16));
 	if (!ret)
-		ret = vmdev_as_read(rvq->relay->vdev,
+		ret = vmdev_as_read(rvq->relay->vdev, 0,
 				    rvq->used + VMDEV_RELAY_IDX_OFF, &v16,
 				    sizeof(v16));
 	if (ret)
@@ -1305,12 +1305,15 @@ static const struct vmdev_config_ops vmdev_relay_ops = {
  * @vdev: the device
  *
  * Return: true for a hardware function's device of the vhost personality
- * that reaches memory coherently (the relay's rings are plain memory).
+ * that reaches memory coherently (the relay's rings are plain memory) and
+ * has one queue group: the relay reaches the driver's rings in group 0's
+ * address space, and its own in the function's one IOMMU domain.
  */
 bool vmdev_relay_can(struct vmdev_device *vdev)
 {
 	return vdev->dma_dev && vdev->personality == VMDEV_PERSONALITY_VHOST &&
-	       dev_is_dma_coherent(vdev->dma_dev);
+	       dev_is_dma_coherent(vdev->dma_dev) &&
+	       vmdev_get_vq_groups(vdev) == 1;
 }
 
 /**

@@ -166,6 +166,9 @@ struct vmdev_vq_stat {
 /* Most counters a queue reports (&vmdev_config_ops.get_vq_stats). */
 #define VMDEV_VQ_STATS_MAX	8
 
+/* Most queue groups a device has (&vmdev_device.ngroups). */
+#define VMDEV_MAX_VQ_GROUPS	4
+
 /**
  * struct vmdev_config_ops - what a vendor driver implements for a device
  *
@@ -233,6 +236,16 @@ struct vmdev_vq_stat {
  * @get_vq_count: Number of queues the device exposes with its current
  *	attributes (for a net device: 2 per queue pair, plus the control
  *	queue when it offers one). Lock-free; may be called from any context.
+ * @get_vq_group: Optional, required for a device with more than one
+ *	queue group (&vmdev_device.ngroups). The group of queue @idx, below
+ *	the device's group count. The queues of a group reach memory through
+ *	one address space, and a consumer may give each group its own (a
+ *	control queue the hypervisor shadows while the data queues stay on
+ *	guest memory); a software device passes the group of the queue it
+ *	serves to the address-space helpers. May depend on the negotiated
+ *	features (which queue is the control queue), so it is fixed from
+ *	FEATURES_OK to the next reset; lock-free, any context. Every queue
+ *	is in group 0 without it.
  *
  * Device ops:
  *
@@ -298,6 +311,7 @@ struct vmdev_config_ops {
 	int (*get_vq_stats)(struct vmdev_device *vdev, u16 idx,
 			    struct vmdev_vq_stat *stats, unsigned int n);
 	u16 (*get_vq_count)(struct vmdev_device *vdev);
+	u32 (*get_vq_group)(struct vmdev_device *vdev, u16 idx);
 
 	u64 (*get_device_features)(struct vmdev_device *vdev);
 	int (*set_driver_features)(struct vmdev_device *vdev, u64 features);
@@ -468,6 +482,9 @@ struct vmdev_as_log {
  * @dma_dev: the device that performs DMA for a hardware function, NULL for a
  *	software device (whose memory accesses go through the vmdev_as_*()
  *	helpers); set by the vendor in &vmdev_parent_ops.dev_create
+ * @ngroups: number of queue groups (see &vmdev_config_ops.get_vq_group),
+ *	from 1 to %VMDEV_MAX_VQ_GROUPS, set by the vendor in
+ *	&vmdev_parent_ops.dev_create; 0 is taken as 1
  * @personality: personality chosen at creation
  * @attrs: administrator-set attributes; stable while the device is claimed
  * @ops_lock: private to the core; serialises control-path vendor ops
@@ -493,6 +510,7 @@ struct vmdev_device {
 	struct vmdev_parent *parent;
 	const struct vmdev_config_ops *config;
 	struct device *dma_dev;
+	u32 ngroups;
 	enum vmdev_personality_id personality;
 	struct vmdev_net_attrs attrs;
 
@@ -513,12 +531,15 @@ struct vmdev_device {
  * struct vmdev_as_ops - how a consumer resolves device addresses
  * @rw: Copy @len bytes between the kernel buffer @buf and the device
  *	address @addr (@write: towards device memory) of the address space
- *	@priv. Returns 0, or -EFAULT when any part of the range is not mapped
- *	with the needed permission.
+ *	that queue group @group of the device @priv reaches (below the
+ *	device's group count; a translator with one address space for all
+ *	ignores it). Returns 0, or -EFAULT when any part of the range is not
+ *	mapped with the needed permission.
  * @map: Translate as much as possible of [@addr, @addr + @len) into one
  *	kernel-virtual range, for writing by the device if @write; store its
  *	address in @kaddr and return its length (> 0), or return a negative
- *	errno. The pointer is valid until @unlock. May sleep.
+ *	errno, in @group's address space as @rw. The pointer is valid until
+ *	@unlock. May sleep.
  * @extent: Optional. The whole translation that holds @addr, with the
  *	access @write asks for: store the device address where it starts in
  *	@start and the kernel-virtual address of that in @kaddr, and return
@@ -526,7 +547,7 @@ struct vmdev_device {
  *	can say so without pinning or mapping anything more than @map would
  *	for @addr (memory pinned when it was mapped, or already cached), so
  *	that a device may keep it and use any of it (vmdev_as_map_window()).
- *	Valid until @unlock, as @map's pointer.
+ *	Valid until @unlock, as @map's pointer. @group as for @rw.
  * @lock: Optional. Keep translations stable until @unlock; returns a
  *	cookie for @unlock. Sections may nest and may sleep, and must not
  *	block each other (a device holds its own and its peer's at once),
@@ -540,6 +561,11 @@ struct vmdev_device {
  *	section of the device has ended (after the writes through the
  *	mapping). Returns 0 or a negative errno; an error fails the
  *	device's access. May sleep: a translator that has it is not @atomic.
+ * @log_group: Optional, with @log. Whether the writes of queue group
+ *	@group are logged: the log describes one address space (guest
+ *	memory), and a group the consumer moved to another one (memory of
+ *	its own, such as a shadowed control queue) writes outside it. Every
+ *	group's writes are logged without it. Any context.
  * @atomic: @rw, @map, @lock and @unlock never sleep, so the device may
  *	reach this address space from atomic context, kick_vq included
  *	(physical addresses: nothing to pin). See vmdev_as_atomic().
@@ -550,14 +576,16 @@ struct vmdev_device {
  * vmdev_as_map() and vmdev_as_map_window().
  */
 struct vmdev_as_ops {
-	int (*rw)(void *priv, u64 addr, void *buf, size_t len, bool write);
-	ssize_t (*map)(void *priv, u64 addr, size_t len, bool write,
-		       void **kaddr);
-	ssize_t (*extent)(void *priv, u64 addr, bool write, u64 *start,
-			  void **kaddr);
+	int (*rw)(void *priv, u32 group, u64 addr, void *buf, size_t len,
+		  bool write);
+	ssize_t (*map)(void *priv, u32 group, u64 addr, size_t len,
+		       bool write, void **kaddr);
+	ssize_t (*extent)(void *priv, u32 group, u64 addr, bool write,
+			  u64 *start, void **kaddr);
 	int (*lock)(void *priv);
 	void (*unlock)(void *priv, int cookie);
 	int (*log)(void *priv, u64 addr, u64 len);
+	bool (*log_group)(void *priv, u32 group);
 	bool atomic;
 };
 
@@ -659,12 +687,13 @@ struct vmdev_device *__vmdev_alloc_device(struct vmdev_parent *parent,
 struct vmdev_device *vmdev_from_dev(struct device *dev);
 
 /* Address-space helpers for software devices */
-int vmdev_as_read(struct vmdev_device *vdev, u64 addr, void *buf, size_t len);
-int vmdev_as_write(struct vmdev_device *vdev, u64 addr, const void *buf,
-		   size_t len);
-ssize_t vmdev_as_map(struct vmdev_device *vdev, u64 addr, size_t len,
-		     bool write, void **kaddr);
-ssize_t vmdev_as_map_window(struct vmdev_device *vdev,
+int vmdev_as_read(struct vmdev_device *vdev, u32 group, u64 addr, void *buf,
+		  size_t len);
+int vmdev_as_write(struct vmdev_device *vdev, u32 group, u64 addr,
+		   const void *buf, size_t len);
+ssize_t vmdev_as_map(struct vmdev_device *vdev, u32 group, u64 addr,
+		     size_t len, bool write, void **kaddr);
+ssize_t vmdev_as_map_window(struct vmdev_device *vdev, u32 group,
 			    struct vmdev_as_window *win, u64 addr, size_t len,
 			    bool write, void **kaddr);
 void vmdev_as_lock(struct vmdev_device *vdev, struct vmdev_as_section *s);
@@ -689,6 +718,8 @@ extern const struct vmdev_as_ops vmdev_as_phys_ops;
 
 /* Validated wrappers over struct vmdev_config_ops, for consumers */
 u16 vmdev_get_vq_count(struct vmdev_device *vdev);
+u32 vmdev_get_vq_groups(struct vmdev_device *vdev);
+u32 vmdev_get_vq_group(struct vmdev_device *vdev, u16 idx);
 int vmdev_set_vq_num(struct vmdev_device *vdev, u16 idx, u32 num);
 int vmdev_set_vq_address(struct vmdev_device *vdev, u16 idx, u64 desc_area,
 			 u64 driver_area, u64 device_area);

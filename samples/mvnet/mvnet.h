@@ -30,6 +30,11 @@
 /* Two queues per pair, then the control queue. */
 #define MVNET_MAX_VQS		(2 * MVNET_MAX_VQ_PAIRS + 1)
 
+/* Queue groups (mvnet_vq_group()): the data queues, and the control queue. */
+#define MVNET_GROUP_DATA	0
+#define MVNET_GROUP_CTRL	1
+#define MVNET_GROUPS		2
+
 /* What every mvnet device offers. */
 #define MVNET_FEATURES	(BIT_ULL(VIRTIO_F_VERSION_1) |			\
 			 BIT_ULL(VIRTIO_F_ACCESS_PLATFORM) |		\
@@ -245,6 +250,7 @@ struct mvnet_ring {
 	enum mvnet_ring_dir dir;
 	u16 idx;
 	u16 num;
+	u32 group;
 	u64 features;
 	bool event_idx;
 	bool broken;
@@ -308,6 +314,7 @@ void mvnet_dp_kick_pairs(struct mvnet_dev *dev);
 void mvnet_dp_quiesce(struct mvnet_dev *dev, bool cancel);
 void mvnet_dp_quiesce_rx(struct mvnet_dev *dev, u16 first);
 u16 mvnet_ctrl_vq_index(struct mvnet_dev *dev, u64 features);
+u32 mvnet_vq_group(struct mvnet_dev *dev, u16 idx, u64 features);
 void mvnet_queue_stats_read(struct mvnet_queue_stats *s, u64 *packets,
 			    u64 *bytes, u64 *drops, u64 *errors);
 

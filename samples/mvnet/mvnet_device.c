@@ -203,6 +203,32 @@ static u16 mvnet_get_vq_count(struct vmdev_device *vdev)
 	return 2 * vdev->attrs.max_vq_pairs + 1;
 }
 
+/**
+ * mvnet_vq_group - the queue group of a queue under some features
+ * @dev: the device
+ * @idx: queue index
+ * @features: the negotiated features
+ *
+ * The control queue is alone in its group, so that a hypervisor can shadow
+ * it in an address space of its own while the data queues stay on guest
+ * memory (QEMU's shadow control queue, for migration).
+ *
+ * Return: %MVNET_GROUP_CTRL or %MVNET_GROUP_DATA.
+ */
+u32 mvnet_vq_group(struct mvnet_dev *dev, u16 idx, u64 features)
+{
+	return (features & BIT_ULL(VIRTIO_NET_F_CTRL_VQ)) &&
+	       idx == mvnet_ctrl_vq_index(dev, features) ?
+	       MVNET_GROUP_CTRL : MVNET_GROUP_DATA;
+}
+
+static u32 mvnet_get_vq_group(struct vmdev_device *vdev, u16 idx)
+{
+	struct mvnet_dev *dev = mvnet_from_vmdev(vdev);
+
+	return mvnet_vq_group(dev, idx, READ_ONCE(dev->features));
+}
+
 static u64 mvnet_get_device_features(struct vmdev_device *vdev)
 {
 	return MVNET_FEATURES;
@@ -459,6 +485,7 @@ const struct vmdev_config_ops mvnet_config_ops = {
 	.get_vq_align		= mvnet_get_vq_align,
 	.get_vq_num_max		= mvnet_get_vq_num_max,
 	.get_vq_count		= mvnet_get_vq_count,
+	.get_vq_group		= mvnet_get_vq_group,
 	.get_device_features	= mvnet_get_device_features,
 	.set_driver_features	= mvnet_set_driver_features,
 	.get_driver_features	= mvnet_get_driver_features,

@@ -118,6 +118,7 @@ static struct vmdev_device *mvnet_dev_create(struct vmdev_parent *parent,
 	if (IS_ERR(dev))
 		return ERR_CAST(dev);
 
+	dev->vdev.ngroups = MVNET_GROUPS;
 	mvnet_device_init(dev);
 	mvnet_dp_init(dev);
 

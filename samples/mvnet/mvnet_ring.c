@@ -89,8 +89,8 @@ static void *mvnet_area_ptr(struct mvnet_ring *r, struct mvnet_area *a,
 	if (off >= a->start && off + len <= a->end)
 		return a->kaddr + (off - a->start);
 
-	n = vmdev_as_map(&r->dev->vdev, a->addr + off, a->size - off, a->write,
-			 &kaddr);
+	n = vmdev_as_map(&r->dev->vdev, r->group, a->addr + off,
+			 a->size - off, a->write, &kaddr);
 	if (n < 0)
 		return ERR_PTR(-EFAULT);
 	a->start = off;
@@ -107,7 +107,8 @@ static int mvnet_area_read(struct mvnet_ring *r, struct mvnet_area *a,
 	if (IS_ERR(p))
 		return PTR_ERR(p);
 	if (!p)
-		return vmdev_as_read(&r->dev->vdev, a->addr + off, buf, len);
+		return vmdev_as_read(&r->dev->vdev, r->group, a->addr + off,
+				     buf, len);
 	memcpy(buf, p, len);
 	return 0;
 }
@@ -120,7 +121,8 @@ static int mvnet_area_write(struct mvnet_ring *r, struct mvnet_area *a,
 	if (IS_ERR(p))
 		return PTR_ERR(p);
 	if (!p)
-		return vmdev_as_write(&r->dev->vdev, a->addr + off, buf, len);
+		return vmdev_as_write(&r->dev->vdev, r->group, a->addr + off,
+				      buf, len);
 	memcpy(p, buf, len);
 	return 0;
 }
@@ -138,7 +140,8 @@ static int mvnet_area_read16(struct mvnet_ring *r, struct mvnet_area *a,
 	if (p) {
 		v = READ_ONCE(*(__le16 *)p);
 	} else {
-		ret = vmdev_as_read(&r->dev->vdev, a->addr + off, &v, sizeof(v));
+		ret = vmdev_as_read(&r->dev->vdev, r->group, a->addr + off,
+				    &v, sizeof(v));
 		if (ret)
 			return ret;
 	}
@@ -155,8 +158,8 @@ static int mvnet_area_write16(struct mvnet_ring *r, struct mvnet_area *a,
 	if (IS_ERR(p))
 		return PTR_ERR(p);
 	if (!p)
-		return vmdev_as_write(&r->dev->vdev, a->addr + off, &v,
-				      sizeof(v));
+		return vmdev_as_write(&r->dev->vdev, r->group, a->addr + off,
+				      &v, sizeof(v));
 	WRITE_ONCE(*(__le16 *)p, v);
 	return 0;
 }
@@ -200,6 +203,7 @@ int mvnet_ring_open(struct mvnet_ring *r, struct mvnet_dev *dev, u16 idx,
 	} else {
 		r->num = vq->num;
 		r->features = dev->features;
+		r->group = mvnet_vq_group(dev, idx, r->features);
 		r->start_avail = vq->last_avail_idx;
 		r->start_used = vq->last_used_idx;
 		mvnet_area_init(&r->desc, vq->desc_addr,
@@ -552,8 +556,9 @@ int mvnet_chain_map(struct mvnet_chain *c, bool write)
 		return ret;
 	if (!c->klen) {
 		/* A driver's buffers are mostly in one mapping: keep it. */
-		n = vmdev_as_map_window(&c->ring->dev->vdev, &c->ring->bufs,
-					c->addr, c->left, write, &kaddr);
+		n = vmdev_as_map_window(&c->ring->dev->vdev, c->ring->group,
+					&c->ring->bufs, c->addr, c->left,
+					write, &kaddr);
 		if (n < 0)
 			return -EIO;
 		c->kaddr = kaddr;

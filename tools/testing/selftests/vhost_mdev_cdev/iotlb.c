@@ -620,6 +620,144 @@ TEST_F(iotlb, close_gives_everything_back)
 	EXPECT_HELD_KB(0);
 }
 
+/* Address spaces (entry 23): both have mvnet's and vdpa_sim_net's two. */
+
+#define ASID_FEATURES	(IOTLB_FEATURES | BIT64(VHOST_BACKEND_F_IOTLB_ASID))
+#define CVQ		2	/* one queue pair: the control queue is ring 2 */
+
+static int set_group_asid(int fd, unsigned int group, unsigned int asid)
+{
+	struct vhost_vring_state s = { .index = group, .num = asid };
+
+	return xioctl(fd, VHOST_VDPA_SET_GROUP_ASID, &s);
+}
+
+/* The group of ring @index, or -errno. */
+static int vring_group(int fd, unsigned int index)
+{
+	struct vhost_vring_state s = { .index = index, .num = ~0U };
+	int ret = xioctl(fd, VHOST_VDPA_GET_VRING_GROUP, &s);
+
+	return ret ? ret : (int)s.num;
+}
+
+/* Up to FEATURES_OK with the control queue, the way a driver gets there. */
+static int features_ok_with_cvq(int fd)
+{
+	uint64_t features = BIT64(VIRTIO_F_VERSION_1) |
+			    BIT64(VIRTIO_F_ACCESS_PLATFORM) |
+			    BIT64(VIRTIO_NET_F_MAC) |
+			    BIT64(VIRTIO_NET_F_CTRL_VQ);
+	int ret;
+
+	ret = fd_set_status(fd, VIRTIO_CONFIG_S_ACKNOWLEDGE |
+			    VIRTIO_CONFIG_S_DRIVER);
+	if (!ret)
+		ret = xioctl(fd, VHOST_SET_FEATURES, &features);
+	if (!ret)
+		ret = fd_set_status(fd, VIRTIO_CONFIG_S_ACKNOWLEDGE |
+				    VIRTIO_CONFIG_S_DRIVER |
+				    VIRTIO_CONFIG_S_FEATURES_OK);
+	return ret;
+}
+
+/* Whether IOVA page 0 of address space @asid is mapped (as page_mapped()). */
+static bool page_mapped_as(int fd, uint8_t *mem, uint32_t asid)
+{
+	ssize_t n = iotlb_write(fd, VHOST_IOTLB_MSG_V2, asid,
+				VHOST_IOTLB_UPDATE, IOVA, PAGE,
+				(uintptr_t)mem, VHOST_ACCESS_RW, MSG_SIZE);
+
+	if (n == MSG_SIZE)
+		iotlb_write(fd, VHOST_IOTLB_MSG_V2, asid,
+			    VHOST_IOTLB_INVALIDATE, IOVA, PAGE, 0, 0, MSG_SIZE);
+	return n == -MSG_ERRNO(EEXIST);
+}
+
+TEST_F(iotlb, groups_and_address_spaces_are_counted)
+{
+	unsigned int n = 0;
+	uint64_t features;
+	uint32_t groups = 0;
+
+	ASSERT_EQ(0, xioctl(self->fd, VHOST_GET_BACKEND_FEATURES, &features));
+	EXPECT_TRUE(features & BIT64(VHOST_BACKEND_F_IOTLB_ASID));
+	ASSERT_EQ(0, xioctl(self->fd, VHOST_VDPA_GET_GROUP_NUM, &groups));
+	EXPECT_EQ(2, groups);
+	ASSERT_EQ(0, xioctl(self->fd, VHOST_VDPA_GET_AS_NUM, &n));
+	EXPECT_EQ(2, n);
+}
+
+TEST_F(iotlb, control_queue_is_alone_in_group_1)
+{
+	ASSERT_EQ(0, features_ok_with_cvq(self->fd));
+	EXPECT_EQ(0, vring_group(self->fd, 0));
+	EXPECT_EQ(0, vring_group(self->fd, 1));
+	EXPECT_EQ(1, vring_group(self->fd, CVQ));
+	EXPECT_ERRNO(ENOBUFS, vring_group(self->fd, CVQ + 1));
+}
+
+/* The index against the rings first (ENOBUFS), then the groups. */
+TEST_F(iotlb, group_or_address_space_out_of_range_is_refused)
+{
+	EXPECT_ERRNO(ENOBUFS, set_group_asid(self->fd, CVQ + 1, 0));
+	EXPECT_ERRNO(EINVAL, set_group_asid(self->fd, 1, 2));
+	EXPECT_ERRNO(EINVAL, set_group_asid(self->fd, 0, UINT32_MAX));
+	EXPECT_ERRNO(EINVAL, set_group_asid(self->fd, 2, 1));
+	EXPECT_EQ(0, set_group_asid(self->fd, 1, 1));
+	EXPECT_EQ(0, set_group_asid(self->fd, 1, 0));
+}
+
+TEST_F(iotlb, moving_a_group_of_a_running_device_is_ebusy)
+{
+	ASSERT_EQ(0, features_ok_with_cvq(self->fd));
+	ASSERT_EQ(0, fd_set_status(self->fd, VIRTIO_CONFIG_S_ACKNOWLEDGE |
+				   VIRTIO_CONFIG_S_DRIVER |
+				   VIRTIO_CONFIG_S_FEATURES_OK |
+				   VIRTIO_CONFIG_S_DRIVER_OK));
+	EXPECT_EQ(DIFF(23, 0, -EBUSY), set_group_asid(self->fd, 1, 1));
+	ASSERT_EQ(0, fd_set_status(self->fd, 0));
+	EXPECT_EQ(0, set_group_asid(self->fd, 1, 1));
+}
+
+TEST_F(iotlb, message_for_an_address_space_past_the_count_is_einval)
+{
+	ASSERT_EQ(0, set_backend_features(self->fd, ASID_FEATURES));
+	EXPECT_EQ(-MSG_ERRNO(EINVAL),
+		  iotlb_write(self->fd, VHOST_IOTLB_MSG_V2, 2,
+			      VHOST_IOTLB_UPDATE, IOVA, MEM_SIZE,
+			      (uintptr_t)self->mem, VHOST_ACCESS_RW, MSG_SIZE));
+	EXPECT_HELD_KB(0);
+}
+
+TEST_F(iotlb, each_address_space_maps_apart)
+{
+	ASSERT_EQ(0, set_backend_features(self->fd, ASID_FEATURES));
+	ASSERT_EQ(MSG_SIZE, iotlb_write(self->fd, VHOST_IOTLB_MSG_V2, 1,
+					VHOST_IOTLB_UPDATE, IOVA, MEM_SIZE,
+					(uintptr_t)self->mem, VHOST_ACCESS_RW,
+					MSG_SIZE));
+	EXPECT_HELD_KB(MEM_KB);
+	EXPECT_FALSE(page_mapped_as(self->fd, self->mem, 0));
+	EXPECT_TRUE(page_mapped_as(self->fd, self->mem, 1));
+	/* The same IOVAs and pages in address space 0: no overlap. */
+	ASSERT_EQ(0, UPDATE(IOVA, MEM_SIZE, self->mem, VHOST_ACCESS_RW));
+	EXPECT_HELD_KB(2 * MEM_KB);
+	ASSERT_EQ(MSG_SIZE, iotlb_write(self->fd, VHOST_IOTLB_MSG_V2, 1,
+					VHOST_IOTLB_INVALIDATE, 0, UINT64_MAX,
+					0, 0, MSG_SIZE));
+	EXPECT_HELD_KB(MEM_KB);
+	EXPECT_TRUE(page_mapped_as(self->fd, self->mem, 0));
+	EXPECT_FALSE(page_mapped_as(self->fd, self->mem, 1));
+	ASSERT_EQ(MSG_SIZE, iotlb_write(self->fd, VHOST_IOTLB_MSG_V2, 1,
+					VHOST_IOTLB_UPDATE, IOVA, MEM_SIZE,
+					(uintptr_t)self->mem, VHOST_ACCESS_RW,
+					MSG_SIZE));
+	close(self->fd);
+	self->fd = -1;
+	EXPECT_HELD_KB(0);
+}
+
 /*
  * Child: a process without CAP_IPC_LOCK, its memlock limit @limit_kb, that
  * opens the device and maps @first_kb then @second_kb. Exits with 0 when
