@@ -631,8 +631,11 @@ static int vhost_mdev_iotlb_apply(void *priv, u32 asid,
 
 	lockdep_assert_held(&t->vm->mutex);
 
-	/* The session checked it against its address spaces. */
-	if (WARN_ON_ONCE(asid >= ARRAY_SIZE(t->iotlb)))
+	/*
+	 * The session checked it against its address spaces; a hardware
+	 * parent has one, its IOMMU domain.
+	 */
+	if (WARN_ON_ONCE(asid >= ARRAY_SIZE(t->iotlb) || (t->domain && asid)))
 		return -EINVAL;
 	tree = &t->iotlb[asid];
 	switch (msg->type) {

@@ -1305,7 +1305,9 @@ int vhost_mdev_iotlb_msg(struct vhost_mdev *vm, u32 asid,
 	else if (asid >= vm->nas)
 		ret = -EINVAL;
 	else
-		ret = vm->mem_ops->iotlb_msg(vm->mem_priv, asid, msg);
+		ret = vm->mem_ops->iotlb_msg(vm->mem_priv,
+					     array_index_nospec(asid, vm->nas),
+					     msg);
 	mutex_unlock(&vm->mutex);
 	return ret;
 }

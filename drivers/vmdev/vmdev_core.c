@@ -220,9 +220,14 @@ static int vmdev_mdev_probe(struct mdev_device *mdev)
 		ret = PTR_ERR(vdev);
 		goto err_count;
 	}
-	/* Consumers size per-group state by the count: keep it bounded. */
+	/*
+	 * Consumers size per-group state by the count: keep it bounded. A
+	 * hardware function reaches memory through one IOMMU domain, so its
+	 * groups could not have address spaces of their own.
+	 */
 	if (vdev->ngroups > VMDEV_MAX_VQ_GROUPS ||
-	    (vdev->ngroups > 1 && !vdev->config->get_vq_group)) {
+	    (vdev->ngroups > 1 &&
+	     (!vdev->config->get_vq_group || vdev->dma_dev))) {
 		dev_err(&mdev->dev, "bad queue group count %u\n",
 			vdev->ngroups);
 		ret = -EINVAL;

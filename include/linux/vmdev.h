@@ -484,7 +484,8 @@ struct vmdev_as_log {
  *	helpers); set by the vendor in &vmdev_parent_ops.dev_create
  * @ngroups: number of queue groups (see &vmdev_config_ops.get_vq_group),
  *	from 1 to %VMDEV_MAX_VQ_GROUPS, set by the vendor in
- *	&vmdev_parent_ops.dev_create; 0 is taken as 1
+ *	&vmdev_parent_ops.dev_create; 0 is taken as 1. A hardware function
+ *	(@dma_dev) has one: its IOMMU domain is one address space.
  * @personality: personality chosen at creation
  * @attrs: administrator-set attributes; stable while the device is claimed
  * @ops_lock: private to the core; serialises control-path vendor ops

@@ -141,6 +141,7 @@ static int not_eperm(int fd)
 	struct vhost_vring_state base = { .index = 0, .num = 7 };
 	struct vhost_vring_state get = { .index = 0 };
 	struct vhost_vring_state enable = { .index = 0, .num = 1 };
+	struct vhost_vring_state asid = { .index = 0, .num = 0 };
 	struct vhost_vring_addr addr = {
 		.index = 0,
 		.desc_user_addr = 0x10000,
@@ -158,6 +159,8 @@ static int not_eperm(int fd)
 		{ VHOST_SET_VRING_CALL, "SET_VRING_CALL", &file },
 		{ VHOST_SET_VRING_ERR, "SET_VRING_ERR", &file },
 		{ VHOST_VDPA_SET_VRING_ENABLE, "SET_VRING_ENABLE", &enable },
+		{ VHOST_VDPA_GET_VRING_GROUP, "GET_VRING_GROUP", &get },
+		{ VHOST_VDPA_SET_GROUP_ASID, "SET_GROUP_ASID", &asid },
 		{ VHOST_SET_MEM_TABLE, "SET_MEM_TABLE", &mem },
 		{ VHOST_RESET_OWNER, "RESET_OWNER", NULL },
 	};
@@ -246,6 +249,10 @@ TEST_F(vhost, bad_argument_pointer_is_efault)
 		ARG_REQ(VHOST_VDPA_GET_VQS_COUNT),
 		ARG_REQ(VHOST_VDPA_GET_IOVA_RANGE),
 		ARG_REQ(VHOST_VDPA_SET_CONFIG_CALL),
+		ARG_REQ(VHOST_VDPA_GET_GROUP_NUM),
+		ARG_REQ(VHOST_VDPA_GET_AS_NUM),
+		ARG_REQ(VHOST_VDPA_GET_VRING_GROUP),
+		ARG_REQ(VHOST_VDPA_SET_GROUP_ASID),
 		ARG_REQ(VHOST_SET_MEM_TABLE),
 		ARG_REQ(VHOST_VDPA_SET_VRING_ENABLE),
 		ARG_REQ(VHOST_SET_VRING_NUM),

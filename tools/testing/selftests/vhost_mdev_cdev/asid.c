@@ -14,6 +14,7 @@
  */
 #include "kselftest_harness.h"
 #include "../vhost_mdev/vhost_mdev_test.h"
+#include "../vhost_mdev/dlog_test.h"
 
 #define GROUP_DATA	0
 #define GROUP_CTRL	1
@@ -23,6 +24,8 @@ FIXTURE(asid) {
 	char uuid[UUID_BUF];
 	uint8_t mac[6];
 	struct vmdev *dev;
+	bool log_param;		/* vhost_mdev's cdev_dirty_log set */
+	uint8_t *log;
 };
 
 FIXTURE_SETUP(asid)
@@ -31,12 +34,17 @@ FIXTURE_SETUP(asid)
 	ASSERT_EQ(0, vhost_create(self->uuid, 1, NULL));
 	ASSERT_EQ(0, dev_mac(self->uuid, self->mac));
 	ASSERT_EQ(0, vhost_open(&self->dev, self->uuid, VMDEV_OPEN_CDEV));
+	self->log = MAP_FAILED;
 }
 
 FIXTURE_TEARDOWN(asid)
 {
 	vmdev_close(self->dev);
 	mdev_cleanup(self->uuid);
+	if (self->log_param)
+		write_str(CDEV_LOG_PARAM, "N");
+	if (self->log != MAP_FAILED)
+		munmap(self->log, LOG_BYTES);
 }
 
 /* Where a test puts a group before DRIVER_OK. */
@@ -147,6 +155,44 @@ TEST_F(asid, reset_puts_every_group_back_in_address_space_0)
 	ASSERT_EQ(0, start(self->dev, NULL));
 	EXPECT_EQ(0, vmdev_net_set_mac(self->dev, new_mac));
 	EXPECT_EQ(0, loop_frame(self->dev, new_mac, 1));
+}
+
+/*
+ * The dirty log is in guest addresses, those of address space 0: the
+ * control queue's writes (its used ring, the ack) are logged there, and
+ * not once its group is in address space 1, the client's own memory,
+ * while the data queues, still in address space 0, are logged.
+ */
+TEST_F(asid, control_queue_is_logged_only_in_address_space_0)
+{
+	struct move m = { .group = GROUP_CTRL, .asid = 1, .map = true };
+	unsigned int i;
+
+	/* Offered to sessions opened from now on. */
+	ASSERT_EQ(0, write_str(CDEV_LOG_PARAM, "Y"));
+	self->log_param = true;
+	vmdev_close(self->dev);
+	ASSERT_EQ(0, vhost_open(&self->dev, self->uuid, VMDEV_OPEN_CDEV));
+	self->log = mmap(NULL, LOG_BYTES, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->log);
+
+	for (i = 0; i < 2; i++) {
+		/* First in address space 1, then (after the reset) in 0. */
+		ASSERT_EQ(0, start(self->dev, i ? NULL : &m));
+		ASSERT_EQ(0, set_log_base(self->dev, self->log));
+		ASSERT_EQ(0, log_all(self->dev, true));
+		memset(self->log, 0, LOG_BYTES);
+		ASSERT_EQ(0, vmdev_net_set_mac(self->dev, new_mac));
+		if (i) {
+			EXPECT_LT(0, log_count(self->log));
+			continue;
+		}
+		EXPECT_EQ(0, log_count(self->log));
+		/* The log is on: a received frame marks its buffer. */
+		EXPECT_EQ(0, loop_frame(self->dev, new_mac, 1));
+		EXPECT_LT(0, log_count(self->log));
+	}
 }
 
 /* The container is one address space; the groups are the device's. */

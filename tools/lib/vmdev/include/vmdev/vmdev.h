@@ -573,7 +573,8 @@ int vmdev_arena_map(struct vmdev *dev);
  * Negotiates VHOST_BACKEND_F_IOTLB_ASID and maps the whole arena at its
  * IOVA into address space @asid as well, for a queue group given that
  * address space (VHOST_VDPA_SET_GROUP_ASID). The mapping stays until the
- * handle is closed.
+ * handle is closed, or a reset drops it when VHOST_BACKEND_F_IOTLB_PERSIST
+ * is not negotiated (only address space 0 is mapped again then).
  *
  * Return: 0; -EOPNOTSUPP through VFIO or when the device does not offer
  * the feature; -EINVAL for @asid 0; or -errno.
