@@ -240,6 +240,15 @@ struct vhost_mdev {
 };
 
 /*
+ * Whether the writes of queue group @group are in the dirty log's address
+ * space, 0 (see &vhost_mdev.group_asid). Any context.
+ */
+static inline bool vhost_mdev_group_logged(struct vhost_mdev *vm, u32 group)
+{
+	return group < VMDEV_MAX_VQ_GROUPS && !READ_ONCE(vm->group_asid[group]);
+}
+
+/*
  * Whether the device's memory is reached through the front end's
  * translator: a software device, or a hardware function behind the core's
  * relay. Stable while the device is claimed (the session is open).

@@ -209,8 +209,7 @@ static bool vhost_mdev_iotlb_log_group(void *priv, u32 group)
 {
 	struct vhost_mdev_iotlb *t = priv;
 
-	return group < VMDEV_MAX_VQ_GROUPS &&
-	       !READ_ONCE(t->vm->group_asid[group]);
+	return vhost_mdev_group_logged(t->vm, group);
 }
 
 /*

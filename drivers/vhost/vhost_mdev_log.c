@@ -280,12 +280,11 @@ int vhost_mdev_log_write(struct vhost_mdev *vm, u64 addr, u64 len)
 		vq = &vm->vqs[i];
 		if (!vq->log_used || vq->log_addr == vq->used_addr)
 			continue;
-		/* Its used ring is in another address space: not this write. */
-		if (READ_ONCE(vm->group_asid[vmdev_get_vq_group(vm->vdev, i)]))
-			continue;
 		start = max(addr, vq->used_addr);
 		end = min(addr + len, vq->used_addr + vq->used_size);
-		if (start < end)
+		/* Not if its used ring is in another address space. */
+		if (start < end &&
+		    vhost_mdev_group_logged(vm, vmdev_get_vq_group(vm->vdev, i)))
 			ret = vhost_mdev_log_range(log, vq->log_addr +
 						   (start - vq->used_addr),
 						   end - start);

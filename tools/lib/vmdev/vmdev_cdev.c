@@ -154,27 +154,16 @@ static int vmdev_iotlb_after_reset(struct vmdev *dev)
 
 int vmdev_arena_map_as(struct vmdev *dev, unsigned int asid)
 {
-	const uint64_t bit = 1ULL << VHOST_BACKEND_F_IOTLB_ASID;
-	uint64_t features;
 	int ret;
 
-	if (!dev->cdev || !dev->backend_features ||
+	if (!dev->cdev ||
 	    !(dev->backend_features & (1ULL << VHOST_BACKEND_F_IOTLB_MSG_V2)))
 		return -EOPNOTSUPP;
 	if (!asid)
 		return -EINVAL;
-	if (!(dev->backend_features & bit)) {
-		ret = vmdev_ioctl(dev, VHOST_GET_BACKEND_FEATURES, &features);
-		if (ret)
-			return ret;
-		if (!(features & bit))
-			return -EOPNOTSUPP;
-		features = dev->backend_features | bit;
-		ret = vmdev_ioctl(dev, VHOST_SET_BACKEND_FEATURES, &features);
-		if (ret)
-			return ret;
-		dev->backend_features = features;
-	}
+	ret = vmdev_backend_feature(dev, VHOST_BACKEND_F_IOTLB_ASID);
+	if (ret)
+		return ret;
 	return vmdev_iotlb_send_as(dev, asid, VHOST_IOTLB_UPDATE,
 				   dev->arena_iova, dev->arena_size,
 				   (uintptr_t)dev->arena, VHOST_ACCESS_RW);

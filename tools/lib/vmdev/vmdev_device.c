@@ -497,7 +497,7 @@ int64_t vmdev_wait_eventfd(int fd, int timeout_ms)
 	return (int64_t)val;
 }
 
-static int vmdev_backend_feature(struct vmdev *dev, unsigned int bit)
+int vmdev_backend_feature(struct vmdev *dev, unsigned int bit)
 {
 	uint64_t offered, want;
 	int ret;
@@ -510,7 +510,7 @@ static int vmdev_backend_feature(struct vmdev *dev, unsigned int bit)
 	if (!(offered & (1ULL << bit)))
 		return -EOPNOTSUPP;
 	/* Keep what the memory backend negotiated at open. */
-	want = dev->backend_features |
+	want = dev->backend_features | (1ULL << bit) |
 	       (offered & ((1ULL << VHOST_BACKEND_F_SUSPEND) |
 			   (1ULL << VHOST_BACKEND_F_RESUME)));
 	ret = vmdev_ioctl(dev, VHOST_SET_BACKEND_FEATURES, &want);

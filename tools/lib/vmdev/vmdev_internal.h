@@ -70,6 +70,14 @@ struct vmdev {
 	struct vmdev_net *net;
 };
 
+/* vmdev_device.c */
+/*
+ * Negotiate backend feature @bit, keeping those negotiated already (and
+ * taking SUSPEND and RESUME along when offered): 0, -EOPNOTSUPP when not
+ * offered, or -errno.
+ */
+int vmdev_backend_feature(struct vmdev *dev, unsigned int bit);
+
 /* vmdev_mem.c */
 uint64_t vmdev_iova_of(const struct vmdev *dev, const void *p, size_t len);
 int vmdev_remap_all(struct vmdev *dev);

@@ -92,21 +92,10 @@ static inline int set_log_fd(struct vmdev *dev, int fd)
 	return vmdev_ioctl(dev, VHOST_SET_LOG_FD, &fd);
 }
 
-/*
- * VHOST_SET_VRING_ADDR on @dev (the ring's own device, or the destination
- * of a move) with @vq's addresses and @flags.
- */
-static inline int set_vring_addr(struct vmdev *dev,
-				 const struct vmdev_vq *vq,
-				 unsigned int flags, uint64_t log_addr)
-{
-	return vmdev_vq_set_addr(dev, vq, flags, log_addr);
-}
-
 static inline int set_vring_log(struct vmdev_vq *vq, unsigned int flags,
 				uint64_t log_addr)
 {
-	return set_vring_addr(vq->dev, vq, flags, log_addr);
+	return vmdev_vq_set_addr(vq->dev, vq, flags, log_addr);
 }
 
 static inline int log_all(struct vmdev *dev, bool on)
@@ -393,7 +382,7 @@ static inline int move_ring(struct vmdev *dst, const struct vmdev_vq *vq,
 	if (!ret)
 		ret = vmdev_ioctl(dst, VHOST_SET_VRING_BASE, &b);
 	if (!ret)
-		ret = set_vring_addr(dst, vq, 0, 0);
+		ret = vmdev_vq_set_addr(dst, vq, 0, 0);
 	if (!ret)
 		ret = vmdev_ioctl(dst, VHOST_SET_VRING_KICK, &kick);
 	if (!ret)
